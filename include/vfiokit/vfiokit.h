@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvfiokit - Linux VFIO PCI passthrough toolkit.
+ *
+ * Umbrella header: include this and nothing else.
+ */
+#ifndef VFIOKIT_VFIOKIT_H
+#define VFIOKIT_VFIOKIT_H
+
+#include <vfiokit/ctx.h>
+#include <vfiokit/addr.h>
+#include <vfiokit/pci.h>
+#include <vfiokit/doctor.h>
+
+#endif

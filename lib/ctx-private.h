@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include <vfiokit/ctx.h>
+
+struct pci_access;
+
+/* Only ctx.c, path.c and names.c look inside the context. */
+struct vfk_ctx {
+	int refcount;
+	int root_fd;
+	char *root;
+	bool is_host_root;
+	vfk_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	char *pci_ids_path;
+	struct pci_access *pacc;
+	unsigned int fault_nth;
+	int fault_error;
+	unsigned int mutations;
+};

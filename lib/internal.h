@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <syslog.h>
+
+#include "macro.h"
+#include <vfiokit/vfiokit.h>
+
+#define VFK_EXPORT __attribute__((visibility("default")))
+
+/* Public entry points check their arguments with this; internal code uses assert(). */
+#define assert_return(expr, r)                                                                     \
+	do {                                                                                       \
+		if (!(expr))                                                                       \
+			return (r);                                                                \
+	} while (0)
+
+void vfk_log(struct vfk_ctx *ctx, int priority, const char *file, int line, const char *fn,
+	     const char *format, ...) _printf_(6, 7);
+
+#define vfk_log_cond(ctx, prio, ...)                                                               \
+	do {                                                                                       \
+		if (vfk_ctx_get_log_priority(ctx) >= (prio))                                       \
+			vfk_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__);             \
+	} while (0)
+
+#define dbg(ctx, ...) vfk_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) vfk_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+
+/* names.c: pci.ids lookups through libpci, loaded on first use and cached in the ctx. */
+struct pci_access;
+struct pci_access *vfk_ctx_get_pci_access(struct vfk_ctx *ctx);
+const char *vfk_ctx_get_pci_ids_path(const struct vfk_ctx *ctx);
+void vfk_names_free(struct pci_access *pacc);
+int vfk_names_lookup(struct vfk_ctx *ctx, int flags, char *buf, size_t size, uint32_t a,
+		     uint32_t b);

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ctx-private.h"
+#include "internal.h"
+#include "path.h"
+
+static const char *skip_slashes(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+int path_open(struct vfk_ctx *ctx, const char *path, int flags)
+{
+	/*
+	 * RESOLVE_IN_ROOT makes "/" and ".." in link targets stop at the root, exactly as
+	 * chroot would, so a captured tree with absolute links cannot reach the host.
+	 */
+	struct open_how how = {
+		.flags = (unsigned int)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	path = skip_slashes(path);
+	fd = (int)syscall(SYS_openat2, ctx->root_fd, path, &how, sizeof(how));
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOSYS && ctx->is_host_root)
+		fd = openat(ctx->root_fd, path, flags | O_CLOEXEC);
+	else if (errno == EAGAIN)
+		/* openat2 asks for a retry when a rename raced the lookup. */
+		fd = (int)syscall(SYS_openat2, ctx->root_fd, path, &how, sizeof(how));
+	return fd >= 0 ? fd : negative_errno();
+}
+
+int path_openf(struct vfk_ctx *ctx, int flags, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	return path_open(ctx, path, flags);
+}
+
+static ssize_t read_fd(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == size)
+			break;
+	}
+	return (ssize_t)len;
+}
+
+static ssize_t read_into(int fd, char *buf, size_t size)
+{
+	char extra;
+	ssize_t len;
+
+	if (size == 0)
+		return -EINVAL;
+	len = read_fd(fd, buf, size - 1);
+	if (len < 0)
+		return len;
+	/* A file that fills the buffer may have more: report it rather than truncate. */
+	if ((size_t)len == size - 1 && read_fd(fd, &extra, 1) == 1)
+		return -EFBIG;
+	buf[len] = '\0';
+	return len;
+}
+
+ssize_t path_read(struct vfk_ctx *ctx, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = path_open(ctx, path, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	return read_into(fd, buf, size);
+}
+
+ssize_t path_read_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = -1;
+
+	/* Single components only: a link here could point outside the root. */
+	if (strchr(name, '/'))
+		return -EINVAL;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	return read_into(fd, buf, size);
+}
+
+ssize_t path_read_all(struct vfk_ctx *ctx, const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = path_open(ctx, path, O_RDONLY);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *p;
+
+			cap = cap ? cap * 2 : 16384;
+			if (cap > max + 1)
+				cap = max + 1;
+			if (cap <= len)
+				return -EFBIG;
+			p = realloc(buf, cap);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len >= max)
+			return -EFBIG;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return -ENOMEM;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return (ssize_t)len;
+}
+
+ssize_t path_readlink_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (strchr(name, '/'))
+		return -EINVAL;
+	n = readlinkat(dirfd, name, buf, size);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return n;
+}
+
+ssize_t path_readlink(struct vfk_ctx *ctx, const char *path, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+	const char *slash, *name;
+	_cleanup_close_ int fd = -1;
+
+	path = skip_slashes(path);
+	slash = strrchr(path, '/');
+	if (slash) {
+		if ((size_t)(slash - path) >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		name = slash + 1;
+	} else {
+		strcpy(dir, ".");
+		name = path;
+	}
+	fd = path_open(ctx, dir, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	return path_readlink_at(fd, name, buf, size);
+}
+
+int path_readlink_basename_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n = path_readlink_at(dirfd, name, target, sizeof(target));
+
+	if (n < 0)
+		return (int)n;
+	while (n > 1 && target[n - 1] == '/')
+		target[--n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!*base || strlen(base) >= size)
+		return -ENODATA;
+	strcpy(buf, base);
+	return 0;
+}
+
+int path_opendir(struct vfk_ctx *ctx, const char *path, DIR **ret)
+{
+	int fd = path_open(ctx, path, O_RDONLY | O_DIRECTORY);
+	DIR *d;
+
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		int r = negative_errno();
+
+		close(fd);
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
+int path_exists(struct vfk_ctx *ctx, const char *path)
+{
+	int fd = path_open(ctx, path, O_PATH);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int path_exists_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return negative_errno();
+	return 0;
+}
+
+int path_write(struct vfk_ctx *ctx, const char *path, const char *value)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(value);
+	ssize_t n;
+
+	ctx->mutations++;
+	if (ctx->fault_nth && ctx->mutations == ctx->fault_nth) {
+		dbg(ctx, "injected fault on write #%u to %s", ctx->mutations, path);
+		return -ctx->fault_error;
+	}
+	dbg(ctx, "write %s <- \"%s\"", path, value);
+	fd = path_open(ctx, path, O_WRONLY | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	/* sysfs takes one write per attribute store; a short write is an error. */
+	n = write(fd, value, len);
+	if (n < 0)
+		return negative_errno();
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}
+
+int path_join_normalize(const char *dir, const char *rel, char *buf, size_t size)
+{
+	char tmp[PATH_MAX];
+	char *out = buf, *tok, *save = NULL;
+	size_t len = 0;
+	int n;
+
+	if (rel[0] == '/')
+		n = snprintf(tmp, sizeof(tmp), "%s", rel);
+	else
+		n = snprintf(tmp, sizeof(tmp), "%s/%s", dir, rel);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (size < 2)
+		return -ENAMETOOLONG;
+	out[0] = '\0';
+	for (tok = strtok_r(tmp, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (streq(tok, "."))
+			continue;
+		if (streq(tok, "..")) {
+			char *slash = strrchr(out, '/');
+
+			/* ".." at the root stays at the root, as in the kernel. */
+			len = slash ? (size_t)(slash - out) : 0;
+			out[len] = '\0';
+			continue;
+		}
+		if (len + 1 + strlen(tok) + 1 > size)
+			return -ENAMETOOLONG;
+		if (len)
+			out[len++] = '/';
+		strcpy(out + len, tok);
+		len += strlen(tok);
+	}
+	return 0;
+}
+
+void path_fault_set(struct vfk_ctx *ctx, unsigned int nth, int error)
+{
+	ctx->fault_nth = nth;
+	ctx->fault_error = error;
+	ctx->mutations = 0;
+}
+
+unsigned int path_fault_count(const struct vfk_ctx *ctx)
+{
+	return ctx->mutations;
+}
+
+ssize_t path_read_bin_at(int dirfd, const char *name, void *buf, size_t size)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (strchr(name, '/'))
+		return -EINVAL;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	return read_fd(fd, buf, size);
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The one place that knows where things live on a Linux system. Every path is relative
+ * to the context's root directory and is resolved as if that root were "/".
+ */
+#pragma once
+
+#include <dirent.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct vfk_ctx;
+
+#define SYS_PCI_DEVICES "sys/bus/pci/devices"
+#define SYS_PCI_DRIVERS "sys/bus/pci/drivers"
+#define SYS_IOMMU_GROUPS "sys/kernel/iommu_groups"
+#define SYS_CLASS_IOMMU "sys/class/iommu"
+#define SYS_ACPI_TABLES "sys/firmware/acpi/tables"
+#define SYS_MODULE "sys/module"
+#define SYS_HUGEPAGES "sys/kernel/mm/hugepages"
+#define PROC_CMDLINE "proc/cmdline"
+#define PROC_CPUINFO "proc/cpuinfo"
+#define PROC_OSRELEASE "proc/sys/kernel/osrelease"
+#define PROC_MEMINFO "proc/meminfo"
+#define PROC_MODULES "proc/modules"
+#define DEV_VFIO "dev/vfio"
+#define DEV_IOMMU "dev/iommu"
+#define ETC "etc"
+#define RUN "run"
+#define LIB_MODULES "lib/modules"
+
+/* Largest sysfs attribute the library reads; sysfs shows at most one page. */
+#define ATTR_MAX 4096
+
+/**
+ * Guarantees: @path is relative ("sys/..."), a leading '/' is ignored; symbolic links met
+ * on the way, absolute or relative, stay below the root; the fd is O_CLOEXEC.
+ */
+int path_open(struct vfk_ctx *ctx, const char *path, int flags);
+int path_openf(struct vfk_ctx *ctx, int flags, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reads a whole file below the root into @buf (NUL-terminated), at most @size - 1 bytes.
+ * Returns the length, -EFBIG when the file is larger than that. */
+ssize_t path_read(struct vfk_ctx *ctx, const char *path, char *buf, size_t size);
+
+/* Same for a single-component @name inside an open directory. */
+ssize_t path_read_at(int dirfd, const char *name, char *buf, size_t size);
+
+/* Reads a whole file of any size; *ret is malloc'd and NUL-terminated. */
+ssize_t path_read_all(struct vfk_ctx *ctx, const char *path, size_t max, char **ret);
+
+/* The target of a symbolic link @name in @dirfd, NUL-terminated. */
+ssize_t path_readlink_at(int dirfd, const char *name, char *buf, size_t size);
+ssize_t path_readlink(struct vfk_ctx *ctx, const char *path, char *buf, size_t size);
+
+/* The last component of a link target, e.g. "e1000e" for "../../../bus/pci/drivers/e1000e". */
+int path_readlink_basename_at(int dirfd, const char *name, char *buf, size_t size);
+
+int path_opendir(struct vfk_ctx *ctx, const char *path, DIR **ret);
+
+/* 0 when @path exists below the root (links followed), -errno otherwise. */
+int path_exists(struct vfk_ctx *ctx, const char *path);
+int path_exists_at(int dirfd, const char *name);
+
+/* Writes @value to the attribute or file at @path (O_WRONLY, no create, no truncation
+ * beyond the kernel's own). Goes through the fault-injection table. */
+int path_write(struct vfk_ctx *ctx, const char *path, const char *value);
+
+/* Joins @dir and @rel (which may hold ".." and "." components) into @buf, lexically,
+ * without leaving the root. Used to turn relative link targets into root paths. */
+int path_join_normalize(const char *dir, const char *rel, char *buf, size_t size);
+
+/*
+ * Fault injection for tests: the Nth mutating call (write) fails with @error. Counting
+ * starts when set; n = 0 turns it off. Returns the number of mutating calls so far.
+ */
+void path_fault_set(struct vfk_ctx *ctx, unsigned int nth, int error);
+unsigned int path_fault_count(const struct vfk_ctx *ctx);
+
+/* Reads binary content of a single-component @name in @dirfd; returns bytes read. */
+ssize_t path_read_bin_at(int dirfd, const char *name, void *buf, size_t size);

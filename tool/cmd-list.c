@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "device-print.h"
+#include "macro.h"
+#include "output.h"
+
+static void help(void)
+{
+	puts("Usage: vfiokit list [--class KIND] [--id VENDOR[:DEVICE]] [DEVICE...]\n\n"
+	     "List PCI devices with their IOMMU group and driver.\n\n"
+	     "Options:\n"
+	     "  -c, --class KIND   only gpu, net, storage, usb, audio, bridge or other\n"
+	     "  -d, --id V[:D]     only devices with vendor id V (and device id D), in hex\n"
+	     "  -J, --json         print JSON\n"
+	     "  -h, --help         show this help");
+}
+
+struct id_filter {
+	bool active;
+	uint16_t vendor;
+	int device; /* -1: any */
+};
+
+static int parse_id_filter(const char *s, struct id_filter *f)
+{
+	char *end;
+	unsigned long v, d;
+
+	v = strtoul(s, &end, 16);
+	if (end - s != 4)
+		return -EINVAL;
+	f->vendor = (uint16_t)v;
+	f->device = -1;
+	if (*end == ':') {
+		const char *p = end + 1;
+
+		if (!*p) {
+			f->active = true;
+			return 0;
+		}
+		d = strtoul(p, &end, 16);
+		if (end - p != 4)
+			return -EINVAL;
+		f->device = (int)d;
+	}
+	if (*end)
+		return -EINVAL;
+	f->active = true;
+	return 0;
+}
+
+static bool match(struct vfk_device *dev, int kind, const struct id_filter *f)
+{
+	uint16_t v, d;
+	uint32_t cls;
+
+	if (kind >= 0 &&
+	    (vfk_device_get_class(dev, &cls) < 0 || (int)vfk_class_kind_of(cls) != kind))
+		return false;
+	if (f->active) {
+		if (vfk_device_get_ids(dev, &v, &d) < 0 || v != f->vendor)
+			return false;
+		if (f->device >= 0 && d != f->device)
+			return false;
+	}
+	return true;
+}
+
+static void print_text_row(struct vfk_device *dev)
+{
+	char line[512], group[16] = "-";
+	unsigned int g;
+	const char *drv = vfk_device_get_driver(dev);
+
+	if (vfk_device_get_iommu_group(dev, &g) == 0)
+		snprintf(group, sizeof(group), "%u", g);
+	format_device_line(dev, line, sizeof(line));
+	printf("%-12s  %5s  %-16s  %s\n", vfk_device_get_bdf(dev), group, drv ? drv : "-", line);
+}
+
+static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "class", required_argument, NULL, 'c' },
+		{ "id", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct vfk_device **devices = NULL;
+	struct id_filter idf = { 0 };
+	size_t n = 0, i, shown = 0;
+	int kind = -1, c, r;
+
+	while ((c = getopt_long(argc, argv, "c:d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			kind = vfk_class_kind_from_string(optarg);
+			if (kind < 0)
+				return usage_error("list",
+						   "--class %s: expected gpu, net, storage, usb, "
+						   "audio, bridge or other",
+						   optarg);
+			break;
+		case 'd':
+			if (parse_id_filter(optarg, &idf) < 0)
+				return usage_error("list",
+						   "--id %s: expected VVVV or VVVV:DDDD in hex, "
+						   "e.g. 10de:1b80",
+						   optarg);
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("list", "bad option");
+		}
+	}
+
+	if (optind < argc)
+		r = resolve_devices(ctx, argc - optind, argv + optind, &devices, &n);
+	else
+		r = vfk_ctx_get_devices(ctx, &devices, &n);
+	if (r == -EINVAL)
+		return EXIT_USAGE;
+	if (r == -ENOENT) {
+		log_error("%s: no /sys/bus/pci/devices; is sysfs mounted?", vfk_ctx_get_root(ctx));
+		return EXIT_NOT_READY;
+	}
+	if (r < 0) {
+		log_error("listing PCI devices: %s", strerror(-r));
+		return EXIT_NOT_READY;
+	}
+
+	output_open_array("devices");
+	if (!output_is_json())
+		printf("%-12s  %5s  %-16s  %s\n", "DEVICE", "GROUP", "DRIVER", "DESCRIPTION");
+	for (i = 0; i < n; i++) {
+		if (!match(devices[i], kind, &idf))
+			continue;
+		shown++;
+		if (output_is_json()) {
+			output_open_object(NULL);
+			print_device_json(devices[i]);
+			output_close_object();
+		} else {
+			print_text_row(devices[i]);
+		}
+	}
+	output_close_array();
+	vfk_device_list_free(devices, n);
+	return EXIT_OK;
+}
+
+const struct vfk_cmd vfk_cmd_list = {
+	.name = "list",
+	.run = list_run,
+	.help = "List PCI devices with group, driver and ids",
+};

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+#include <string.h>
+
+#include "device-print.h"
+#include "output.h"
+
+static void print_hex(const char *key, unsigned int width, int have, uint32_t v)
+{
+	char buf[16];
+
+	if (!have) {
+		print_null(PRINT_JSON, key, NULL);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%0*x", (int)width, v);
+	print_string(PRINT_JSON, key, NULL, buf);
+}
+
+static void print_addr(const char *key, int have, const struct vfk_addr *a)
+{
+	char buf[VFK_ADDR_STRLEN];
+
+	if (have)
+		print_string(PRINT_JSON, key, NULL, vfk_addr_format(a, buf));
+	else
+		print_null(PRINT_JSON, key, NULL);
+}
+
+static const char *header_name(enum vfk_header_type t)
+{
+	switch (t) {
+	case VFK_HEADER_NORMAL:
+		return "endpoint";
+	case VFK_HEADER_BRIDGE:
+		return "bridge";
+	case VFK_HEADER_CARDBUS:
+		return "cardbus";
+	default:
+		return NULL;
+	}
+}
+
+static void print_reset_methods(const char *methods)
+{
+	char copy[256], *tok, *save = NULL;
+
+	if (!methods) {
+		print_null(PRINT_JSON, "reset_methods", NULL);
+		return;
+	}
+	output_open_array("reset_methods");
+	snprintf(copy, sizeof(copy), "%s", methods);
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		print_string(PRINT_JSON, NULL, NULL, tok);
+	output_close_array();
+}
+
+void print_device_json(struct vfk_device *dev)
+{
+	uint16_t v = 0, d = 0, sv = 0, sd = 0;
+	uint32_t cls = 0;
+	uint8_t rev = 0;
+	unsigned int group, total, num;
+	struct vfk_addr a;
+	int have_ids = vfk_device_get_ids(dev, &v, &d) == 0;
+	int have_sub = vfk_device_get_subsystem_ids(dev, &sv, &sd) == 0;
+	int have_class = vfk_device_get_class(dev, &cls) == 0;
+	int numa, r;
+
+	print_string(PRINT_JSON, "bdf", NULL, vfk_device_get_bdf(dev));
+	print_hex("vendor_id", 4, have_ids, v);
+	print_hex("device_id", 4, have_ids, d);
+	print_hex("subsystem_vendor_id", 4, have_sub, sv);
+	print_hex("subsystem_device_id", 4, have_sub, sd);
+	print_hex("class", 6, have_class, cls);
+	print_string(PRINT_JSON, "class_kind", NULL,
+		     have_class ? vfk_class_kind_to_string(vfk_class_kind_of(cls)) : NULL);
+	print_hex("revision", 2, vfk_device_get_revision(dev, &rev) == 0, rev);
+	print_string(PRINT_JSON, "vendor_name", NULL, vfk_device_get_vendor_name(dev));
+	print_string(PRINT_JSON, "device_name", NULL, vfk_device_get_device_name(dev));
+	print_string(PRINT_JSON, "class_name", NULL, vfk_device_get_class_name(dev));
+	print_string(PRINT_JSON, "header", NULL, header_name(vfk_device_get_header_type(dev)));
+	print_string(PRINT_JSON, "driver", NULL, vfk_device_get_driver(dev));
+	print_bool(PRINT_JSON, "vfio", NULL, vfk_device_is_vfio_bound(dev));
+	print_string(PRINT_JSON, "driver_override", NULL, vfk_device_get_driver_override(dev));
+	if (vfk_device_get_iommu_group(dev, &group) == 0)
+		print_uint(PRINT_JSON, "iommu_group", NULL, group);
+	else
+		print_null(PRINT_JSON, "iommu_group", NULL);
+	if (vfk_device_get_numa_node(dev, &numa) == 0)
+		print_int(PRINT_JSON, "numa_node", NULL, numa);
+	else
+		print_null(PRINT_JSON, "numa_node", NULL);
+	r = vfk_device_is_boot_vga(dev);
+	if (r >= 0)
+		print_bool(PRINT_JSON, "boot_vga", NULL, r);
+	else
+		print_null(PRINT_JSON, "boot_vga", NULL);
+	print_reset_methods(vfk_device_get_reset_methods(dev));
+	print_string(PRINT_JSON, "power_state", NULL, vfk_device_get_power_state(dev));
+	print_addr("parent", vfk_device_get_parent_addr(dev, &a) == 0, &a);
+	print_addr("physfn", vfk_device_get_physfn(dev, &a) == 0, &a);
+	if (vfk_device_get_sriov(dev, &total, &num) == 0) {
+		output_open_object("sriov");
+		print_uint(PRINT_JSON, "total_vfs", NULL, total);
+		print_uint(PRINT_JSON, "num_vfs", NULL, num);
+		output_close_object();
+	} else {
+		print_null(PRINT_JSON, "sriov", NULL);
+	}
+}
+
+void format_device_line(struct vfk_device *dev, char *buf, size_t size)
+{
+	const char *cname = vfk_device_get_class_name(dev);
+	const char *vname = vfk_device_get_vendor_name(dev);
+	const char *dname = vfk_device_get_device_name(dev);
+	uint16_t v, d;
+	uint32_t cls;
+	uint8_t rev;
+	char ids[16] = "[????:????]", cbuf[8] = "????", revbuf[16] = "";
+	char cls_text[128], name[300];
+
+	if (vfk_device_get_ids(dev, &v, &d) == 0)
+		snprintf(ids, sizeof(ids), "[%04x:%04x]", v, d);
+	if (vfk_device_get_class(dev, &cls) == 0)
+		snprintf(cbuf, sizeof(cbuf), "%04x", cls >> 8);
+	if (vfk_device_get_revision(dev, &rev) == 0 && rev)
+		snprintf(revbuf, sizeof(revbuf), " (rev %02x)", rev);
+	snprintf(cls_text, sizeof(cls_text), "%s [%s]", cname ? cname : "Class", cbuf);
+	if (vname && dname)
+		snprintf(name, sizeof(name), "%s %s", vname, dname);
+	else if (vname)
+		snprintf(name, sizeof(name), "%s Device", vname);
+	else
+		snprintf(name, sizeof(name), "Unknown device");
+	snprintf(buf, size, "%s: %s %s%s", cls_text, name, ids, revbuf);
+}

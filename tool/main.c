@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+static const struct vfk_cmd vfk_cmd_help;
+static const struct vfk_cmd vfk_cmd_version;
+
+static const struct vfk_cmd *const commands[] = {
+	&vfk_cmd_doctor, &vfk_cmd_groups, &vfk_cmd_list, &vfk_cmd_snapshot,
+	&vfk_cmd_help,	 &vfk_cmd_version,
+};
+
+struct global_opts {
+	const char *root;
+	const char *pci_ids;
+	bool json;
+	int verbose;
+};
+
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vfiokit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vfiokit: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vfiokit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'vfiokit %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int resolve_devices(struct vfk_ctx *ctx, int argc, char *argv[], struct vfk_device ***ret,
+		    size_t *ret_n)
+{
+	struct vfk_device **list = calloc((size_t)argc + 1, sizeof(*list));
+	int i, failed = 0;
+
+	if (!list)
+		return -ENOMEM;
+	for (i = 0; i < argc; i++) {
+		int r = vfk_device_new_from_string(ctx, argv[i], &list[i - failed]);
+
+		if (r == 0)
+			continue;
+		failed++;
+		switch (r) {
+		case -EINVAL:
+			log_error("%s: not a PCI address; expected DDDD:BB:DD.F, e.g. 0000:01:00.0",
+				  argv[i]);
+			break;
+		case -ERANGE:
+			log_error("%s: device must be 00-1f and function 0-7", argv[i]);
+			break;
+		case -ENODEV:
+			log_error("%s: no such PCI device in %s/sys/bus/pci/devices", argv[i],
+				  streq(vfk_ctx_get_root(ctx), "/") ? "" : vfk_ctx_get_root(ctx));
+			break;
+		case -ENOTUNIQ:
+			log_error("%s: matches devices in several PCI domains; give the domain, "
+				  "e.g. 0000:%s",
+				  argv[i], argv[i]);
+			break;
+		default:
+			log_error("%s: %s", argv[i], strerror(-r));
+		}
+	}
+	if (failed) {
+		vfk_device_list_free(list, (size_t)(argc - failed));
+		return -EINVAL;
+	}
+	*ret = list;
+	*ret_n = (size_t)argc;
+	return 0;
+}
+
+static void print_usage(FILE *f)
+{
+	size_t i;
+
+	fputs("Usage: vfiokit [--root DIR] [--json] [-v] COMMAND [ARGS...]\n\n"
+	      "Prepare and drive Linux VFIO PCI passthrough, safely and explainably.\n\n"
+	      "Commands:\n",
+	      f);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->help);
+	fputs("\nGlobal options (accepted before or after the command):\n"
+	      "  --root DIR      treat DIR as the system root (a captured or test tree)\n"
+	      "  -J, --json      print one JSON document on stdout\n"
+	      "  --pci-ids FILE  take device names from FILE instead of the system pci.ids\n"
+	      "  -v, --verbose   show the library's debug messages on stderr\n"
+	      "  -h, --help      show this help, or a command's with COMMAND --help\n"
+	      "  -V, --version   show the version\n\n"
+	      "Exit status: 0 success, 1 the answer is no or an operation failed, 2 usage error.\n"
+	      "See vfiokit(1) and vfiokit-COMMAND(1).\n",
+	      f);
+}
+
+static int help_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	print_usage(stdout);
+	return EXIT_OK;
+}
+
+static const struct vfk_cmd vfk_cmd_help = {
+	.name = "help",
+	.run = help_run,
+	.help = "Show this help",
+	.no_ctx = true,
+};
+
+static int version_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	puts("vfiokit " PACKAGE_VERSION);
+	return EXIT_OK;
+}
+
+static const struct vfk_cmd vfk_cmd_version = {
+	.name = "version",
+	.run = version_run,
+	.help = "Show the version",
+	.no_ctx = true,
+};
+
+static void log_stderr(void *data, int priority, const char *file, int line, const char *fn,
+		       const char *format, va_list args)
+{
+	fprintf(stderr, "vfiokit: %s: ", priority >= LOG_DEBUG ? "debug" : "info");
+	vfprintf(stderr, format, args);
+	fputc('\n', stderr);
+}
+
+/* Takes a value either as "--opt=VAL" or as the next argument. */
+static int take_value(int argc, char *argv[], int *i, const char *name, const char **ret)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=') {
+		*ret = argv[*i] + len + 1;
+		return 1;
+	}
+	if (!streq(argv[*i], name))
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*ret = argv[++*i];
+	return 1;
+}
+
+/*
+ * Global options may stand anywhere before "--", so that both "vfiokit --root T groups"
+ * and "vfiokit groups --root T --json" work; they are removed from argv in place.
+ */
+static int extract_globals(int *argc, char *argv[], struct global_opts *o)
+{
+	int i, out = 1;
+
+	for (i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		int r;
+
+		if (streq(a, "--")) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if ((r = take_value(*argc, argv, &i, "--root", &o->root)) ||
+		    (r = take_value(*argc, argv, &i, "--pci-ids", &o->pci_ids))) {
+			if (r < 0)
+				return usage_error(NULL, "option '%s' needs a value", a);
+			continue;
+		}
+		if (streq(a, "--json") || streq(a, "-J")) {
+			o->json = true;
+			continue;
+		}
+		if (streq(a, "--verbose") || streq(a, "-v")) {
+			o->verbose++;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct global_opts o = { 0 };
+	const struct vfk_cmd *cmd = NULL;
+	struct vfk_ctx *ctx = NULL;
+	const char *name;
+	size_t i;
+	int r;
+
+	r = extract_globals(&argc, argv, &o);
+	if (r)
+		return r;
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[1];
+	if (streq(name, "--help") || streq(name, "-h"))
+		name = "help";
+	else if (streq(name, "--version") || streq(name, "-V"))
+		name = "version";
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (streq(commands[i]->name, name))
+			cmd = commands[i];
+	if (!cmd)
+		return usage_error(NULL, "unknown command '%s'", name);
+
+	output_init(o.json);
+	if (!cmd->no_ctx) {
+		r = vfk_ctx_new(o.root, &ctx);
+		if (r < 0) {
+			log_error("--root %s: %s", o.root ? o.root : "/", strerror(-r));
+			return EXIT_USAGE;
+		}
+		if (o.verbose) {
+			vfk_ctx_set_log_fn(ctx, log_stderr, NULL);
+			vfk_ctx_set_log_priority(ctx, o.verbose > 1 ? LOG_DEBUG : LOG_INFO);
+		} else if (vfk_ctx_get_log_priority(ctx) > LOG_ERR) {
+			vfk_ctx_set_log_fn(ctx, log_stderr, NULL);
+		}
+		if (o.pci_ids || (o.pci_ids = getenv("VFIOKIT_PCI_IDS"))) {
+			r = vfk_ctx_set_pci_ids_path(ctx, o.pci_ids);
+			if (r < 0) {
+				log_error("--pci-ids %s: %s", o.pci_ids, strerror(-r));
+				vfk_ctx_unref(ctx);
+				return EXIT_USAGE;
+			}
+		}
+	}
+	r = cmd->run(ctx, argc - 1, argv + 1);
+	if (output_finish() < 0 && r == EXIT_OK) {
+		log_error("writing output: %s", strerror(errno));
+		r = EXIT_NOT_READY;
+	}
+	vfk_ctx_unref(ctx);
+	return r;
+}
