@@ -33,15 +33,13 @@ int attr_parse_hex(const char *s, size_t len, unsigned int max_digits, uint32_t 
 	len = chomp(s, len);
 	if (len < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
 		return -EINVAL;
+	for (i = 2; i < len; i++)
+		if (hexval(s[i]) < 0)
+			return -EINVAL;
 	if (len - 2 > max_digits || max_digits > 8)
 		return -ERANGE;
-	for (i = 2; i < len; i++) {
-		int d = hexval(s[i]);
-
-		if (d < 0)
-			return -EINVAL;
-		v = v << 4 | (uint32_t)d;
-	}
+	for (i = 2; i < len; i++)
+		v = v << 4 | (uint32_t)hexval(s[i]);
 	*ret = v;
 	return 0;
 }
@@ -173,12 +171,9 @@ int attr_parse_word(const char *s, size_t len, char *buf, size_t size)
 }
 
 static const char *const resv_names[] = {
-	[VFK_RESV_DIRECT] = "direct",
-	[VFK_RESV_DIRECT_RELAXABLE] = "direct-relaxable",
-	[VFK_RESV_RESERVED] = "reserved",
-	[VFK_RESV_MSI] = "msi",
-	[VFK_RESV_SW_MSI] = "sw-msi",
-	[VFK_RESV_UNKNOWN] = "unknown",
+	[VFK_RESV_DIRECT] = "direct",	  [VFK_RESV_DIRECT_RELAXABLE] = "direct-relaxable",
+	[VFK_RESV_RESERVED] = "reserved", [VFK_RESV_MSI] = "msi",
+	[VFK_RESV_SW_MSI] = "sw-msi",	  [VFK_RESV_UNKNOWN] = "unknown",
 };
 
 static int parse_u64_hex(const char *s, size_t len, uint64_t *ret)

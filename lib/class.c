@@ -4,7 +4,7 @@
 #include "internal.h"
 
 static const char *const kind_names[_VFK_CLASS_MAX] = {
-	[VFK_CLASS_OTHER] = "other", [VFK_CLASS_GPU] = "gpu",	  [VFK_CLASS_NET] = "net",
+	[VFK_CLASS_OTHER] = "other",	 [VFK_CLASS_GPU] = "gpu", [VFK_CLASS_NET] = "net",
 	[VFK_CLASS_STORAGE] = "storage", [VFK_CLASS_USB] = "usb", [VFK_CLASS_AUDIO] = "audio",
 	[VFK_CLASS_BRIDGE] = "bridge",
 };

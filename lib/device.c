@@ -197,7 +197,7 @@ static void load_sriov(struct vfk_device *d, int dirfd)
 
 /* sysfs lists each function as a link into the physical hierarchy; the parent bridge
  * is the previous path component when that is an address too. */
-static int load_syspath(struct vfk_device *d)
+static int load_syspath(struct vfk_device *d, int busfd)
 {
 	char link[PATH_MAX], path[PATH_MAX], full[PATH_MAX + 2];
 	struct vfk_addr parent;
@@ -205,8 +205,12 @@ static int load_syspath(struct vfk_device *d)
 	unsigned int flags;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s", d->bdf);
-	n = path_readlink(d->ctx, path, link, sizeof(link));
+	if (busfd >= 0) {
+		n = path_readlink_at(busfd, d->bdf, link, sizeof(link));
+	} else {
+		snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s", d->bdf);
+		n = path_readlink(d->ctx, path, link, sizeof(link));
+	}
 	if (n >= 0) {
 		if (path_join_normalize(SYS_PCI_DEVICES, link, path, sizeof(path)) < 0)
 			return -ENAMETOOLONG;
@@ -231,7 +235,9 @@ static int load_syspath(struct vfk_device *d)
 	return 0;
 }
 
-int vfk_device_load(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk_device **ret)
+/* @busfd: SYS_PCI_DEVICES opened by a caller that loads many devices, or -1. */
+static int device_load(struct vfk_ctx *ctx, int busfd, const struct vfk_addr *addr,
+		       struct vfk_device **ret)
 {
 	struct vfk_device *d;
 	_cleanup_close_ int dirfd = -1;
@@ -250,7 +256,7 @@ int vfk_device_load(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk
 		r = dirfd == -ENOENT || dirfd == -ENOTDIR ? -ENODEV : dirfd;
 		goto fail;
 	}
-	r = load_syspath(d);
+	r = load_syspath(d, busfd);
 	if (r < 0)
 		goto fail;
 	load_ids(d, dirfd);
@@ -266,6 +272,11 @@ fail:
 	return r;
 }
 
+int vfk_device_load(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk_device **ret)
+{
+	return device_load(ctx, -1, addr, ret);
+}
+
 VFK_EXPORT int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr,
 			      struct vfk_device **ret)
 {
@@ -276,7 +287,7 @@ VFK_EXPORT int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr,
 VFK_EXPORT int vfk_device_new_from_string(struct vfk_ctx *ctx, const char *s,
 					  struct vfk_device **ret)
 {
-	struct vfk_addr addr, found = { 0 };
+	struct vfk_addr addr, found = {0};
 	struct dirent *de;
 	unsigned int flags, matches = 0;
 	DIR *dir;
@@ -510,7 +521,8 @@ static void load_names(struct vfk_device *d)
 
 	d->known |= KNOWN_NAMES;
 	if (d->known & KNOWN_IDS) {
-		if (vfk_names_lookup(d->ctx, PCI_LOOKUP_VENDOR, buf, sizeof(buf), d->vendor, 0) == 0)
+		if (vfk_names_lookup(d->ctx, PCI_LOOKUP_VENDOR, buf, sizeof(buf), d->vendor, 0) ==
+		    0)
 			d->vendor_name = strdup(buf);
 		if (vfk_names_lookup(d->ctx, PCI_LOOKUP_DEVICE, buf, sizeof(buf), d->vendor,
 				     d->device) == 0)
@@ -518,8 +530,8 @@ static void load_names(struct vfk_device *d)
 	}
 	if (d->known & KNOWN_CLASS) {
 		/* Subclass first ("VGA compatible controller"), then the base class. */
-		if (vfk_names_lookup(d->ctx, PCI_LOOKUP_CLASS, buf, sizeof(buf),
-				     d->class_code >> 8, 0) == 0 ||
+		if (vfk_names_lookup(d->ctx, PCI_LOOKUP_CLASS, buf, sizeof(buf), d->class_code >> 8,
+				     0) == 0 ||
 		    vfk_names_lookup(d->ctx, PCI_LOOKUP_CLASS, buf, sizeof(buf),
 				     d->class_code >> 16 << 8, 0) == 0)
 			d->class_name = strdup(buf);
@@ -586,12 +598,15 @@ int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vf
 	struct vfk_device **list = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
+	_cleanup_close_ int busfd = -1;
 	DIR *dir;
 	int r;
 
 	r = path_opendir(ctx, dirpath, &dir);
 	if (r < 0)
 		return r;
+	/* Opened once for all the devices' bus links instead of once per device. */
+	busfd = path_open(ctx, SYS_PCI_DEVICES, O_PATH | O_DIRECTORY);
 	while ((de = readdir(dir))) {
 		struct vfk_device *dev;
 		struct vfk_addr a;
@@ -602,7 +617,7 @@ int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vf
 				dbg(ctx, "%s: skipping unusual entry \"%s\"", dirpath, de->d_name);
 			continue;
 		}
-		r = vfk_device_load(ctx, &a, &dev);
+		r = device_load(ctx, busfd, &a, &dev);
 		if (r == -ENODEV)
 			continue;
 		if (r < 0)

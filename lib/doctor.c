@@ -11,7 +11,7 @@ struct vfk_report {
 
 VFK_EXPORT const char *vfk_check_status_to_string(enum vfk_check_status status)
 {
-	static const char *const names[] = { "ok", "warn", "fail", "skip" };
+	static const char *const names[] = {"ok", "warn", "fail", "skip"};
 
 	return (unsigned int)status < _VFK_CHECK_STATUS_MAX ? names[status] : NULL;
 }

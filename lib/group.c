@@ -35,8 +35,7 @@ static void load_attrs(struct vfk_group *g)
 
 	snprintf(path, sizeof(path), SYS_IOMMU_GROUPS "/%u/reserved_regions", g->id);
 	n = path_read(g->ctx, path, buf, sizeof(buf));
-	if (n >= 0 &&
-	    attr_parse_reserved_regions(buf, (size_t)n, &g->regions, &g->n_regions) == 0)
+	if (n >= 0 && attr_parse_reserved_regions(buf, (size_t)n, &g->regions, &g->n_regions) == 0)
 		g->have_regions = true;
 }
 

@@ -39,8 +39,7 @@ void vfk_names_free(struct pci_access *pacc)
 		pci_cleanup(pacc);
 }
 
-int vfk_names_lookup(struct vfk_ctx *ctx, int flags, char *buf, size_t size, uint32_t a,
-		     uint32_t b)
+int vfk_names_lookup(struct vfk_ctx *ctx, int flags, char *buf, size_t size, uint32_t a, uint32_t b)
 {
 	struct pci_access *pacc = vfk_ctx_get_pci_access(ctx);
 	char *name;

@@ -21,19 +21,39 @@ static void help(void)
 	     "  -h, --help   show this help");
 }
 
+/* @all is in address order, so a slot's functions are neighbours: find the first one by
+ * bisection instead of comparing every device with every other. */
+static size_t slot_first(const struct vfk_addr *a, struct vfk_device **all, size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct vfk_addr *m = vfk_device_get_addr(all[mid]);
+
+		if (vfk_addr_cmp(m, a) < 0 && !vfk_addr_same_slot(m, a))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The other functions of @dev's slot, with their groups, so a GPU's companion functions
  * stay visible even when the kernel put them in other groups. */
 static void print_slot_peers(struct vfk_device *dev, struct vfk_device **all, size_t n)
 {
+	const struct vfk_addr *addr = vfk_device_get_addr(dev);
 	unsigned int mine = 0, theirs;
 	bool have_mine = vfk_device_get_iommu_group(dev, &mine) == 0, opened = false;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = slot_first(addr, all, n);
+	     i < n && vfk_addr_same_slot(vfk_device_get_addr(all[i]), addr); i++) {
 		struct vfk_device *o = all[i];
 		bool have;
 
-		if (o == dev || !vfk_addr_same_slot(vfk_device_get_addr(o), vfk_device_get_addr(dev)))
+		if (o == dev)
 			continue;
 		have = vfk_device_get_iommu_group(o, &theirs) == 0;
 		if (output_is_json()) {
@@ -48,7 +68,8 @@ static void print_slot_peers(struct vfk_device *dev, struct vfk_device **all, si
 				print_null(PRINT_JSON, "iommu_group", NULL);
 			output_close_object();
 		} else if (have_mine && have && theirs != mine) {
-			printf("      same slot as %s in group %u\n", vfk_device_get_bdf(o), theirs);
+			printf("      same slot as %s in group %u\n", vfk_device_get_bdf(o),
+			       theirs);
 		}
 	}
 	if (opened)
@@ -113,7 +134,7 @@ static void print_regions(struct vfk_group *g)
 static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	struct vfk_device **devices = NULL;
@@ -141,7 +162,8 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 
 			if (!*argv[optind] || *end || v > 0x7fffffff) {
 				free(filter);
-				return usage_error("groups", "%s: not a group number", argv[optind]);
+				return usage_error("groups", "%s: not a group number",
+						   argv[optind]);
 			}
 			filter[nfilter++] = (unsigned int)v;
 		}
@@ -204,7 +226,8 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		output_open_array("ungrouped"), output_close_array();
 
 	if (n_groups == 0 && !output_is_json())
-		printf("No IOMMU groups: the IOMMU is off or absent. Run 'vfiokit doctor' for the fix.\n");
+		printf("No IOMMU groups: the IOMMU is off or absent. Run 'vfiokit doctor' for the "
+		       "fix.\n");
 	if (nfilter) {
 		for (i = 0; i < (size_t)nfilter; i++) {
 			bool found = false;

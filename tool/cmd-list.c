@@ -87,13 +87,13 @@ static void print_text_row(struct vfk_device *dev)
 static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "class", required_argument, NULL, 'c' },
-		{ "id", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+		{"class", required_argument, NULL, 'c'},
+		{"id", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	struct vfk_device **devices = NULL;
-	struct id_filter idf = { 0 };
+	struct id_filter idf = {0};
 	size_t n = 0, i, shown = 0;
 	int kind = -1, c, r;
 

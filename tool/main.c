@@ -15,8 +15,8 @@ static const struct vfk_cmd vfk_cmd_help;
 static const struct vfk_cmd vfk_cmd_version;
 
 static const struct vfk_cmd *const commands[] = {
-	&vfk_cmd_doctor, &vfk_cmd_groups, &vfk_cmd_list, &vfk_cmd_snapshot,
-	&vfk_cmd_help,	 &vfk_cmd_version,
+	&vfk_cmd_doctor,   &vfk_cmd_groups, &vfk_cmd_list,
+	&vfk_cmd_snapshot, &vfk_cmd_help,   &vfk_cmd_version,
 };
 
 struct global_opts {
@@ -152,8 +152,10 @@ static const struct vfk_cmd vfk_cmd_version = {
 	.no_ctx = true,
 };
 
-static void log_stderr(void *data, int priority, const char *file, int line, const char *fn,
-		       const char *format, va_list args)
+__attribute__((format(printf, 6, 0))) static void log_stderr(void *data, int priority,
+							     const char *file, int line,
+							     const char *fn, const char *format,
+							     va_list args)
 {
 	fprintf(stderr, "vfiokit: %s: ", priority >= LOG_DEBUG ? "debug" : "info");
 	vfprintf(stderr, format, args);
@@ -217,7 +219,7 @@ static int extract_globals(int *argc, char *argv[], struct global_opts *o)
 
 int main(int argc, char *argv[])
 {
-	struct global_opts o = { 0 };
+	struct global_opts o = {0};
 	const struct vfk_cmd *cmd = NULL;
 	struct vfk_ctx *ctx = NULL;
 	const char *name;

@@ -151,9 +151,9 @@ int output_finish(void)
 {
 	if (json_mode && depth >= 0) {
 		assert(depth == 0);
-		fputs(json_object_to_json_string_ext(stack[0], JSON_C_TO_STRING_PRETTY |
-								       JSON_C_TO_STRING_SPACED |
-								       JSON_C_TO_STRING_NOSLASHESCAPE),
+		fputs(json_object_to_json_string_ext(
+			      stack[0], JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						JSON_C_TO_STRING_NOSLASHESCAPE),
 		      stdout);
 		fputc('\n', stdout);
 		json_object_put(stack[0]);

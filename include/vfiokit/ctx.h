@@ -32,8 +32,8 @@ struct vfk_ctx;
  *
  * The library never prints on its own; it only calls this function.
  */
-typedef void (*vfk_log_fn)(void *userdata, int priority, const char *file, int line,
-			   const char *fn, const char *format, va_list args);
+typedef void (*vfk_log_fn)(void *userdata, int priority, const char *file, int line, const char *fn,
+			   const char *format, va_list args);
 
 /**
  * vfk_ctx_new() - Create a library context.

@@ -490,8 +490,8 @@ int vfk_ctx_get_groups(struct vfk_ctx *ctx, struct vfk_group ***ret, size_t *ret
  *
  * Return: 0 on success; -ENOMEM.
  */
-int vfk_ctx_group_devices(struct vfk_ctx *ctx, struct vfk_device *const *devices,
-			  size_t n_devices, struct vfk_group ***ret, size_t *ret_n);
+int vfk_ctx_group_devices(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
+			  struct vfk_group ***ret, size_t *ret_n);
 
 /**
  * vfk_group_list_free() - Drop the references in a list and free it.

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Thin wrapper over meson. `make run` is the main job; `make check` runs every test lane.
+MESON ?= meson
+BUILD ?= build
+
+.PHONY: all build deps run check bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	$(MESON) setup $(BUILD) -Dwerror=true
+
+build: deps $(BUILD)/build.ninja
+	$(MESON) compile -C $(BUILD)
+
+# Read-only on this machine: doctor says whether it can do passthrough, groups shows
+# what would have to move together. doctor exits 1 on a host that is not ready; that is
+# an answer, not a build failure.
+run: build
+	@echo '$$ vfiokit doctor'; $(BUILD)/tool/vfiokit doctor || echo "(doctor exit status $$?)"
+	@echo; echo '$$ vfiokit groups'; $(BUILD)/tool/vfiokit groups
+
+# Three builds: sanitizers + -Werror (all lanes), gcc release (all lanes), clang (compile).
+# The last line is the sum over the runs: "N passed, N failed, N skipped".
+check: deps
+	@rm -f build-check-*/meson-logs/testlog.json
+	rm -rf build-check-asan && $(MESON) setup build-check-asan --native-file build-dev.ini >/dev/null
+	-ASAN_OPTIONS=detect_leaks=1 $(MESON) test -C build-check-asan --print-errorlogs
+	rm -rf build-check-gcc && $(MESON) setup build-check-gcc -Dwerror=true -Dbuildtype=release >/dev/null
+	-$(MESON) test -C build-check-gcc --print-errorlogs
+	rm -rf build-check-clang && CC=clang $(MESON) setup build-check-clang -Dwerror=true >/dev/null
+	-$(MESON) compile -C build-check-clang >/dev/null && echo "clang build: ok" \
+		|| (echo "clang build: FAILED"; echo '{"result":"FAIL","name":"clang-build"}' \
+		> build-check-clang/meson-logs/testlog.json)
+	-scripts/check-format.sh && echo "format: ok" || (echo "format: FAILED (scripts/check-format.sh --fix)"; \
+		echo '{"result":"FAIL","name":"format"}' > build-check-format.json)
+	@test -f build-check-format.json || echo '{"result":"OK","name":"format"}' > build-check-format.json
+	@test -f build-check-clang/meson-logs/testlog.json || echo '{"result":"OK","name":"clang-build"}' \
+		> build-check-clang/meson-logs/testlog.json
+	@scripts/summarize-tests.py build-check-asan/meson-logs/testlog.json \
+		build-check-gcc/meson-logs/testlog.json build-check-clang/meson-logs/testlog.json \
+		build-check-format.json; status=$$?; rm -f build-check-format.json; exit $$status
+
+bench: deps
+	rm -rf build-bench && $(MESON) setup build-bench -Dbuildtype=release >/dev/null
+	$(MESON) compile -C build-bench
+	bench/run.sh build-bench
+
+format:
+	scripts/check-format.sh --fix
+
+clean:
+	rm -rf $(BUILD) build-check-* build-bench

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Installs what vfiokit needs to build and test. Idempotent: does nothing when all is there.
+#   scripts/install-deps.sh            build + unit/cli/fuzz/headers lanes
+#   scripts/install-deps.sh --vm       also the real-kernel (vm) lane
+#   scripts/install-deps.sh --print fedora|arch   package names for other distributions
+set -euo pipefail
+
+DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config python3
+	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
+	scdoc pciutils pci.ids)
+DEBIAN_BENCH=(hyperfine strace)
+DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio xz-utils kmod flex bison
+	libelf-dev libssl-dev bc)
+
+FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
+	python3 pciutils-devel kmod-devel json-c-devel libmount-devel libmnl-devel
+	libcmocka-devel scdoc pciutils hwdata hyperfine strace)
+ARCH=(gcc clang make meson ninja pkgconf python pciutils kmod json-c util-linux-libs
+	libmnl cmocka scdoc hwdata hyperfine strace)
+
+want=("${DEBIAN_BUILD[@]}" "${DEBIAN_BENCH[@]}")
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--vm) want+=("${DEBIAN_VM[@]}") ;;
+	--print)
+		case "${2:-}" in
+		fedora) echo "dnf install ${FEDORA[*]}" ;;
+		arch) echo "pacman -S --needed ${ARCH[*]}" ;;
+		*) echo "usage: $0 --print fedora|arch" >&2; exit 2 ;;
+		esac
+		exit 0 ;;
+	-h|--help) sed -n '3,6p' "$0"; exit 0 ;;
+	*) echo "$0: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps: not a Debian-like system; install these with your package manager:" >&2
+	echo "  Fedora: dnf install ${FEDORA[*]}" >&2
+	echo "  Arch:   pacman -S --needed ${ARCH[*]}" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || {
+		echo "install-deps: need root to install: ${missing[*]}" >&2
+		exit 1
+	}
+	SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include <vfiokit/vfiokit.h>
+
+/* A GPU with HDMI audio behind a root port, a NIC PF with two VFs, a vfio-bound variant
+ * device, and a VMD domain whose bus 01 also exists in domain 0000. */
+static const struct fx_dev devs[] = {
+	{.bdf = "0000:00:00.0",
+	 .vendor = 0x1022,
+	 .device = 0x1480,
+	 .class_code = 0x060000,
+	 .group = 0,
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:00:01.1",
+	 .vendor = 0x1022,
+	 .device = 0x1483,
+	 .class_code = 0x060400,
+	 .group = 1,
+	 .driver = "pcieport",
+	 .bridge = true,
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT,
+	 .caps = FX_CAP_EXP | FX_CAP_PM},
+	{.bdf = "0000:01:00.0",
+	 .vendor = 0x10de,
+	 .device = 0x1b80,
+	 .class_code = 0x030000,
+	 .sub_vendor = 0x1043,
+	 .sub_device = 0x8591,
+	 .revision = 0xa1,
+	 .parent = "0000:00:01.1",
+	 .group = 13,
+	 .driver = "nouveau",
+	 .multifunction = true,
+	 .numa_node = -1,
+	 .boot_vga = 1,
+	 .reset_method = "bus",
+	 .caps = FX_CAP_PM_NOSOFTRST | FX_CAP_EXP | FX_CAP_MSI},
+	{.bdf = "0000:01:00.1",
+	 .vendor = 0x10de,
+	 .device = 0x10f0,
+	 .class_code = 0x040300,
+	 .revision = 0xa1,
+	 .parent = "0000:00:01.1",
+	 .group = 13,
+	 .driver = "snd_hda_intel",
+	 .multifunction = true,
+	 .numa_node = -1,
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "",
+	 .caps = FX_CAP_PM},
+	{.bdf = "0000:02:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x1572,
+	 .class_code = 0x020000,
+	 .group = 14,
+	 .driver = "i40e",
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "flr bus",
+	 .sriov_total = 64,
+	 .sriov_num = 2,
+	 .caps = FX_CAP_EXP | FX_CAP_FLR | FX_CAP_ACS | FX_CAP_SRIOV},
+	{.bdf = "0000:02:02.0",
+	 .vendor = 0x8086,
+	 .device = 0x154c,
+	 .class_code = 0x020000,
+	 .group = 15,
+	 .driver = "vfio-pci",
+	 .vfio_dev = true,
+	 .driver_override = "vfio-pci",
+	 .physfn = "0000:02:00.0",
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:02:02.1",
+	 .vendor = 0x8086,
+	 .device = 0x154c,
+	 .class_code = 0x020000,
+	 .group = 16,
+	 .physfn = "0000:02:00.0",
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:03:00.0",
+	 .vendor = 0x15b3,
+	 .device = 0x101e,
+	 .class_code = 0x020000,
+	 .group = 17,
+	 .driver = "mlx5_vfio_pci",
+	 .vfio_dev = true,
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT,
+	 .power_state = "D3cold",
+	 .caps = FX_CAP_LOOP | FX_CAP_PM},
+	{.bdf = "10000:00:02.0",
+	 .vendor = 0x8086,
+	 .device = 0x09ab,
+	 .class_code = 0x060400,
+	 .group = 18,
+	 .driver = "pcieport",
+	 .bridge = true,
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "10000:01:00.0",
+	 .vendor = 0x144d,
+	 .device = 0xa808,
+	 .class_code = 0x010802,
+	 .parent = "10000:00:02.0",
+	 .group = 18,
+	 .driver = "nvme",
+	 .numa_node = 0,
+	 .boot_vga = FX_ABSENT},
+};
+
+static const struct fx_group groups[] = {
+	{.id = 13, .type = "DMA-FQ"},
+	{.id = 14,
+	 .type = "identity",
+	 .reserved_regions = "0x00000000fee00000 0x00000000feefffff msi\n"
+			     "0x000000fd00000000 0x000000ffffffffff reserved\n"},
+};
+
+static const struct fx_topology topo = {
+	.name = "unit",
+	.devs = devs,
+	.n_devs = sizeof(devs) / sizeof(devs[0]),
+	.groups = groups,
+	.n_groups = 2,
+};
+
+struct env {
+	char *root;
+	struct vfk_ctx *ctx;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_int_equal(fx_mkdtemp(&e->root), 0);
+	assert_int_equal(fx_build(e->root, &topo), 0);
+	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vfk_ctx_unref(e->ctx);
+	fx_rmtree(e->root);
+	free(e->root);
+	free(e);
+	return 0;
+}
+
+static struct vfk_device *get(struct env *e, const char *bdf)
+{
+	struct vfk_device *d = NULL;
+
+	assert_int_equal(vfk_device_new_from_string(e->ctx, bdf, &d), 0);
+	return d;
+}
+
+static void damage(struct env *e, const char *bdf, const char *name, const char *content)
+{
+	char *dir, path[4096];
+
+	assert_int_equal(fx_device_path(&topo, bdf, &dir), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (content) {
+		assert_int_equal(fx_write_file(e->root, path, content), 0);
+	} else {
+		char full[8192];
+
+		snprintf(full, sizeof(full), "%s/%s", e->root, path);
+		assert_int_equal(unlink(full), 0);
+	}
+	free(dir);
+}
+
+static void test_gpu(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *d = get(e, "0000:01:00.0");
+	struct vfk_addr parent;
+	uint16_t v, dv;
+	uint32_t cls;
+	uint8_t rev;
+	unsigned int g;
+	int numa;
+
+	assert_int_equal(vfk_device_get_ids(d, &v, &dv), 0);
+	assert_int_equal(v, 0x10de);
+	assert_int_equal(dv, 0x1b80);
+	assert_int_equal(vfk_device_get_subsystem_ids(d, &v, &dv), 0);
+	assert_int_equal(v, 0x1043);
+	assert_int_equal(dv, 0x8591);
+	assert_int_equal(vfk_device_get_class(d, &cls), 0);
+	assert_int_equal(cls, 0x030000);
+	assert_int_equal(vfk_device_get_revision(d, &rev), 0);
+	assert_int_equal(rev, 0xa1);
+	assert_int_equal(vfk_device_get_header_type(d), VFK_HEADER_NORMAL);
+	assert_int_equal(vfk_device_is_multifunction(d), 1);
+	assert_string_equal(vfk_device_get_driver(d), "nouveau");
+	assert_false(vfk_device_is_vfio_bound(d));
+	assert_null(vfk_device_get_driver_override(d)); /* "(null)" */
+	assert_int_equal(vfk_device_get_numa_node(d, &numa), 0);
+	assert_int_equal(numa, -1);
+	assert_int_equal(vfk_device_is_boot_vga(d), 1);
+	assert_string_equal(vfk_device_get_reset_methods(d), "bus");
+	assert_string_equal(vfk_device_get_power_state(d), "D0");
+	assert_int_equal(vfk_device_get_iommu_group(d, &g), 0);
+	assert_int_equal(g, 13);
+	assert_int_equal(vfk_device_get_parent_addr(d, &parent), 0);
+	assert_int_equal(parent.bus, 0);
+	assert_int_equal(parent.dev, 1);
+	assert_int_equal(parent.fn, 1);
+	assert_string_equal(vfk_device_get_syspath(d),
+			    "/sys/devices/pci0000:00/0000:00:01.1/0000:01:00.0");
+	assert_int_equal(vfk_device_get_sriov(d, NULL, NULL), -ENOENT);
+	vfk_device_unref(d);
+
+	d = get(e, "0000:01:00.1");
+	assert_string_equal(vfk_device_get_reset_methods(d), ""); /* cannot be reset */
+	assert_int_equal(vfk_device_is_boot_vga(d), -ENODATA);
+	vfk_device_unref(d);
+}
+
+static void test_bridge_sriov_vfio(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *d = get(e, "0000:00:01.1");
+	struct vfk_addr pf;
+	unsigned int total, num;
+
+	assert_int_equal(vfk_device_get_header_type(d), VFK_HEADER_BRIDGE);
+	assert_int_equal(vfk_device_get_parent_addr(d, &pf), -ENOENT); /* root bus */
+	vfk_device_unref(d);
+
+	d = get(e, "0000:02:00.0");
+	assert_int_equal(vfk_device_get_sriov(d, &total, &num), 0);
+	assert_int_equal(total, 64);
+	assert_int_equal(num, 2);
+	vfk_device_unref(d);
+
+	d = get(e, "0000:02:02.0");
+	assert_int_equal(vfk_device_get_physfn(d, &pf), 0);
+	assert_int_equal(pf.bus, 2);
+	assert_int_equal(pf.dev, 0);
+	assert_true(vfk_device_is_vfio_bound(d));
+	assert_string_equal(vfk_device_get_driver_override(d), "vfio-pci");
+	vfk_device_unref(d);
+
+	d = get(e, "0000:02:02.1");
+	assert_null(vfk_device_get_driver(d));
+	assert_false(vfk_device_is_vfio_bound(d));
+	vfk_device_unref(d);
+
+	/* B5: a variant driver is VFIO; B6: a looping capability list does not hang. */
+	d = get(e, "0000:03:00.0");
+	assert_true(vfk_device_is_vfio_bound(d));
+	assert_string_equal(vfk_device_get_power_state(d), "D3cold");
+	assert_int_equal(vfk_device_get_header_type(d), VFK_HEADER_NORMAL);
+	vfk_device_unref(d);
+}
+
+static void test_short_form(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *d = NULL;
+
+	/* A2: 01:00.0 exists in domains 0000 and 10000. */
+	assert_int_equal(vfk_device_new_from_string(e->ctx, "01:00.0", &d), -ENOTUNIQ);
+	assert_null(d);
+	d = get(e, "02:00.0");
+	assert_string_equal(vfk_device_get_bdf(d), "0000:02:00.0");
+	vfk_device_unref(d);
+	d = get(e, "10000:01:00.0");
+	assert_string_equal(vfk_device_get_syspath(d),
+			    "/sys/devices/pci10000:00/10000:00:02.0/10000:01:00.0");
+	vfk_device_unref(d);
+	/* A4: exact tokens only. */
+	d = NULL;
+	assert_int_equal(vfk_device_new_from_string(e->ctx, "0000:00:02.0", &d), -ENODEV);
+	assert_int_equal(vfk_device_new_from_string(e->ctx, "1:00.0", &d), -EINVAL);
+	assert_int_equal(vfk_device_new_from_string(e->ctx, "05:00.0", &d), -ENODEV);
+	assert_null(d);
+}
+
+static void test_garbage_attributes(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device **list;
+	struct vfk_device *d;
+	char junk[4097];
+	size_t n;
+	uint32_t cls;
+	uint8_t rev;
+	unsigned int g;
+
+	memset(junk, 'x', sizeof(junk) - 1);
+	junk[sizeof(junk) - 1] = '\0';
+	damage(e, "0000:01:00.0", "vendor", "0xZZZZ\n");
+	damage(e, "0000:01:00.0", "class", "030000\n");
+	damage(e, "0000:01:00.1", "device", junk);
+	damage(e, "0000:01:00.1", "revision", NULL);
+	damage(e, "0000:02:00.0", "numa_node", "\n");
+	damage(e, "0000:02:00.0", "iommu_group", NULL);
+	assert_int_equal(fx_symlink(e->root, "sys/devices/pci0000:02/0000:02:00.0/iommu_group",
+				    "../../../kernel/iommu_groups/notanumber"),
+			 0);
+	assert_int_equal(fx_symlink(e->root, "sys/devices/pci0000:02/0000:02:02.1/driver",
+				    "../../../bus/pci/drivers/gone"),
+			 0);
+
+	/* B1: the listing survives, and only the damaged fields are unknown. */
+	assert_int_equal(vfk_ctx_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, sizeof(devs) / sizeof(devs[0]));
+	vfk_device_list_free(list, n);
+
+	d = get(e, "0000:01:00.0");
+	assert_int_equal(vfk_device_get_ids(d, NULL, NULL), -ENODATA);
+	assert_int_equal(vfk_device_get_class(d, &cls), -ENODATA);
+	assert_int_equal(vfk_device_get_revision(d, &rev), 0);
+	assert_string_equal(vfk_device_get_driver(d), "nouveau");
+	vfk_device_unref(d);
+	d = get(e, "0000:01:00.1");
+	assert_int_equal(vfk_device_get_ids(d, NULL, NULL), -ENODATA);
+	assert_int_equal(vfk_device_get_revision(d, &rev), -ENODATA);
+	assert_int_equal(vfk_device_get_class(d, &cls), 0);
+	vfk_device_unref(d);
+	d = get(e, "0000:02:00.0");
+	assert_int_equal(vfk_device_get_iommu_group(d, &g), -ENODATA);
+	vfk_device_unref(d);
+	/* A dangling driver link still names the driver the kernel would show. */
+	d = get(e, "0000:02:02.1");
+	assert_string_equal(vfk_device_get_driver(d), "gone");
+	vfk_device_unref(d);
+}
+
+static void test_vanished_device(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device **list;
+	char *dir, cmd[8192];
+	size_t n;
+
+	/* B3: listed on the bus, gone from the tree. */
+	assert_int_equal(fx_device_path(&topo, "0000:02:02.1", &dir), 0);
+	snprintf(cmd, sizeof(cmd), "%s/%s", e->root, dir);
+	assert_int_equal(fx_rmtree(cmd), 0);
+	free(dir);
+	assert_int_equal(vfk_ctx_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, sizeof(devs) / sizeof(devs[0]) - 1);
+	vfk_device_list_free(list, n);
+}
+
+static void test_groups(void **state)
+{
+	struct env *e = *state;
+	struct vfk_group **list, *g;
+	const struct vfk_resv_region *r;
+	size_t n, nr, i;
+
+	assert_int_equal(vfk_ctx_get_groups(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 8); /* 0 1 13 14 15 16 17 18 */
+	for (i = 1; i < n; i++)
+		assert_true(vfk_group_get_id(list[i - 1]) < vfk_group_get_id(list[i]));
+	g = NULL;
+	for (i = 0; i < n; i++)
+		if (vfk_group_get_id(list[i]) == 13)
+			g = list[i];
+	assert_non_null(g);
+	assert_string_equal(vfk_group_get_type(g), "DMA-FQ");
+	assert_int_equal(vfk_group_get_n_devices(g), 2);
+	assert_string_equal(vfk_device_get_bdf(vfk_group_get_device(g, 0)), "0000:01:00.0");
+	assert_string_equal(vfk_device_get_bdf(vfk_group_get_device(g, 1)), "0000:01:00.1");
+	assert_null(vfk_group_get_device(g, 2));
+	vfk_group_list_free(list, n);
+
+	assert_int_equal(vfk_group_new(e->ctx, 14, &g), 0);
+	assert_string_equal(vfk_group_get_type(g), "identity");
+	assert_int_equal(vfk_group_get_reserved_regions(g, &r, &nr), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(r[0].type, VFK_RESV_MSI);
+	assert_int_equal(r[1].type, VFK_RESV_RESERVED);
+	assert_int_equal(vfk_group_get_n_devices(g), 1);
+	vfk_group_unref(g);
+	assert_int_equal(vfk_group_new(e->ctx, 99, &g), -ENOENT);
+}
+
+static void test_no_iommu(void **state)
+{
+	static const struct fx_dev flat[] = {
+		{.bdf = "0000:00:02.0",
+		 .vendor = 0x8086,
+		 .device = 0x10d3,
+		 .class_code = 0x020000,
+		 .group = FX_NO_GROUP,
+		 .driver = "e1000e",
+		 .boot_vga = FX_ABSENT},
+	};
+	static const struct fx_topology t = {.name = "flat", .devs = flat, .n_devs = 1};
+	struct vfk_group **list;
+	struct vfk_device *d;
+	struct vfk_ctx *ctx;
+	unsigned int g;
+	char *root;
+	size_t n;
+
+	assert_int_equal(fx_mkdtemp(&root), 0);
+	assert_int_equal(fx_build(root, &t), 0);
+	assert_int_equal(vfk_ctx_new(root, &ctx), 0);
+	assert_int_equal(vfk_ctx_get_groups(ctx, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+	assert_int_equal(vfk_device_new_from_string(ctx, "00:02.0", &d), 0);
+	assert_int_equal(vfk_device_get_iommu_group(d, &g), -ENOENT); /* B2 */
+	vfk_device_unref(d);
+	vfk_ctx_unref(ctx);
+	fx_rmtree(root);
+	free(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_gpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bridge_sriov_vfio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_form, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_attributes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vanished_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+		cmocka_unit_test(test_no_iommu),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
