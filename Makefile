@@ -8,7 +8,7 @@ BUILD ?= build
 all: build
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh --vm
 
 $(BUILD)/build.ninja: | deps
 	$(MESON) setup $(BUILD) -Dwerror=true
@@ -23,7 +23,8 @@ run: build
 	@echo '$$ vfiokit doctor'; $(BUILD)/tool/vfiokit doctor || echo "(doctor exit status $$?)"
 	@echo; echo '$$ vfiokit groups'; $(BUILD)/tool/vfiokit groups
 
-# Three builds: sanitizers + -Werror (all lanes), gcc release (all lanes), clang (compile).
+# Three builds: sanitizers + -Werror (default lanes), gcc release (default lanes and the vm
+# lane), clang (compile).
 # The last line is the sum over the runs: "N passed, N failed, N skipped".
 check: deps
 	@rm -f build-check-*/meson-logs/testlog.json
@@ -31,6 +32,8 @@ check: deps
 	-ASAN_OPTIONS=detect_leaks=1 $(MESON) test -C build-check-asan --print-errorlogs
 	rm -rf build-check-gcc && $(MESON) setup build-check-gcc -Dwerror=true -Dbuildtype=release >/dev/null
 	-$(MESON) test -C build-check-gcc --print-errorlogs
+	# The real-kernel lane: Debian's 6.12 kernel under QEMU with an emulated VT-d.
+	-tests/vm/prepare.sh && $(MESON) test -C build-check-gcc --setup vm --suite vm --print-errorlogs
 	rm -rf build-check-clang && CC=clang $(MESON) setup build-check-clang -Dwerror=true >/dev/null
 	-$(MESON) compile -C build-check-clang >/dev/null && echo "clang build: ok" \
 		|| (echo "clang build: FAILED"; echo '{"result":"FAIL","name":"clang-build"}' \
@@ -41,7 +44,8 @@ check: deps
 	@test -f build-check-clang/meson-logs/testlog.json || echo '{"result":"OK","name":"clang-build"}' \
 		> build-check-clang/meson-logs/testlog.json
 	@scripts/summarize-tests.py build-check-asan/meson-logs/testlog.json \
-		build-check-gcc/meson-logs/testlog.json build-check-clang/meson-logs/testlog.json \
+		build-check-gcc/meson-logs/testlog.json build-check-gcc/meson-logs/testlog-vm.json \
+		build-check-clang/meson-logs/testlog.json \
 		build-check-format.json; status=$$?; rm -f build-check-format.json; exit $$status
 
 bench: deps

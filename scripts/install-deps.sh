@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what vfiokit needs to build and test. Idempotent: does nothing when all is there.
 #   scripts/install-deps.sh            build + unit/cli/fuzz/headers lanes
-#   scripts/install-deps.sh --vm       also the real-kernel (vm) lane
+#   scripts/install-deps.sh --vm       also the real-kernel (vm) lane (QEMU, busybox, kmod)
 #   scripts/install-deps.sh --print fedora|arch   package names for other distributions
 set -euo pipefail
 
@@ -10,8 +10,7 @@ DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config pytho
 	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
 	scdoc pciutils pci.ids)
 DEBIAN_BENCH=(hyperfine strace)
-DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio xz-utils kmod flex bison
-	libelf-dev libssl-dev bc)
+DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils kmod)
 
 FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
 	python3 pciutils-devel kmod-devel json-c-devel libmount-devel libmnl-devel

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Boots the guest with a topology and runs a script in it as root against the real kernel.
+#   tests/vm/run-vm.sh [--timeout S] [--shell] TOPOLOGY SCRIPT [ARGS...]
+# Prints the script's output and exits with its status (124 on timeout). --shell gives an
+# interactive shell in the guest instead of running the script (for debugging).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/topologies.sh"
+
+timeout=300
+shell=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--timeout) timeout=$2; shift 2 ;;
+	--shell) shell=1; shift ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || vm_die "usage: run-vm.sh [--timeout S] [--shell] TOPOLOGY [SCRIPT [ARGS...]]"
+topo=$1
+shift
+declare -F "topo_$topo" >/dev/null || vm_die "unknown topology '$topo' (known: $VM_TOPOLOGIES)"
+
+release=$(vm_stock_release) || true
+[ -n "${release:-}" ] && [ -f "$VM_CACHE/initrd-$release.gz" ] ||
+	vm_die "assets missing: run tests/vm/prepare.sh"
+kernel=$(vm_stock_dir)/boot/vmlinuz-$release
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/vfiokit-vm-XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+if [ -n "$shell" ]; then
+	printf '#!/bin/bash\ncd %q\nexec /bin/bash -i </dev/console >/dev/console 2>&1\n' "$PWD" >"$scratch/run.sh"
+else
+	[ $# -ge 1 ] || vm_die "no script given"
+	script=$(realpath "$1")
+	shift
+	{
+		printf '#!/bin/bash\ncd %q || exit 1\nexport VM_TOPOLOGY=%q\n' "$PWD" "$topo"
+		# What udev's coldplug does on a real host: load each device's driver.
+		printf 'for m in /sys/bus/pci/devices/*/modalias; do modprobe -q "$(cat "$m")"; done\n'
+		printf 'sleep 1\n'
+		printf 'exec %q' "$script"
+		printf ' %q' "$@"
+		printf '\n'
+	} >"$scratch/run.sh"
+fi
+mapfile -t devices < <("topo_$topo" "$scratch")
+
+cmd=(qemu-system-x86_64 -M q35,kernel-irqchip=split -accel tcg -m 2G -smp 2
+	-nographic -no-reboot -nodefaults -serial mon:stdio
+	-kernel "$kernel" -initrd "$VM_CACHE/initrd-$release.gz"
+	-append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 quiet vfiokit.script=$scratch/run.sh vfiokit.scratch=$scratch vfiokit.modules=$(vm_stock_dir)"
+	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=$scratch,mount_tag=scratch,security_model=none,multidevs=remap"
+	"${devices[@]}")
+if [ -n "$shell" ]; then
+	exec "${cmd[@]}"
+fi
+rc=0
+timeout "$timeout" "${cmd[@]}" >"$scratch/console" 2>&1 </dev/null || rc=$?
+if [ -f "$scratch/log" ]; then
+	cat "$scratch/log"
+fi
+if [ $rc -eq 124 ]; then
+	echo "vm: timed out after ${timeout}s; console:" >&2
+	tail -n 30 "$scratch/console" >&2
+	exit 124
+fi
+if [ ! -f "$scratch/status" ]; then
+	echo "vm: the guest did not run the script (qemu exit $rc); console:" >&2
+	tail -n 30 "$scratch/console" >&2
+	exit 1
+fi
+exit "$(cat "$scratch/status")"
