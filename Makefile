@@ -3,7 +3,7 @@
 MESON ?= meson
 BUILD ?= build
 
-.PHONY: all build deps run check bench format clean
+.PHONY: all build deps run demo check bench format clean
 
 all: build
 
@@ -23,6 +23,10 @@ run: build
 	@echo '$$ vfiokit doctor'; $(BUILD)/tool/vfiokit doctor || echo "(doctor exit status $$?)"
 	@echo; echo '$$ vfiokit groups'; $(BUILD)/tool/vfiokit groups
 
+# The sandbox: a VM with an emulated IOMMU where the whole flow runs for real.
+demo: build
+	tests/vm/demo.sh $(BUILD)
+
 # Three builds: sanitizers + -Werror (default lanes), gcc release (default lanes and the vm
 # lane), clang (compile).
 # The last line is the sum over the runs: "N passed, N failed, N skipped".
@@ -32,8 +36,9 @@ check: deps
 	-ASAN_OPTIONS=detect_leaks=1 $(MESON) test -C build-check-asan --print-errorlogs
 	rm -rf build-check-gcc && $(MESON) setup build-check-gcc -Dwerror=true -Dbuildtype=release >/dev/null
 	-$(MESON) test -C build-check-gcc --print-errorlogs
-	# The real-kernel lane: Debian's 6.12 kernel under QEMU with an emulated VT-d.
-	-tests/vm/prepare.sh && $(MESON) test -C build-check-gcc --setup vm --suite vm --print-errorlogs
+	# The real-kernel lane: Debian's 6.12 kernel and a 6.12 built with iommufd, under QEMU
+	# with an emulated VT-d. The built kernel is cached outside the tree.
+	-tests/vm/prepare.sh && tests/vm/build-kernel.sh >/dev/null && $(MESON) test -C build-check-gcc --setup vm --suite vm --print-errorlogs
 	rm -rf build-check-clang && CC=clang $(MESON) setup build-check-clang -Dwerror=true >/dev/null
 	-$(MESON) compile -C build-check-clang >/dev/null && echo "clang build: ok" \
 		|| (echo "clang build: FAILED"; echo '{"result":"FAIL","name":"clang-build"}' \

@@ -9,8 +9,9 @@ set -euo pipefail
 DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config python3
 	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
 	scdoc pciutils pci.ids)
-DEBIAN_BENCH=(hyperfine strace)
-DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils kmod)
+DEBIAN_BENCH=(hyperfine strace jq)
+DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils kmod
+	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
 
 FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
 	python3 pciutils-devel kmod-devel json-c-devel libmount-devel libmnl-devel

@@ -25,3 +25,11 @@ vm_stock_release() {
 	d=$(ls -1 "$(vm_stock_dir)/lib/modules" 2>/dev/null | head -n 1)
 	[ -n "$d" ] && echo "$d"
 }
+
+# Where build-kernel.sh puts the iommufd kernel for the current fragment and source.
+vm_iommufd_dir() {
+	local here version
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	version=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) || return 1
+	echo "$VM_CACHE/iommufd-$( (cat "$here/kernel.config"; echo "$version") | sha256sum | cut -c1-16)"
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boots the guest with a topology and runs a script in it as root against the real kernel.
-#   tests/vm/run-vm.sh [--timeout S] [--shell] TOPOLOGY SCRIPT [ARGS...]
+#   tests/vm/run-vm.sh [--kernel stock|iommufd] [--timeout S] [--shell] TOPOLOGY SCRIPT [ARGS...]
+# stock is Debian's 6.12 kernel (vfio as modules, no iommufd); iommufd is the kernel
+# build-kernel.sh makes (IOMMUFD and the VFIO cdev built in).
 # Prints the script's output and exits with its status (124 on timeout). --shell gives an
 # interactive shell in the guest instead of running the script (for debugging).
 set -euo pipefail
@@ -11,8 +13,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 timeout=300
 shell=
+kernel_kind=${VM_KERNEL:-stock}
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--kernel) kernel_kind=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	*) break ;;
@@ -26,7 +30,18 @@ declare -F "topo_$topo" >/dev/null || vm_die "unknown topology '$topo' (known: $
 release=$(vm_stock_release) || true
 [ -n "${release:-}" ] && [ -f "$VM_CACHE/initrd-$release.gz" ] ||
 	vm_die "assets missing: run tests/vm/prepare.sh"
-kernel=$(vm_stock_dir)/boot/vmlinuz-$release
+case "$kernel_kind" in
+stock)
+	kernel=$(vm_stock_dir)/boot/vmlinuz-$release
+	modules_arg="vfiokit.modules=$(vm_stock_dir)"
+	;;
+iommufd)
+	kernel=$(vm_iommufd_dir)/bzImage
+	[ -f "$kernel" ] || vm_die "iommufd kernel missing: run tests/vm/build-kernel.sh"
+	modules_arg=
+	;;
+*) vm_die "--kernel takes stock or iommufd" ;;
+esac
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/vfiokit-vm-XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
@@ -37,7 +52,7 @@ else
 	script=$(realpath "$1")
 	shift
 	{
-		printf '#!/bin/bash\ncd %q || exit 1\nexport VM_TOPOLOGY=%q\n' "$PWD" "$topo"
+		printf '#!/bin/bash\ncd %q || exit 1\nexport VM_TOPOLOGY=%q VM_KERNEL=%q\n' "$PWD" "$topo" "$kernel_kind"
 		# What udev's coldplug does on a real host: load each device's driver.
 		printf 'for m in /sys/bus/pci/devices/*/modalias; do modprobe -q "$(cat "$m")"; done\n'
 		printf 'sleep 1\n'
@@ -51,7 +66,7 @@ mapfile -t devices < <("topo_$topo" "$scratch")
 cmd=(qemu-system-x86_64 -M q35,kernel-irqchip=split -accel tcg -m 2G -smp 2
 	-nographic -no-reboot -nodefaults -serial mon:stdio
 	-kernel "$kernel" -initrd "$VM_CACHE/initrd-$release.gz"
-	-append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 quiet vfiokit.script=$scratch/run.sh vfiokit.scratch=$scratch vfiokit.modules=$(vm_stock_dir)"
+	-append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 quiet vfiokit.script=$scratch/run.sh vfiokit.scratch=$scratch $modules_arg"
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$scratch,mount_tag=scratch,security_model=none,multidevs=remap"
 	"${devices[@]}")

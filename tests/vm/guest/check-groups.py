@@ -64,7 +64,8 @@ def check(tool):
 
 def bind_vfio(bdf):
     """The kernel's documented sequence: driver_override, unbind, drivers_probe."""
-    subprocess.run(["modprobe", "vfio-pci"], check=True)
+    if not os.path.isdir("/sys/module/vfio_pci"):
+        subprocess.run(["modprobe", "vfio-pci"], check=True)
     with open(os.path.join(SYS, bdf, "driver_override"), "w") as f:
         f.write("vfio-pci")
     if os.path.exists(os.path.join(SYS, bdf, "driver")):
@@ -72,6 +73,16 @@ def bind_vfio(bdf):
             f.write(bdf)
     with open("/sys/bus/pci/drivers_probe", "w") as f:
         f.write(bdf)
+
+
+def check_cdev(bdf):
+    """The iommufd kernel gives /dev/iommu and a per-device VFIO cdev."""
+    cdevs = os.listdir(os.path.join(SYS, bdf, "vfio-dev"))
+    ok = os.path.exists("/dev/iommu") and len(cdevs) == 1 and \
+        os.path.exists("/dev/vfio/devices/" + cdevs[0])
+    print(f"iommufd: /dev/iommu {'exists' if os.path.exists('/dev/iommu') else 'MISSING'}, "
+          f"cdev {cdevs} {'present' if ok else 'MISSING'}")
+    return ok
 
 
 def enable_vfs():
@@ -107,6 +118,8 @@ def main():
             print(f"  {bdf}: vfiokit says driver {d['driver']!r}, vfio {d['vfio']}")
             ok2 = False
         ok = ok and ok2 and os.path.exists("/dev/vfio/" + group)
+        if os.environ.get("VM_KERNEL") == "iommufd":
+            ok = check_cdev(bdf) and ok
     sys.exit(0 if ok else 1)
 
 

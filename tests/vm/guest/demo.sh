@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The sandbox walk-through, run inside the vm lane's guest by `make demo`: each step prints
+# the command and its real output against the guest's real kernel and emulated VT-d.
+tool=$1
+nic=
+
+step() {
+	printf '\n\033[1m== %s\033[0m\n' "$1"
+	shift
+	printf '$ %s\n' "$*"
+	"$@"
+	echo "(exit status $?)"
+}
+
+echo "This is a throwaway VM: $(uname -r) under QEMU with an emulated Intel VT-d,"
+echo "an edu device, an e1000e NIC and an nvme disk. Nothing here touches the real host."
+
+step "What the kernel said about the IOMMU at boot" \
+	bash -c "dmesg | grep -E 'DMAR: IOMMU enabled|DMAR-IR|Default domain type|Adding to iommu group' | head -n 8"
+step "Is this host ready for VFIO passthrough?" "$tool" doctor
+step "Which devices must travel together?" "$tool" groups
+step "The network cards, and who drives them" "$tool" list --class net
+nic=$("$tool" list --class net --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["bdf"])')
+step "The NIC's driver link in sysfs" readlink "/sys/bus/pci/devices/$nic/driver"
+step "Group devices VFIO has opened so far" ls -l /dev/vfio/
+echo
+echo "Next steps, as they land: vfiokit plan $nic; vfiokit bind $nic; vfiokit qemu $nic; vfiokit restore."
