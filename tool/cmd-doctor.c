@@ -1,11 +1,127 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Placeholder until the checks land. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+static void help(void)
+{
+	puts("Usage: vfiokit doctor [--problems]\n\n"
+	     "Check whether this host is ready for VFIO passthrough, from the CPU and the\n"
+	     "firmware's IOMMU table through the kernel command line, the IOMMU, interrupt\n"
+	     "remapping and the vfio modules to device nodes, locked memory, hugepages and\n"
+	     "guest firmware. Every finding has a stable id, evidence and, when something\n"
+	     "needs changing, the exact fix for this distribution and bootloader.\n"
+	     "Nothing is changed.\n\n"
+	     "Options:\n"
+	     "  -p, --problems  show only warnings and failures\n"
+	     "  -J, --json      print JSON\n"
+	     "  -h, --help      show this help\n\n"
+	     "Exit status: 0 ready, 1 not ready, 2 usage error.");
+}
+
+/* Fixes may span lines; each continues under the "fix:" column. */
+static void print_fix_text(const char *fix)
+{
+	const char *p = fix;
+	bool first = true;
+
+	while (*p) {
+		const char *nl = strchrnul(p, '\n');
+
+		printf("%s%.*s\n", first ? "        fix: " : "             ", (int)(nl - p), p);
+		first = false;
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+static const char *const tags[] = {"ok  ", "WARN", "FAIL", "skip"};
 
 static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	log_error("doctor: not built yet");
-	return EXIT_NOT_READY;
+	static const struct option opts[] = {
+		{"problems", no_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct vfk_report *report = NULL;
+	unsigned int count[_VFK_CHECK_STATUS_MAX] = {};
+	bool problems_only = false, ready;
+	char failed[512] = "";
+	size_t n, flen = 0;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+ph", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			problems_only = true;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("doctor", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+
+	err = vfk_doctor_run(ctx, &report);
+	if (err < 0) {
+		log_error("doctor: cannot examine the host below %s: %s", vfk_ctx_get_root(ctx),
+			  strerror(-err));
+		return EXIT_NOT_READY;
+	}
+	ready = vfk_report_is_ready(report);
+	n = vfk_report_get_n_checks(report);
+
+	print_bool(PRINT_JSON, "ready", NULL, ready);
+	output_open_array("checks");
+	for (size_t i = 0; i < n; i++) {
+		enum vfk_check_status st = vfk_report_get_check_status(report, i);
+		const char *id = vfk_report_get_check_id(report, i);
+		const char *fix = vfk_report_get_check_fix(report, i);
+
+		count[st]++;
+		if (st == VFK_CHECK_FAIL && flen < sizeof(failed)) {
+			int k = snprintf(failed + flen, sizeof(failed) - flen, "%s%s",
+					 flen ? ", " : "", id);
+
+			if (k > 0)
+				flen += (size_t)k;
+		}
+		if (problems_only && st != VFK_CHECK_WARN && st != VFK_CHECK_FAIL)
+			continue;
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "id", NULL, id);
+		print_string(PRINT_JSON, "status", NULL, vfk_check_status_to_string(st));
+		print_string(PRINT_JSON, "summary", NULL, vfk_report_get_check_summary(report, i));
+		print_string(PRINT_JSON, "fix", NULL, fix);
+		output_close_object();
+		if (!output_is_json()) {
+			printf("  %s  %-26s %s\n", tags[st], id,
+			       vfk_report_get_check_summary(report, i));
+			if (fix && (st == VFK_CHECK_WARN || st == VFK_CHECK_FAIL))
+				print_fix_text(fix);
+		}
+	}
+	output_close_array();
+	if (!output_is_json()) {
+		if (ready)
+			printf("\nReady for VFIO passthrough (%u ok, %u warning%s, %u skipped).\n",
+			       count[VFK_CHECK_OK], count[VFK_CHECK_WARN],
+			       count[VFK_CHECK_WARN] == 1 ? "" : "s", count[VFK_CHECK_SKIP]);
+		else
+			printf("\nNot ready for VFIO passthrough: %u check%s failed (%s).\n",
+			       count[VFK_CHECK_FAIL], count[VFK_CHECK_FAIL] == 1 ? "" : "s",
+			       failed);
+	}
+	vfk_report_unref(report);
+	return ready ? EXIT_OK : EXIT_NOT_READY;
 }
 
 const struct vfk_cmd vfk_cmd_doctor = {

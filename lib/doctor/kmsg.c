@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "doctor.h"
+#include "path.h"
+
+#define KMSG_MAX (8u << 20)
+
+/*
+ * /dev/kmsg hands out one record per read() and EAGAIN at the end (with O_NONBLOCK); a
+ * captured tree holds the same records in a regular file, many per read(). Both become
+ * one message per line: "6,339,5140900,-;DMAR: IOMMU enabled" keeps what follows ';',
+ * continuation lines (" SUBSYSTEM=pci") are dropped, and plain dmesg text stays as it is.
+ */
+static int append_records(char **out, size_t *len, const char *rec, size_t n)
+{
+	for (const char *p = rec, *end = rec + n; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *msg = p, *semi;
+		size_t mlen;
+		char *grown;
+
+		if (*p == ' ') {
+			p = nl ? nl + 1 : end;
+			continue;
+		}
+		semi = memchr(p, ';', (size_t)(eol - p));
+		if (semi && memchr(p, ',', (size_t)(semi - p)))
+			msg = semi + 1;
+		mlen = (size_t)(eol - msg);
+		if (*len + mlen + 2 > KMSG_MAX)
+			return -EFBIG;
+		grown = realloc(*out, *len + mlen + 2);
+		if (!grown)
+			return -ENOMEM;
+		*out = grown;
+		memcpy(*out + *len, msg, mlen);
+		*len += mlen;
+		(*out)[(*len)++] = '\n';
+		(*out)[*len] = '\0';
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+int host_read_kmsg(struct host *h)
+{
+	_cleanup_close_ int fd = path_open(h->ctx, DEV_KMSG, O_RDONLY | O_NONBLOCK);
+	_cleanup_free_ char *out = NULL;
+	char buf[8192], carry[8192];
+	size_t len = 0, ncarry = 0;
+
+	if (fd < 0) {
+		h->kmsg_error = fd;
+		return 0;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		int err;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* EPIPE: the oldest records were overwritten while reading; go on. */
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			h->kmsg_error = negative_errno();
+			return 0;
+		}
+		if (n == 0)
+			break;
+		/* A regular file may split a record between reads; keep the partial line. */
+		if (ncarry + (size_t)n > sizeof(carry)) {
+			err = append_records(&out, &len, carry, ncarry);
+			if (err < 0)
+				break;
+			ncarry = 0;
+		}
+		memcpy(carry + ncarry, buf, (size_t)n);
+		ncarry += (size_t)n;
+		{
+			char *last = memrchr(carry, '\n', ncarry);
+			size_t whole = last ? (size_t)(last - carry) + 1 : 0;
+
+			err = append_records(&out, &len, carry, whole);
+			if (err < 0)
+				break;
+			memmove(carry, carry + whole, ncarry - whole);
+			ncarry -= whole;
+		}
+	}
+	if (ncarry > 0 && append_records(&out, &len, carry, ncarry) < 0)
+		return 0;
+	h->kmsg = out ? TAKE_PTR(out) : strdup("");
+	return h->kmsg ? 0 : -ENOMEM;
+}
+
+const char *kmsg_find(const struct host *h, const char *const *needles, char *buf, size_t size)
+{
+	if (!h->kmsg)
+		return NULL;
+	for (const char *line = h->kmsg; *line;) {
+		const char *nl = strchrnul(line, '\n');
+		size_t n = (size_t)(nl - line);
+
+		for (size_t i = 0; needles[i]; i++) {
+			const char *hit = memmem(line, n, needles[i], strlen(needles[i]));
+
+			if (hit) {
+				if (n >= size)
+					n = size - 1;
+				memcpy(buf, line, n);
+				buf[n] = '\0';
+				return buf;
+			}
+		}
+		line = *nl ? nl + 1 : nl;
+	}
+	return NULL;
+}
