@@ -83,8 +83,8 @@ int check_cpu(struct host *h, struct vfk_report *r)
 	else
 		h->cpu_vendor = CPU_VENDOR_OTHER;
 	err = report_add(r, "cpu.vendor", VFK_CHECK_OK, NULL, "%s (%s)", h->cpu_vendor_id,
-			 h->cpu_vendor == CPU_VENDOR_INTEL ? "IOMMU is Intel VT-d, ACPI table DMAR"
-			 : h->cpu_vendor == CPU_VENDOR_AMD ? "IOMMU is AMD-Vi, ACPI table IVRS"
+			 h->cpu_vendor == CPU_VENDOR_INTEL ? "Intel: the IOMMU is VT-d"
+			 : h->cpu_vendor == CPU_VENDOR_AMD ? "AMD: the IOMMU is AMD-Vi"
 							   : "unfamiliar vendor");
 	if (err < 0)
 		return err;

@@ -33,7 +33,7 @@ static void kmod_log(void *data, int priority, const char *file, int line, const
  */
 static struct kmod_ctx *kmod_open(struct host *h)
 {
-	const char *root = vfk_ctx_get_root(h->ctx);
+	const char *root = streq(vfk_ctx_get_root(h->ctx), "/") ? "" : vfk_ctx_get_root(h->ctx);
 	char dir[PATH_MAX], c1[PATH_MAX], c2[PATH_MAX], c3[PATH_MAX];
 	const char *config[] = {c1, c2, c3, NULL};
 	struct kmod_ctx *k;
