@@ -3,7 +3,7 @@
 MESON ?= meson
 BUILD ?= build
 
-.PHONY: all build deps run demo check bench format clean
+.PHONY: all build deps run demo check golden-update bench format clean
 
 all: build
 
@@ -52,6 +52,10 @@ check: deps
 		build-check-gcc/meson-logs/testlog.json build-check-gcc/meson-logs/testlog-vm.json \
 		build-check-clang/meson-logs/testlog.json \
 		build-check-format.json; status=$$?; rm -f build-check-format.json; exit $$status
+
+# Rewrites tests/data/expected/ from the current build; review `git diff` before committing.
+golden-update: build
+	tests/cli/run-golden.sh --update $(BUILD)/tool/vfiokit $(BUILD)/tests/tools/mkroot --all
 
 bench: deps
 	rm -rf build-bench && $(MESON) setup build-bench -Dbuildtype=release >/dev/null

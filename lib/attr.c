@@ -25,7 +25,7 @@ static size_t chomp(const char *s, size_t len)
 	return len;
 }
 
-int attr_parse_hex(const char *s, size_t len, unsigned int max_digits, uint32_t *ret)
+int attr_parse_hex(const char *s, size_t len, unsigned int digits, uint32_t *ret)
 {
 	uint32_t v = 0;
 	size_t i;
@@ -36,8 +36,11 @@ int attr_parse_hex(const char *s, size_t len, unsigned int max_digits, uint32_t 
 	for (i = 2; i < len; i++)
 		if (hexval(s[i]) < 0)
 			return -EINVAL;
-	if (len - 2 > max_digits || max_digits > 8)
+	if (len - 2 > digits || digits > 8)
 		return -ERANGE;
+	/* The kernel zero-pads these ("0x%04x"); fewer digits means a truncated read. */
+	if (len - 2 < digits)
+		return -EINVAL;
 	for (i = 2; i < len; i++)
 		v = v << 4 | (uint32_t)hexval(s[i]);
 	*ret = v;

@@ -12,9 +12,10 @@
 
 #include <vfiokit/pci.h>
 
-/* "0x8086\n" style ids and class codes: "0x" then 1 to @max_digits hex digits, one
- * optional trailing newline, nothing else. */
-int attr_parse_hex(const char *s, size_t len, unsigned int max_digits, uint32_t *ret);
+/* "0x8086\n" style ids and class codes: "0x" then exactly @digits hex digits (the kernel
+ * zero-pads them, so fewer is a truncated value: -EINVAL; more: -ERANGE), one optional
+ * trailing newline, nothing else. */
+int attr_parse_hex(const char *s, size_t len, unsigned int digits, uint32_t *ret);
 
 /* A decimal integer (with an optional '-'), one optional trailing newline. */
 int attr_parse_int(const char *s, size_t len, long min, long max, long *ret);

@@ -47,5 +47,16 @@ int vfk_names_lookup(struct vfk_ctx *ctx, int flags, char *buf, size_t size, uin
 	if (!pacc)
 		return -ENOMEM;
 	name = pci_lookup_name(pacc, buf, (int)size, flags | PCI_LOOKUP_NO_NUMBERS, a, b);
-	return name ? 0 : -ENOENT;
+	if (!name)
+		return -ENOENT;
+	/* For a subclass it does not know, libpci answers with the base class name and the
+	 * number ("Unclassified device [0002]"); callers print the number themselves. */
+	if (flags & PCI_LOOKUP_CLASS) {
+		size_t n = strlen(buf);
+
+		if (n > 7 && buf[n - 1] == ']' && buf[n - 6] == '[' && buf[n - 7] == ' ' &&
+		    strspn(buf + n - 5, "0123456789abcdef") == 4)
+			buf[n - 7] = '\0';
+	}
+	return 0;
 }

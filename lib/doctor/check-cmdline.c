@@ -59,6 +59,17 @@ static void join_tokens(const struct cmdline *c, char *buf, size_t size)
 			}
 }
 
+/* A common mistake, copied from guides: the kernel knows no amd_iommu=on and ignores it. */
+static const char *amd_on_note(const struct cmdline *c)
+{
+	const char *v = cmdline_get(c, "amd_iommu", NULL);
+
+	return v && cmdline_value_has(v, "on")
+		       ? " (amd_iommu=on is not a kernel option and is ignored; AMD-Vi is on by "
+			 "default)"
+		       : "";
+}
+
 static int check_iommu_params(struct host *h, struct vfk_report *r)
 {
 	const struct cmdline *c = &h->cmdline;
@@ -106,13 +117,13 @@ static int check_iommu_params(struct host *h, struct vfk_report *r)
 	}
 	h->cmdline_intel_on = intel_state == 1;
 	if (h->iommu_active)
-		return report_add(r, "cmdline.iommu",
-				  intel_conflict ? VFK_CHECK_WARN : VFK_CHECK_OK, NULL, "%s%s%s%s",
-				  *tokens ? tokens : "no IOMMU parameters",
-				  *tokens ? "" : "; the kernel turns the IOMMU on by default", pt,
-				  intel_conflict ? "; intel_iommu is given both on and off, the "
-						   "last (on) wins"
-						 : "");
+		return report_add(
+			r, "cmdline.iommu", intel_conflict ? VFK_CHECK_WARN : VFK_CHECK_OK, NULL,
+			"%s%s%s%s%s", *tokens ? tokens : "no IOMMU parameters", amd_on_note(c),
+			*tokens ? "" : "; the kernel turns the IOMMU on by default", pt,
+			intel_conflict ? "; intel_iommu is given both on and off, the "
+					 "last (on) wins"
+				       : "");
 	if (intel && intel_state != 1) {
 		bool default_on = h->kconfig_read && h->kconfig_intel_default_on;
 
@@ -136,8 +147,8 @@ static int check_iommu_params(struct host *h, struct vfk_report *r)
 				  h->kconfig_read ? " (CONFIG_INTEL_IOMMU_DEFAULT_ON is not set)"
 						  : "");
 	}
-	return report_add(r, "cmdline.iommu", VFK_CHECK_OK, NULL, "%s%s",
-			  *tokens ? tokens : "no IOMMU parameters",
+	return report_add(r, "cmdline.iommu", VFK_CHECK_OK, NULL, "%s%s%s",
+			  *tokens ? tokens : "no IOMMU parameters", amd_on_note(c),
 			  intel ? ""
 			  : amd ? "; AMD-Vi is on by default"
 				: "");

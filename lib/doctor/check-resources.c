@@ -33,7 +33,18 @@ static int check_memlock(struct host *h, struct vfk_report *r)
 	if (streq(soft, "unlimited"))
 		return report_add(r, "limits.memlock", VFK_CHECK_OK, NULL,
 				  "RLIMIT_MEMLOCK is unlimited");
-	format_bytes(strtoull(soft, NULL, 10), size, sizeof(size));
+	{
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(soft, &end, 10);
+		if (errno || end == soft || *end)
+			return report_add(r, "limits.memlock", VFK_CHECK_SKIP, NULL,
+					  "cannot parse the locked-memory limit \"%s\" in /%s",
+					  soft, PROC_SELF_LIMITS);
+		format_bytes(v, size, sizeof(size));
+	}
 	/* vfio pins all guest memory; root's CAP_IPC_LOCK lifts the limit, users need it. */
 	return report_add(r, "limits.memlock", VFK_CHECK_WARN,
 			  "For QEMU run by a user, raise the limit to at least the guest's RAM: "

@@ -30,6 +30,9 @@ static void test_hex(void **state)
 	assert_int_equal(attr_parse_hex(S("\n"), 4, &v), -EINVAL);
 	assert_int_equal(attr_parse_hex(S("030000\n"), 6, &v), -EINVAL);
 	assert_int_equal(attr_parse_hex(S("0x"), 4, &v), -EINVAL);
+	/* Truncated: the kernel always prints every digit. */
+	assert_int_equal(attr_parse_hex(S("0x0403"), 6, &v), -EINVAL);
+	assert_int_equal(attr_parse_hex(S("0x10d\n"), 4, &v), -EINVAL);
 	assert_int_equal(attr_parse_hex(S("0x10de0\n"), 4, &v), -ERANGE);
 	assert_int_equal(attr_parse_hex(S("0x10de\n\n"), 4, &v), -EINVAL);
 	assert_int_equal(attr_parse_hex(S("0x10de \n"), 4, &v), -EINVAL);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The cli lane's machines; see topologies.c. */
+#pragma once
+
+#include <stddef.h>
+
+#include "fixture-host.h"
+#include "fixture.h"
+
+/* After the build, @content replaces the file at @path (following links). */
+struct fx_damage {
+	const char *path;
+	const char *content;
+};
+
+struct topology {
+	struct fx_topology pci;
+	const struct fx_host *host;
+	const struct fx_damage *damage;
+	size_t n_damage;
+};
+
+extern const struct topology topologies[];
+extern const size_t n_topologies;
