@@ -23,6 +23,24 @@ step "Which devices must travel together?" "$tool" groups
 step "The network cards, and who drives them" "$tool" list --class net
 nic=$("$tool" list --class net --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["bdf"])')
 step "The NIC's driver link in sysfs" readlink "/sys/bus/pci/devices/$nic/driver"
-step "Group devices VFIO has opened so far" ls -l /dev/vfio/
+step "Group devices VFIO has opened so far" \
+	bash -c "ls /dev/vfio/ 2>/dev/null || echo '(none: no /dev/vfio until vfio is loaded)'"
+
+# The move that `vfiokit bind` will make transactional, done here by hand the way the
+# kernel documents it, so the sandbox shows the real effect on this kernel.
+group=$(basename "$(readlink "/sys/bus/pci/devices/$nic/iommu_group")")
+step "Load vfio-pci" modprobe vfio-pci
+step "Ask that only vfio-pci may take the NIC" \
+	bash -c "echo vfio-pci > /sys/bus/pci/devices/$nic/driver_override"
+step "Unbind it from its driver" bash -c "echo $nic > /sys/bus/pci/devices/$nic/driver/unbind"
+step "Let the kernel probe it again" bash -c "echo $nic > /sys/bus/pci/drivers_probe"
+step "The driver link now" readlink "/sys/bus/pci/devices/$nic/driver"
+step "Its group's VFIO device node has appeared" ls -l "/dev/vfio/$group"
+step "What the kernel logged" bash -c "dmesg | grep -iE 'vfio' | grep -v 'command line' | tail -n 4"
+step "vfiokit sees the change" "$tool" groups "$group"
+
+step "Back to the host driver" bash -c "echo > /sys/bus/pci/devices/$nic/driver_override; \
+echo $nic > /sys/bus/pci/devices/$nic/driver/unbind; echo $nic > /sys/bus/pci/drivers_probe"
+step "The driver link again" readlink "/sys/bus/pci/devices/$nic/driver"
 echo
 echo "Next steps, as they land: vfiokit plan $nic; vfiokit bind $nic; vfiokit qemu $nic; vfiokit restore."
