@@ -11,5 +11,6 @@
 #include <vfiokit/addr.h>
 #include <vfiokit/pci.h>
 #include <vfiokit/doctor.h>
+#include <vfiokit/snapshot.h>
 
 #endif

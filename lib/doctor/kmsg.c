@@ -6,14 +6,12 @@
 #include <unistd.h>
 
 #include "doctor.h"
-#include "path.h"
+#include "kmsg.h"
 
 #define KMSG_MAX (8u << 20)
 
 /*
- * /dev/kmsg hands out one record per read() and EAGAIN at the end (with O_NONBLOCK); a
- * captured tree holds the same records in a regular file, many per read(). Both become
- * one message per line: "6,339,5140900,-;DMAR: IOMMU enabled" keeps what follows ';',
+ * Records become one message per line: "6,339,5140900,-;DMAR: IOMMU enabled" keeps what follows ';',
  * continuation lines (" SUBSYSTEM=pci") are dropped, and plain dmesg text stays as it is.
  */
 static int append_records(char **out, size_t *len, const char *rec, size_t n)
@@ -50,54 +48,18 @@ static int append_records(char **out, size_t *len, const char *rec, size_t n)
 
 int host_read_kmsg(struct host *h)
 {
-	_cleanup_close_ int fd = path_open(h->ctx, DEV_KMSG, O_RDONLY | O_NONBLOCK);
-	_cleanup_free_ char *out = NULL;
-	char buf[8192], carry[8192];
-	size_t len = 0, ncarry = 0;
+	_cleanup_free_ char *raw = NULL, *out = NULL;
+	size_t rawlen, len = 0;
+	int err;
 
-	if (fd < 0) {
-		h->kmsg_error = fd;
+	err = kmsg_read_raw(h->ctx, &raw, &rawlen);
+	if (err < 0) {
+		h->kmsg_error = err;
 		return 0;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		int err;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* EPIPE: the oldest records were overwritten while reading; go on. */
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			h->kmsg_error = negative_errno();
-			return 0;
-		}
-		if (n == 0)
-			break;
-		/* A regular file may split a record between reads; keep the partial line. */
-		if (ncarry + (size_t)n > sizeof(carry)) {
-			err = append_records(&out, &len, carry, ncarry);
-			if (err < 0)
-				break;
-			ncarry = 0;
-		}
-		memcpy(carry + ncarry, buf, (size_t)n);
-		ncarry += (size_t)n;
-		{
-			char *last = memrchr(carry, '\n', ncarry);
-			size_t whole = last ? (size_t)(last - carry) + 1 : 0;
-
-			err = append_records(&out, &len, carry, whole);
-			if (err < 0)
-				break;
-			memmove(carry, carry + whole, ncarry - whole);
-			ncarry -= whole;
-		}
-	}
-	if (ncarry > 0 && append_records(&out, &len, carry, ncarry) < 0)
-		return 0;
+	err = append_records(&out, &len, raw, rawlen);
+	if (err == -ENOMEM)
+		return err;
 	h->kmsg = out ? TAKE_PTR(out) : strdup("");
 	return h->kmsg ? 0 : -ENOMEM;
 }
