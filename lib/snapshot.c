@@ -562,8 +562,42 @@ static int copy_kmsg(struct snap *s)
 	return dst_write(s, DEV_KMSG, raw, len);
 }
 
+/* The firmware images a QEMU descriptor names: their presence is what the doctor checks. */
+static int mark_descriptor_images(struct snap *s, const char *dir)
+{
+	static const char *const maps[] = {"executable", "nvram-template"};
+	char **names = NULL;
+	size_t n = 0;
+	int err = 0;
+
+	if (list_dir(s, dir, &names, &n) < 0)
+		return 0;
+	for (size_t i = 0; err >= 0 && i < n; i++) {
+		_cleanup_free_ char *text = NULL;
+		struct json_object *root, *mapping, *m, *file;
+		char path[PATH_MAX];
+
+		join(path, sizeof(path), dir, names[i]);
+		if (path_read_all(s->ctx, path, 1u << 20, &text) < 0)
+			continue;
+		root = json_tokener_parse(text);
+		if (!root)
+			continue;
+		if (json_object_object_get_ex(root, "mapping", &mapping))
+			for (size_t k = 0; err >= 0 && k < ARRAY_SIZE(maps); k++)
+				if (json_object_object_get_ex(mapping, maps[k], &m) &&
+				    json_object_object_get_ex(m, "filename", &file) &&
+				    json_object_get_string(file))
+					err = mark(s, json_object_get_string(file));
+		json_object_put(root);
+	}
+	free_names(names, n);
+	return err;
+}
+
 static int copy_host(struct snap *s, unsigned int flags, const char *osrelease)
 {
+	static const char *const descriptor_dirs[] = {QEMU_FIRMWARE_DIRS};
 	char path[PATH_MAX];
 	int err = 0;
 
@@ -573,6 +607,8 @@ static int copy_host(struct snap *s, unsigned int flags, const char *osrelease)
 		err = mark(s, host_markers[i]);
 	for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(host_dirs); i++)
 		err = copy_dir_files(s, host_dirs[i]);
+	for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(descriptor_dirs); i++)
+		err = mark_descriptor_images(s, descriptor_dirs[i]);
 	if (err < 0 || !*osrelease)
 		return err;
 	snprintf(path, sizeof(path), BOOT_CONFIG_FMT, osrelease);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The cli lane: runs `vfiokit --root ROOT ARGS` for cases of tests/cli/cases.txt over the
-# machines that tests/tools/mkroot writes, and compares stdout, stderr and the exit status
+# machines that tests/tools/mkroot writes or that were captured from the vm lane's guests
+# (tests/data/roots/), and compares stdout, stderr and the exit status
 # with tests/data/expected/NAME.out. The root's path is shown as @ROOT@.
 #
 #   run-golden.sh VFIOKIT MKROOT NAME...         compare
@@ -26,8 +27,14 @@ for name in "$@"; do
 	[ -n "$line" ] || { echo "no case $name in $cases" >&2; exit 2; }
 	topo=$(echo "$line" | awk '{ print $2 }')
 	args=$(echo "$line" | awk '{ for (i = 3; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : "") }')
-	root=$work/$topo
-	[ -d "$root" ] || "$mkroot" "$topo" "$root"
+	# Captured machines (tests/vm/capture-fixtures.sh) are used in place; the others are
+	# written by mkroot.
+	if [ -d "$data/roots/$topo" ]; then
+		root=$data/roots/$topo
+	else
+		root=$work/$topo
+		[ -d "$root" ] || "$mkroot" "$topo" "$root"
+	fi
 	rc=0
 	# $args is split on purpose: it is a list of words from cases.txt.
 	LC_ALL=C "$vfiokit" --root "$root" --pci-ids "$data/pci.ids" $args \

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boots the guest with a topology and runs a script in it as root against the real kernel.
-#   tests/vm/run-vm.sh [--kernel stock|iommufd] [--timeout S] [--shell] TOPOLOGY SCRIPT [ARGS...]
+#   tests/vm/run-vm.sh [--kernel stock|iommufd] [--timeout S] [--shell] [--save-to DIR]
+#                      TOPOLOGY SCRIPT [ARGS...]
 # stock is Debian's 6.12 kernel (vfio as modules, no iommufd); iommufd is the kernel
 # build-kernel.sh makes (IOMMUFD and the VFIO cdev built in).
 # Prints the script's output and exits with its status (124 on timeout). --shell gives an
 # interactive shell in the guest instead of running the script (for debugging).
+# Scripts may write results below "$VM_SCRATCH/out"; --save-to copies that to DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -13,12 +15,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 timeout=300
 shell=
+save_to=
 kernel_kind=${VM_KERNEL:-stock}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel_kind=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
+	--save-to) save_to=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -87,5 +91,10 @@ if [ ! -f "$scratch/status" ]; then
 	echo "vm: the guest did not run the script (qemu exit $rc); console:" >&2
 	tail -n 30 "$scratch/console" >&2
 	exit 1
+fi
+if [ -n "$save_to" ] && [ -d "$scratch/out" ]; then
+	rm -rf "$save_to"
+	mkdir -p "$(dirname "$save_to")"
+	cp -a "$scratch/out" "$save_to"
 fi
 exit "$(cat "$scratch/status")"
