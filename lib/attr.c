@@ -289,10 +289,11 @@ int attr_config_header_type(const uint8_t *cfg, size_t len, enum vfk_header_type
 
 	if (len < 0x10)
 		return -ENODATA;
-	/* All ones is what a vanished or powered-off function returns. */
-	if (cfg[0] == 0xff && cfg[1] == 0xff)
-		return -ENODATA;
 	ht = cfg[0x0e];
+	/* All ones is what a vanished or powered-off function returns; a virtual function
+	 * reads ffff as its vendor too, but its header type is real. */
+	if (ht == 0xff)
+		return -ENODATA;
 	if ((ht & 0x7f) > 2)
 		return -EINVAL;
 	*ret_type = (enum vfk_header_type)(ht & 0x7f);

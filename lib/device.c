@@ -34,6 +34,8 @@ struct vfk_device {
 	char bdf[VFK_ADDR_STRLEN];
 	char *syspath;
 	unsigned int known;
+	/* Details that listings rarely need are read on first use; see device_details(). */
+	bool details_loaded;
 	uint16_t vendor, device, sub_vendor, sub_device;
 	uint32_t class_code;
 	uint8_t revision;
@@ -84,61 +86,94 @@ static char *read_word(int dirfd, const char *name)
 	return strdup(word);
 }
 
-static void load_ids(struct vfk_device *d, int dirfd)
+static void load_ids_from_attrs(struct vfk_device *d, int dirfd, bool ids, bool subsys,
+				bool revision)
 {
 	uint32_t v, dv;
 
-	if (read_hex(dirfd, "vendor", 4, &v) == 0 && read_hex(dirfd, "device", 4, &dv) == 0) {
+	if (ids && read_hex(dirfd, "vendor", 4, &v) == 0 &&
+	    read_hex(dirfd, "device", 4, &dv) == 0) {
 		d->vendor = (uint16_t)v;
 		d->device = (uint16_t)dv;
 		d->known |= KNOWN_IDS;
 	}
-	if (read_hex(dirfd, "subsystem_vendor", 4, &v) == 0 &&
+	if (subsys && read_hex(dirfd, "subsystem_vendor", 4, &v) == 0 &&
 	    read_hex(dirfd, "subsystem_device", 4, &dv) == 0) {
 		d->sub_vendor = (uint16_t)v;
 		d->sub_device = (uint16_t)dv;
 		d->known |= KNOWN_SUBSYS;
 	}
-	if (read_hex(dirfd, "class", 6, &v) == 0) {
-		d->class_code = v;
-		d->known |= KNOWN_CLASS;
-	}
-	if (read_hex(dirfd, "revision", 2, &v) == 0) {
+	if (revision && read_hex(dirfd, "revision", 2, &v) == 0) {
 		d->revision = (uint8_t)v;
 		d->known |= KNOWN_REVISION;
 	}
 }
 
-static void load_config(struct vfk_device *d, int dirfd)
+/*
+ * One read of config space gives the ids, revision, subsystem and header type that would
+ * otherwise take six attribute files; listing thousands of functions is dominated by
+ * such opens. The attributes are the fallback: a virtual function's config space reads
+ * its vendor and device as ffff (the kernel takes them from the PF), a bridge keeps its
+ * subsystem ids in a capability, and a short or unreadable config gives nothing. The
+ * class always comes from its attribute, which includes the kernel's class quirks.
+ */
+static void load_ids(struct vfk_device *d, int dirfd)
 {
-	uint8_t cfg[64];
+	uint8_t cfg[0x30];
 	ssize_t n = path_read_bin_at(dirfd, "config", cfg, sizeof(cfg));
+	bool full = n == (ssize_t)sizeof(cfg);
 	enum vfk_header_type type;
-	bool mf;
+	bool mf, have_ids = false, have_subsys = false;
+	uint32_t v;
 
 	d->header_type = VFK_HEADER_UNKNOWN;
 	d->multifunction = -ENODATA;
 	if (n > 0 && attr_config_header_type(cfg, (size_t)n, &type, &mf) == 0) {
 		d->header_type = type;
 		d->multifunction = mf;
-		return;
-	}
-	/* Without config space, a function with a secondary bus can only be a bridge. */
-	if (path_exists_at(dirfd, "pci_bus") == 0)
+	} else if (path_exists_at(dirfd, "pci_bus") == 0) {
+		/* Without config space, a function with a secondary bus can only be a bridge. */
 		d->header_type = VFK_HEADER_BRIDGE;
+	}
+	if (full && d->multifunction != -ENODATA) {
+		uint16_t vendor = (uint16_t)(cfg[0] | cfg[1] << 8);
+
+		if (vendor != 0xffff) {
+			d->vendor = vendor;
+			d->device = (uint16_t)(cfg[2] | cfg[3] << 8);
+			d->known |= KNOWN_IDS;
+			have_ids = true;
+		}
+		d->revision = cfg[0x08];
+		d->known |= KNOWN_REVISION;
+		if (d->header_type == VFK_HEADER_NORMAL) {
+			d->sub_vendor = (uint16_t)(cfg[0x2c] | cfg[0x2d] << 8);
+			d->sub_device = (uint16_t)(cfg[0x2e] | cfg[0x2f] << 8);
+			d->known |= KNOWN_SUBSYS;
+			have_subsys = true;
+		}
+	}
+	load_ids_from_attrs(d, dirfd, !have_ids, !have_subsys, !(d->known & KNOWN_REVISION));
+	if (read_hex(dirfd, "class", 6, &v) == 0) {
+		d->class_code = v;
+		d->known |= KNOWN_CLASS;
+	}
 }
 
 static void load_driver(struct vfk_device *d, int dirfd)
 {
-	char name[256], buf[256];
-	ssize_t n;
+	char name[256];
 
 	if (path_readlink_basename_at(dirfd, "driver", name, sizeof(name)) == 0 &&
 	    attr_valid_driver_name(name))
 		d->driver = strdup(name);
-	d->vfio_dev = path_exists_at(dirfd, "vfio-dev") == 0;
+}
 
-	n = path_read_at(dirfd, "driver_override", buf, sizeof(buf));
+static void load_override(struct vfk_device *d, int dirfd)
+{
+	char name[256], buf[256];
+	ssize_t n = path_read_at(dirfd, "driver_override", buf, sizeof(buf));
+
 	if (n >= 0 && attr_parse_driver_override(buf, (size_t)n, name, sizeof(name)) == 0 &&
 	    name[0])
 		d->driver_override = strdup(name);
@@ -155,7 +190,9 @@ static void load_misc(struct vfk_device *d, int dirfd)
 		d->known |= KNOWN_NUMA;
 	}
 	d->boot_vga = -ENODATA;
-	if (read_long(dirfd, "boot_vga", 0, 1, &v) == 0)
+	/* The kernel gives only display controllers a boot_vga attribute. */
+	if ((!(d->known & KNOWN_CLASS) || d->class_code >> 16 == 0x03) &&
+	    read_long(dirfd, "boot_vga", 0, 1, &v) == 0)
 		d->boot_vga = (int)v;
 	n = path_read_at(dirfd, "reset_method", buf, sizeof(buf));
 	if (n >= 0 && attr_parse_reset_method(buf, (size_t)n, methods, sizeof(methods)) == 0)
@@ -260,11 +297,9 @@ static int device_load(struct vfk_ctx *ctx, int busfd, const struct vfk_addr *ad
 	if (r < 0)
 		goto fail;
 	load_ids(d, dirfd);
-	load_config(d, dirfd);
 	load_driver(d, dirfd);
-	load_misc(d, dirfd);
 	load_group(d, dirfd);
-	load_sriov(d, dirfd);
+	d->boot_vga = -ENODATA;
 	*ret = d;
 	return 0;
 fail:
@@ -344,6 +379,31 @@ VFK_EXPORT struct vfk_device *vfk_device_unref(struct vfk_device *dev)
 	vfk_ctx_unref(dev->ctx);
 	free(dev);
 	return NULL;
+}
+
+/*
+ * The attributes that a listing of groups does not show (driver_override, NUMA node,
+ * boot_vga, reset methods, power state, SR-IOV links and counts, vfio-dev) are read the first time
+ * one of them is asked for, through the device's directory opened again from its sysfs
+ * path, so no descriptor is held per device. The getters stay const for callers: the
+ * object caches what it read. A device that vanished in between reports them unknown.
+ */
+static struct vfk_device *device_details(const struct vfk_device *cdev)
+{
+	struct vfk_device *d = (struct vfk_device *)cdev;
+	_cleanup_close_ int dirfd = -1;
+
+	if (d->details_loaded)
+		return d;
+	d->details_loaded = true;
+	dirfd = path_open(d->ctx, d->syspath, O_PATH | O_DIRECTORY);
+	if (dirfd < 0)
+		return d;
+	d->vfio_dev = path_exists_at(dirfd, "vfio-dev") == 0;
+	load_override(d, dirfd);
+	load_misc(d, dirfd);
+	load_sriov(d, dirfd);
+	return d;
 }
 
 VFK_EXPORT const struct vfk_addr *vfk_device_get_addr(const struct vfk_device *dev)
@@ -438,20 +498,20 @@ VFK_EXPORT bool vfk_device_is_vfio_bound(const struct vfk_device *dev)
 	assert_return(dev, false);
 	if (!dev->driver)
 		return false;
-	return dev->vfio_dev || endswith(dev->driver, "vfio-pci") ||
-	       endswith(dev->driver, "vfio_pci");
+	return endswith(dev->driver, "vfio-pci") || endswith(dev->driver, "vfio_pci") ||
+	       device_details(dev)->vfio_dev;
 }
 
 VFK_EXPORT const char *vfk_device_get_driver_override(const struct vfk_device *dev)
 {
 	assert_return(dev, NULL);
-	return dev->driver_override;
+	return device_details(dev)->driver_override;
 }
 
 VFK_EXPORT int vfk_device_get_numa_node(const struct vfk_device *dev, int *ret)
 {
 	assert_return(dev && ret, -EINVAL);
-	if (!(dev->known & KNOWN_NUMA))
+	if (!(device_details(dev)->known & KNOWN_NUMA))
 		return -ENODATA;
 	*ret = dev->numa_node;
 	return 0;
@@ -460,19 +520,19 @@ VFK_EXPORT int vfk_device_get_numa_node(const struct vfk_device *dev, int *ret)
 VFK_EXPORT int vfk_device_is_boot_vga(const struct vfk_device *dev)
 {
 	assert_return(dev, -EINVAL);
-	return dev->boot_vga;
+	return device_details(dev)->boot_vga;
 }
 
 VFK_EXPORT const char *vfk_device_get_reset_methods(const struct vfk_device *dev)
 {
 	assert_return(dev, NULL);
-	return dev->reset_method;
+	return device_details(dev)->reset_method;
 }
 
 VFK_EXPORT const char *vfk_device_get_power_state(const struct vfk_device *dev)
 {
 	assert_return(dev, NULL);
-	return dev->power_state;
+	return device_details(dev)->power_state;
 }
 
 VFK_EXPORT int vfk_device_get_iommu_group(const struct vfk_device *dev, unsigned int *ret)
@@ -496,7 +556,7 @@ VFK_EXPORT int vfk_device_get_parent_addr(const struct vfk_device *dev, struct v
 VFK_EXPORT int vfk_device_get_physfn(const struct vfk_device *dev, struct vfk_addr *ret)
 {
 	assert_return(dev && ret, -EINVAL);
-	if (!(dev->known & KNOWN_PHYSFN))
+	if (!(device_details(dev)->known & KNOWN_PHYSFN))
 		return -ENOENT;
 	*ret = dev->physfn;
 	return 0;
@@ -506,7 +566,7 @@ VFK_EXPORT int vfk_device_get_sriov(const struct vfk_device *dev, unsigned int *
 				    unsigned int *ret_num)
 {
 	assert_return(dev, -EINVAL);
-	if (!(dev->known & KNOWN_SRIOV))
+	if (!(device_details(dev)->known & KNOWN_SRIOV))
 		return -ENOENT;
 	if (ret_total)
 		*ret_total = dev->sriov_total;

@@ -20,7 +20,7 @@ struct vfk_group {
 	size_t cap_devices;
 	struct vfk_resv_region *regions;
 	size_t n_regions;
-	bool have_regions;
+	bool have_regions, regions_loaded;
 };
 
 static void load_attrs(struct vfk_group *g)
@@ -32,11 +32,23 @@ static void load_attrs(struct vfk_group *g)
 	n = path_read(g->ctx, path, buf, sizeof(buf));
 	if (n >= 0 && attr_parse_word(buf, (size_t)n, word, sizeof(word)) == 0)
 		g->type = strdup(word);
+}
 
+/* Read on first use, as a listing of groups shows them only in JSON; cached after. */
+static struct vfk_group *load_regions(const struct vfk_group *cg)
+{
+	struct vfk_group *g = (struct vfk_group *)cg;
+	char path[128], buf[ATTR_MAX];
+	ssize_t n;
+
+	if (g->regions_loaded)
+		return g;
+	g->regions_loaded = true;
 	snprintf(path, sizeof(path), SYS_IOMMU_GROUPS "/%u/reserved_regions", g->id);
 	n = path_read(g->ctx, path, buf, sizeof(buf));
 	if (n >= 0 && attr_parse_reserved_regions(buf, (size_t)n, &g->regions, &g->n_regions) == 0)
 		g->have_regions = true;
+	return g;
 }
 
 VFK_EXPORT int vfk_group_new(struct vfk_ctx *ctx, unsigned int id, struct vfk_group **ret)
@@ -115,7 +127,7 @@ VFK_EXPORT int vfk_group_get_reserved_regions(const struct vfk_group *group,
 					      const struct vfk_resv_region **ret, size_t *ret_n)
 {
 	assert_return(group && ret && ret_n, -EINVAL);
-	if (!group->have_regions)
+	if (!load_regions(group)->have_regions)
 		return -ENODATA;
 	*ret = group->regions;
 	*ret_n = group->n_regions;

@@ -194,7 +194,8 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		output_open_object(NULL);
 		print_uint(PRINT_JSON, "id", NULL, id);
 		print_string(PRINT_JSON, "type", NULL, vfk_group_get_type(g));
-		print_regions(g);
+		if (output_is_json())
+			print_regions(g);
 		if (!output_is_json()) {
 			printf("IOMMU group %u", id);
 			if (vfk_group_get_type(g))

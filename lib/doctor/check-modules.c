@@ -12,8 +12,8 @@
 #include "doctor.h"
 #include "path.h"
 
-static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
-		     const char *format, va_list args)
+_printf_(6, 0) static void kmod_log(void *data, int priority, const char *file, int line,
+				    const char *fn, const char *format, va_list args)
 {
 	struct vfk_ctx *ctx = data;
 	char msg[512];

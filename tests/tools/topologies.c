@@ -691,6 +691,7 @@ static const struct fx_dev malformed_devs[] = {
 	 .boot_vga = NV},
 };
 static const struct fx_damage malformed_damage[] = {
+	{"sys/bus/pci/devices/0000:00:1f.0/config", "\x86\x80"},
 	{"sys/bus/pci/devices/0000:00:1f.0/vendor", "0xzzzz\n"},
 	{"sys/bus/pci/devices/0000:00:1f.0/device", ""},
 	{"sys/bus/pci/devices/0000:00:1f.3/class", "0x0403"},

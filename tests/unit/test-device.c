@@ -313,6 +313,9 @@ static void test_garbage_attributes(void **state)
 
 	memset(junk, 'x', sizeof(junk) - 1);
 	junk[sizeof(junk) - 1] = '\0';
+	/* Config space gives ids and revision first; cut it short so the attributes count. */
+	damage(e, "0000:01:00.0", "config", "\x86\x80");
+	damage(e, "0000:01:00.1", "config", "\xff");
 	damage(e, "0000:01:00.0", "vendor", "0xZZZZ\n");
 	damage(e, "0000:01:00.0", "class", "030000\n");
 	damage(e, "0000:01:00.1", "device", junk);
@@ -349,6 +352,78 @@ static void test_garbage_attributes(void **state)
 	d = get(e, "0000:02:02.1");
 	assert_string_equal(vfk_device_get_driver(d), "gone");
 	vfk_device_unref(d);
+}
+
+/* Config space is read once for ids, revision, subsystem and header; a virtual function's
+ * reads ffff as vendor, so its ids come from the attributes, and damaged attributes do
+ * not matter while config space is whole. */
+static void test_ids_from_config(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *d;
+	uint16_t v, dv;
+	uint8_t rev;
+
+	damage(e, "0000:01:00.0", "vendor", "0xZZZZ\n");
+	damage(e, "0000:01:00.0", "revision", NULL);
+	d = get(e, "0000:01:00.0");
+	assert_int_equal(vfk_device_get_ids(d, &v, &dv), 0);
+	assert_int_equal(v, 0x10de);
+	assert_int_equal(dv, 0x1b80);
+	assert_int_equal(vfk_device_get_revision(d, &rev), 0);
+	assert_int_equal(rev, 0xa1);
+	assert_int_equal(vfk_device_get_header_type(d), VFK_HEADER_NORMAL);
+	vfk_device_unref(d);
+
+	/* A VF: vendor and device read as ffff in config space, real in sysfs. */
+	{
+		char *dir, path[8192];
+		FILE *f;
+
+		assert_int_equal(fx_device_path(&topo, "0000:01:00.1", &dir), 0);
+		snprintf(path, sizeof(path), "%s/%s/config", e->root, dir);
+		f = fopen(path, "r+");
+		assert_non_null(f);
+		assert_int_equal(fwrite("\xff\xff\xff\xff", 1, 4, f), 4);
+		fclose(f);
+		free(dir);
+	}
+	d = get(e, "0000:01:00.1");
+	assert_int_equal(vfk_device_get_ids(d, &v, &dv), 0);
+	assert_int_equal(v, 0x10de);
+	assert_int_equal(dv, 0x10f0);
+	assert_int_equal(vfk_device_get_header_type(d), VFK_HEADER_NORMAL);
+	vfk_device_unref(d);
+}
+
+/* Details are read on first use; a device whose directory vanished by then reports them
+ * unknown instead of failing, and what was read at load time stays. */
+static void test_details_after_vanish(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *d, *kept;
+	char *dir, path[8192];
+	int numa;
+	uint16_t v;
+
+	kept = get(e, "0000:01:00.0");
+	assert_int_equal(vfk_device_get_numa_node(kept, &numa), 0);
+	d = get(e, "0000:01:00.0");
+	assert_int_equal(fx_device_path(&topo, "0000:01:00.0", &dir), 0);
+	snprintf(path, sizeof(path), "%s/%s", e->root, dir);
+	free(dir);
+	assert_int_equal(fx_rmtree(path), 0);
+	assert_int_equal(vfk_device_get_ids(d, &v, NULL), 0);
+	assert_int_equal(v, 0x10de);
+	assert_int_equal(vfk_device_get_numa_node(d, &numa), -ENODATA);
+	assert_null(vfk_device_get_reset_methods(d));
+	assert_null(vfk_device_get_driver_override(d));
+	assert_int_equal(vfk_device_is_boot_vga(d), -ENODATA);
+	/* Read before the device went away: still there. */
+	assert_int_equal(vfk_device_get_numa_node(kept, &numa), 0);
+	assert_string_equal(vfk_device_get_reset_methods(kept), "bus");
+	vfk_device_unref(d);
+	vfk_device_unref(kept);
 }
 
 static void test_vanished_device(void **state)
@@ -442,6 +517,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bridge_sriov_vfio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_attributes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_from_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_details_after_vanish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vanished_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test(test_no_iommu),
