@@ -108,6 +108,7 @@ struct snap {
 	int dfd;
 	unsigned int n_files;
 	struct json_object *unreadable;
+	struct json_object *skipped;
 };
 
 /* Opens (creating) the directories of @rel below the destination, never following a
@@ -218,19 +219,85 @@ static int note_unreadable(struct snap *s, const char *rel, int err)
 	return 0;
 }
 
+static int note_skipped(struct snap *s, const char *rel, const char *why)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "path", json_object_new_string(rel));
+	json_object_object_add(o, "reason", json_object_new_string(why));
+	json_object_array_add(s->skipped, o);
+	return 0;
+}
+
+/*
+ * Reads a whole regular file. O_NONBLOCK and the type check keep a FIFO or device node in
+ * a captured tree from blocking the capture; with @nofollow, an attribute that is a link
+ * (never the case in sysfs) is not read, so an allow-listed name cannot lead to a BAR.
+ */
+static ssize_t read_regular(struct snap *s, const char *rel, bool nofollow, char **ret)
+{
+	_cleanup_close_ int fd =
+		path_open(s->ctx, rel, O_RDONLY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *p;
+
+			if (cap > FILE_MAX)
+				return -EFBIG;
+			cap = cap ? cap * 2 : 8192;
+			p = realloc(buf, cap + 1);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return negative_errno();
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > FILE_MAX)
+		return -EFBIG;
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return (ssize_t)len;
+}
+
 /* Copies a regular file; absent ones are skipped, unreadable ones noted and kept empty so
- * their existence survives (a DMAR table that only root may read still exists). */
-static int copy_file(struct snap *s, const char *rel)
+ * their existence survives (a DMAR table that only root may read still exists). Host
+ * files may be links (etc/os-release usually is); sysfs attributes never are. */
+static int copy_file_at(struct snap *s, const char *rel, bool nofollow)
 {
 	_cleanup_free_ char *data = NULL;
 	ssize_t n;
 	int err;
 
-	n = path_read_all(s->ctx, rel, FILE_MAX, &data);
-	if (n == -ENOENT || n == -ENOTDIR || n == -ELOOP)
+	n = read_regular(s, rel, nofollow, &data);
+	if (n == -ENOENT || n == -ENOTDIR || n == -EISDIR)
 		return 0;
-	if (n == -EISDIR)
-		return 0;
+	if (n == -ELOOP)
+		return note_skipped(s, rel, "a link where a file is expected");
 	if (n < 0) {
 		err = note_unreadable(s, rel, (int)n);
 		return err < 0 ? err : dst_write(s, rel, "", 0);
@@ -238,16 +305,69 @@ static int copy_file(struct snap *s, const char *rel)
 	return dst_write(s, rel, data, (size_t)n);
 }
 
-static int copy_link(struct snap *s, const char *rel)
+static int copy_file(struct snap *s, const char *rel)
 {
-	char target[PATH_MAX];
-	ssize_t n = path_readlink(s->ctx, rel, target, sizeof(target));
+	return copy_file_at(s, rel, false);
+}
+
+static int copy_attr(struct snap *s, const char *rel)
+{
+	return copy_file_at(s, rel, true);
+}
+
+/*
+ * Whether a link at @rel with @target resolves inside the tree wherever the tree is put:
+ * relative, first climbing no higher than the tree's top, then only descending. That is
+ * the shape of every sysfs link ("../../../bus/pci/drivers/e1000e"). Each link's
+ * directory is a real directory of the copy, so no chain of such links leaves it either.
+ */
+static bool link_stays_inside(const char *rel, const char *target)
+{
+	size_t depth = 0, ups = 0;
+	bool descending = false;
+
+	if (target[0] == '/')
+		return false;
+	for (const char *p = rel; (p = strchr(p, '/')); p++)
+		depth++;
+	for (const char *p = target; *p;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (descending)
+				return false;
+			ups++;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			descending = true;
+		}
+		p += n;
+		p += strspn(p, "/");
+	}
+	return descending && ups <= depth;
+}
+
+/* Copies the link @rel; 1 with its target in @target, 0 when absent or left out. */
+static int copy_link_target(struct snap *s, const char *rel, char *target, size_t size)
+{
+	ssize_t n = path_readlink(s->ctx, rel, target, size);
+	int err;
 
 	if (n == -ENOENT || n == -EINVAL)
 		return 0;
 	if (n < 0)
 		return (int)n;
-	return dst_symlink(s, rel, target);
+	if (!link_stays_inside(rel, target))
+		return note_skipped(s, rel, "link target leaves the tree");
+	err = dst_symlink(s, rel, target);
+	return err < 0 ? err : 1;
+}
+
+static int copy_link(struct snap *s, const char *rel)
+{
+	char target[PATH_MAX];
+	int err = copy_link_target(s, rel, target, sizeof(target));
+
+	return err < 0 ? err : 0;
 }
 
 static int mark(struct snap *s, const char *rel)
@@ -326,7 +446,7 @@ static int copy_device(struct snap *s, const char *dev)
 		    startswith(name, "virtfn"))
 			err = copy_link(s, path);
 		else if (in_list(name, device_files, ARRAY_SIZE(device_files)))
-			err = copy_file(s, path);
+			err = copy_attr(s, path);
 		else if (in_list(name, device_dirs, ARRAY_SIZE(device_dirs)) && !is_link(s, path)) {
 			char **sub = NULL;
 			size_t nsub = 0;
@@ -362,11 +482,12 @@ static int copy_pci(struct snap *s)
 		ssize_t k;
 
 		snprintf(rel, sizeof(rel), SYS_PCI_DEVICES "/%s", names[i]);
-		k = path_readlink(s->ctx, rel, link, sizeof(link));
-		if (k < 0)
+		k = copy_link_target(s, rel, link, sizeof(link));
+		if (k <= 0) {
+			err = (int)k;
 			continue;
-		err = dst_symlink(s, rel, link);
-		if (err >= 0 && path_join_normalize(SYS_PCI_DEVICES, link, dev, sizeof(dev)) >= 0)
+		}
+		if (path_join_normalize(SYS_PCI_DEVICES, link, dev, sizeof(dev)) >= 0)
 			err = copy_device(s, dev);
 	}
 	free_names(names, n);
@@ -420,10 +541,10 @@ static int copy_groups(struct snap *s)
 
 		snprintf(dir, sizeof(dir), SYS_IOMMU_GROUPS "/%s", groups[i]);
 		join(path, sizeof(path), dir, "type");
-		err = copy_file(s, path);
+		err = copy_attr(s, path);
 		join(path, sizeof(path), dir, "reserved_regions");
 		if (err >= 0)
-			err = copy_file(s, path);
+			err = copy_attr(s, path);
 		join(path, sizeof(path), dir, "devices");
 		if (err >= 0)
 			err = dst_mkdir(s, path);
@@ -455,18 +576,19 @@ static int copy_iommus(struct snap *s)
 	err = dst_mkdir(s, SYS_CLASS_IOMMU);
 	for (size_t i = 0; err >= 0 && i < n; i++) {
 		char rel[PATH_MAX], link[PATH_MAX], dev[PATH_MAX];
+		int copied;
 
 		snprintf(rel, sizeof(rel), SYS_CLASS_IOMMU "/%s", units[i]);
-		if (path_readlink(s->ctx, rel, link, sizeof(link)) < 0)
-			continue;
-		err = dst_symlink(s, rel, link);
-		if (err < 0 || path_join_normalize(SYS_CLASS_IOMMU, link, dev, sizeof(dev)) < 0)
+		copied = copy_link_target(s, rel, link, sizeof(link));
+
+		err = copied < 0 ? copied : 0;
+		if (copied <= 0 || path_join_normalize(SYS_CLASS_IOMMU, link, dev, sizeof(dev)) < 0)
 			continue;
 		for (size_t k = 0; err >= 0 && k < ARRAY_SIZE(attrs); k++) {
 			char path[PATH_MAX * 2];
 
 			join(path, sizeof(path), dev, attrs[k]);
-			err = copy_file(s, path);
+			err = copy_attr(s, path);
 		}
 	}
 	free_names(units, n);
@@ -644,6 +766,7 @@ static int write_manifest(struct snap *s, unsigned int flags, const char *osrele
 	json_object_object_add(m, "modules",
 			       json_object_new_boolean(!(flags & VFK_SNAPSHOT_NO_MODULES)));
 	json_object_object_add(m, "unreadable", json_object_get(s->unreadable));
+	json_object_object_add(m, "skipped", json_object_get(s->skipped));
 	text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
 	{
@@ -737,11 +860,16 @@ VFK_EXPORT int vfk_snapshot_write(struct vfk_ctx *ctx, const char *dir, unsigned
 	assert_return(!(flags & ~(unsigned int)VFK_SNAPSHOT_NO_MODULES), -EINVAL);
 
 	s.unreadable = json_object_new_array();
-	if (!s.unreadable)
+	s.skipped = json_object_new_array();
+	if (!s.unreadable || !s.skipped) {
+		json_object_put(s.unreadable);
+		json_object_put(s.skipped);
 		return -ENOMEM;
+	}
 	s.dfd = open_destination(dir, &created);
 	if (s.dfd < 0) {
 		json_object_put(s.unreadable);
+		json_object_put(s.skipped);
 		return s.dfd;
 	}
 	if (path_read(ctx, PROC_OSRELEASE, osrelease, sizeof(osrelease)) > 0)
@@ -778,5 +906,6 @@ VFK_EXPORT int vfk_snapshot_write(struct vfk_ctx *ctx, const char *dir, unsigned
 	}
 	close(s.dfd);
 	json_object_put(s.unreadable);
+	json_object_put(s.skipped);
 	return err;
 }

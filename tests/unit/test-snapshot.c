@@ -340,6 +340,62 @@ static void test_links_stay_in_root(void **state)
 	free(dev);
 }
 
+/* Links that would leave the copy once it is unpacked elsewhere are not made. */
+static void test_escaping_links_left_out(void **state)
+{
+	struct env *e = *state;
+	char *dev, path[4096], target[4096];
+	ssize_t n;
+
+	assert_int_equal(fx_device_path(&topo, "0000:00:03.0", &dev), 0);
+	snprintf(path, sizeof(path), "%s/driver", dev);
+	assert_int_equal(fx_symlink(e->src, path, "/etc"), 0);
+	snprintf(path, sizeof(path), "%s/iommu_group", dev);
+	assert_int_equal(fx_symlink(e->src, path, "../../../../../../../../../../tmp"), 0);
+	snprintf(path, sizeof(path), "%s/physfn", dev);
+	assert_int_equal(fx_symlink(e->src, path, "../0000:00:03.2/../../../../../.."), 0);
+	assert_int_equal(fx_symlink(e->src, "sys/class/iommu/dmar9", "/sys/devices"), 0);
+	assert_int_equal(take(e, 0, NULL), 0);
+	for (const char *const *f = (const char *const[]){"driver", "iommu_group", "physfn", NULL};
+	     *f; f++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", e->dst, dev, *f);
+		assert_int_equal(readlink(path, target, sizeof(target)), -1);
+		assert_non_null(strstr(read_file(e->dst, "vfiokit-snapshot.json"), *f));
+	}
+	snprintf(path, sizeof(path), "%s/sys/class/iommu/dmar9", e->dst);
+	assert_int_equal(readlink(path, target, sizeof(target)), -1);
+	/* The kernel's own links are kept, exactly. */
+	free(dev);
+	assert_int_equal(fx_device_path(&topo, "0000:00:03.2", &dev), 0);
+	snprintf(path, sizeof(path), "%s/%s/physfn", e->dst, dev);
+	n = readlink(path, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_string_equal(target, "../0000:00:03.0");
+	free(dev);
+}
+
+/* A FIFO or a link where an attribute should be is neither waited on nor followed. */
+static void test_odd_attribute_files(void **state)
+{
+	struct env *e = *state;
+	char *dev, path[4096];
+
+	assert_int_equal(fx_device_path(&topo, "0000:00:03.0", &dev), 0);
+	snprintf(path, sizeof(path), "%s/%s/vendor", e->src, dev);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/config", dev);
+	assert_int_equal(fx_write_file(e->src, "sys/resource0", "BAR"), 0);
+	assert_int_equal(fx_symlink(e->src, path, "../../../resource0"), 0);
+	assert_int_equal(take(e, 0, NULL), 0);
+	snprintf(path, sizeof(path), "%s/vendor", dev);
+	assert_false(exists(e->dst, path) && read_file(e->dst, path)[0]);
+	snprintf(path, sizeof(path), "%s/config", dev);
+	assert_false(exists(e->dst, path));
+	free(dev);
+}
+
 static void test_destination_not_empty(void **state)
 {
 	struct env *e = *state;
@@ -408,6 +464,8 @@ int main(void)
 		T(test_no_modules),
 		T(test_allow_list),
 		T(test_links_stay_in_root),
+		T(test_escaping_links_left_out),
+		T(test_odd_attribute_files),
 		T(test_destination_not_empty),
 		T(test_destination_empty_dir_ok),
 		T(test_bad_arguments),
