@@ -272,8 +272,13 @@ static int load_syspath(struct vfk_device *d, int busfd)
 	return 0;
 }
 
-/* @busfd: SYS_PCI_DEVICES opened by a caller that loads many devices, or -1. */
-static int device_load(struct vfk_ctx *ctx, int busfd, const struct vfk_addr *addr,
+/*
+ * @busfd and @devfd: SYS_PCI_DEVICES and SYS_DEVICES opened by a caller that loads many
+ * devices, or -1. With them the device's directory is opened from its resolved path
+ * below sys/devices, which walks a few components instead of the bus link and the whole
+ * physical path again; listing thousands of functions is dominated by such walks.
+ */
+static int device_load(struct vfk_ctx *ctx, int busfd, int devfd, const struct vfk_addr *addr,
 		       struct vfk_device **ret)
 {
 	struct vfk_device *d;
@@ -288,14 +293,20 @@ static int device_load(struct vfk_ctx *ctx, int busfd, const struct vfk_addr *ad
 	d->addr = *addr;
 	vfk_addr_format(addr, d->bdf);
 
-	dirfd = path_openf(ctx, O_PATH | O_DIRECTORY, SYS_PCI_DEVICES "/%s", d->bdf);
+	r = load_syspath(d, busfd);
+	if (r < 0) {
+		r = r == -ENOENT || r == -ENOTDIR ? -ENODEV : r;
+		goto fail;
+	}
+	if (devfd >= 0 && startswith(d->syspath, "/" SYS_DEVICES "/"))
+		dirfd = path_open_beneath(devfd, d->syspath + strlen("/" SYS_DEVICES "/"),
+					  O_PATH | O_DIRECTORY);
+	if (dirfd < 0)
+		dirfd = path_openf(ctx, O_PATH | O_DIRECTORY, SYS_PCI_DEVICES "/%s", d->bdf);
 	if (dirfd < 0) {
 		r = dirfd == -ENOENT || dirfd == -ENOTDIR ? -ENODEV : dirfd;
 		goto fail;
 	}
-	r = load_syspath(d, busfd);
-	if (r < 0)
-		goto fail;
 	load_ids(d, dirfd);
 	load_driver(d, dirfd);
 	load_group(d, dirfd);
@@ -309,7 +320,7 @@ fail:
 
 int vfk_device_load(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk_device **ret)
 {
-	return device_load(ctx, -1, addr, ret);
+	return device_load(ctx, -1, -1, addr, ret);
 }
 
 VFK_EXPORT int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr,
@@ -658,7 +669,7 @@ int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vf
 	struct vfk_device **list = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	_cleanup_close_ int busfd = -1;
+	_cleanup_close_ int busfd = -1, devfd = -1;
 	DIR *dir;
 	int r;
 
@@ -667,6 +678,7 @@ int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vf
 		return r;
 	/* Opened once for all the devices' bus links instead of once per device. */
 	busfd = path_open(ctx, SYS_PCI_DEVICES, O_PATH | O_DIRECTORY);
+	devfd = path_open(ctx, SYS_DEVICES, O_PATH | O_DIRECTORY);
 	while ((de = readdir(dir))) {
 		struct vfk_device *dev;
 		struct vfk_addr a;
@@ -677,7 +689,7 @@ int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vf
 				dbg(ctx, "%s: skipping unusual entry \"%s\"", dirpath, de->d_name);
 			continue;
 		}
-		r = device_load(ctx, busfd, &a, &dev);
+		r = device_load(ctx, busfd, devfd, &a, &dev);
 		if (r == -ENODEV)
 			continue;
 		if (r < 0)

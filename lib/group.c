@@ -23,13 +23,19 @@ struct vfk_group {
 	bool have_regions, regions_loaded;
 };
 
-static void load_attrs(struct vfk_group *g)
+/* @groupsfd: SYS_IOMMU_GROUPS opened by a caller that loads every group, or -1. */
+static void load_attrs(struct vfk_group *g, int groupsfd)
 {
 	char path[128], buf[ATTR_MAX], word[64];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), SYS_IOMMU_GROUPS "/%u/type", g->id);
-	n = path_read(g->ctx, path, buf, sizeof(buf));
+	if (groupsfd >= 0) {
+		snprintf(path, sizeof(path), "%u/type", g->id);
+		n = path_read_beneath(groupsfd, path, buf, sizeof(buf));
+	} else {
+		snprintf(path, sizeof(path), SYS_IOMMU_GROUPS "/%u/type", g->id);
+		n = path_read(g->ctx, path, buf, sizeof(buf));
+	}
 	if (n >= 0 && attr_parse_word(buf, (size_t)n, word, sizeof(word)) == 0)
 		g->type = strdup(word);
 }
@@ -73,7 +79,7 @@ VFK_EXPORT int vfk_group_new(struct vfk_ctx *ctx, unsigned int id, struct vfk_gr
 		vfk_group_unref(g);
 		return r == -ENOTDIR ? -ENOENT : r;
 	}
-	load_attrs(g);
+	load_attrs(g, -1);
 	*ret = g;
 	return 0;
 }
@@ -142,7 +148,7 @@ static int cmp_group(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int group_alloc(struct vfk_ctx *ctx, unsigned int id, struct vfk_group **ret)
+static int group_alloc(struct vfk_ctx *ctx, int groupsfd, unsigned int id, struct vfk_group **ret)
 {
 	struct vfk_group *g = calloc(1, sizeof(*g));
 
@@ -151,7 +157,7 @@ static int group_alloc(struct vfk_ctx *ctx, unsigned int id, struct vfk_group **
 	g->refcount = 1;
 	g->ctx = vfk_ctx_ref(ctx);
 	g->id = id;
-	load_attrs(g);
+	load_attrs(g, groupsfd);
 	*ret = g;
 	return 0;
 }
@@ -205,7 +211,7 @@ VFK_EXPORT int vfk_ctx_group_devices(struct vfk_ctx *ctx, struct vfk_device *con
 			list = p;
 			cap = c;
 		}
-		r = group_alloc(ctx, id, &g);
+		r = group_alloc(ctx, dirfd(dir), id, &g);
 		if (r == 0)
 			list[n++] = g;
 	}

@@ -15,6 +15,8 @@
 #include "internal.h"
 #include "path.h"
 
+static ssize_t read_into(int fd, char *buf, size_t size);
+
 static const char *skip_slashes(const char *path)
 {
 	while (*path == '/')
@@ -44,6 +46,26 @@ int path_open(struct vfk_ctx *ctx, const char *path, int flags)
 		/* openat2 asks for a retry when a rename raced the lookup. */
 		fd = (int)syscall(SYS_openat2, ctx->root_fd, path, &how, sizeof(how));
 	return fd >= 0 ? fd : negative_errno();
+}
+
+int path_open_beneath(int dirfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned int)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, dirfd, skip_slashes(rel), &how, sizeof(how));
+
+	return fd >= 0 ? fd : negative_errno();
+}
+
+ssize_t path_read_beneath(int dirfd, const char *rel, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = path_open_beneath(dirfd, rel, O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	return read_into(fd, buf, size);
 }
 
 int path_openf(struct vfk_ctx *ctx, int flags, const char *fmt, ...)

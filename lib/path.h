@@ -11,6 +11,7 @@
 
 struct vfk_ctx;
 
+#define SYS_DEVICES "sys/devices"
 #define SYS_PCI_DEVICES "sys/bus/pci/devices"
 #define SYS_PCI_DRIVERS "sys/bus/pci/drivers"
 #define SYS_IOMMU_GROUPS "sys/kernel/iommu_groups"
@@ -67,6 +68,12 @@ struct vfk_ctx;
  * on the way, absolute or relative, stay below the root; the fd is O_CLOEXEC.
  */
 int path_open(struct vfk_ctx *ctx, const char *path, int flags);
+/* Opens @rel below the directory @dirfd, refusing any symbolic link on the way and any
+ * ".." that leaves @dirfd: for paths already resolved, such as a device's sysfs path
+ * below sys/devices, at the cost of walking only the components that remain. */
+int path_open_beneath(int dirfd, const char *rel, int flags);
+/* path_read() for such a path. */
+ssize_t path_read_beneath(int dirfd, const char *rel, char *buf, size_t size);
 int path_openf(struct vfk_ctx *ctx, int flags, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
