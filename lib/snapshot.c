@@ -72,8 +72,9 @@ static const char *const host_markers[] = {
 	DEV_KVM,	DEV_IOMMU,	 DEV_VFIO_CONTAINER, KERNELSTUB_BIN,  GRUBBY_BIN,
 	GRUBBY_BIN_ALT, UPDATE_GRUB_BIN, GRUB2_MKCONFIG_BIN, OVMF_CODE_PATHS,
 };
-static const char *const host_dirs[] = {ETC_MODPROBE_D, BOOT_LOADER_ENTRIES, EFI_LOADER_ENTRIES,
-					QEMU_FIRMWARE_DIRS};
+static const char *const host_dirs[] = {ETC_MODPROBE_D,	    RUN_MODPROBE_D,
+					LIB_MODPROBE_D,	    BOOT_LOADER_ENTRIES,
+					EFI_LOADER_ENTRIES, QEMU_FIRMWARE_DIRS};
 static const char *const module_indexes[] = {
 	"modules.dep",
 	"modules.dep.bin",
