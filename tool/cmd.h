@@ -23,6 +23,7 @@ extern const struct vfk_cmd vfk_cmd_list;
 extern const struct vfk_cmd vfk_cmd_groups;
 extern const struct vfk_cmd vfk_cmd_doctor;
 extern const struct vfk_cmd vfk_cmd_snapshot;
+extern const struct vfk_cmd vfk_cmd_plan;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

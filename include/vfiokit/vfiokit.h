@@ -12,5 +12,6 @@
 #include <vfiokit/pci.h>
 #include <vfiokit/doctor.h>
 #include <vfiokit/snapshot.h>
+#include <vfiokit/plan.h>
 
 #endif

@@ -24,6 +24,10 @@ static int build(const struct topology *t, const char *dir)
 		err = fx_build_host(dir, t->host);
 	for (size_t i = 0; err >= 0 && i < t->n_damage; i++)
 		err = fx_write_file(dir, t->damage[i].path, t->damage[i].content);
+	for (size_t i = 0; err >= 0 && i < t->n_files; i++)
+		err = fx_write_file(dir, t->files[i].path, t->files[i].content);
+	for (size_t i = 0; err >= 0 && i < t->n_links; i++)
+		err = fx_symlink(dir, t->links[i].path, t->links[i].content);
 	return err;
 }
 

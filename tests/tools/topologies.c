@@ -717,12 +717,53 @@ static const struct fx_host malformed_host = {
 	.no_hugetlbfs = true,
 };
 
+/* The AMD desktop's host use: the NIC under a bridge, the root filesystem and swap on the
+ * SATA disk, the NVMe under LVM, and the GPU's DRM card and the HDMI audio's sound card. */
+#define AMD_NIC "sys/bus/pci/devices/0000:04:00.0/"
+#define AMD_SATA "sys/bus/pci/devices/0000:05:00.1/ata1/host0/target0:0:0/0:0:0:0/block/sda/"
+#define AMD_NVME "sys/bus/pci/devices/0000:06:00.0/nvme/nvme0/nvme0n1/"
+static const struct fx_damage amd_desktop_use_files[] = {
+	{AMD_SATA "dev", "8:0\n"},
+	{AMD_SATA "sda1/dev", "8:1\n"},
+	{AMD_SATA "sda2/dev", "8:2\n"},
+	{AMD_NVME "dev", "259:0\n"},
+	{AMD_NVME "nvme0n1p1/dev", "259:1\n"},
+	{AMD_NVME "nvme0n1p1/holders/dm-0", ""},
+	{AMD_NIC "net/enp4s0/address", "04:d9:f5:00:00:01\n"},
+	{"sys/devices/virtual/net/br0/address", "04:d9:f5:00:00:01\n"},
+	{"proc/self/mountinfo",
+	 "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
+	 "23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+	 "24 22 254:0 / /home rw,relatime shared:2 - ext4 /dev/mapper/vg-home rw\n"},
+	{"proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+		       "/dev/sda2                               partition\t8388604\t\t0\t\t-2\n"},
+};
+static const struct fx_damage amd_desktop_use_links[] = {
+	{AMD_NIC "net/enp4s0/subsystem", "../../../../../../../class/net"},
+	{AMD_NIC "net/enp4s0/master", "../../../../../../virtual/net/br0"},
+	{AMD_NIC "net/enp4s0/upper_br0", "../../../../../../virtual/net/br0"},
+	{"sys/class/net/enp4s0",
+	 "../../devices/pci0000:00/0000:00:01.2/0000:02:00.0/0000:03:04.0/0000:04:00.0/net/enp4s0"},
+	{"sys/class/net/br0", "../../devices/virtual/net/br0"},
+	{AMD_SATA "subsystem", "../../../../../../../../../../../class/block"},
+	{AMD_SATA "sda1/subsystem", "../../../../../../../../../../../../class/block"},
+	{AMD_SATA "sda2/subsystem", "../../../../../../../../../../../../class/block"},
+	{AMD_NVME "subsystem", "../../../../../../../class/block"},
+	{AMD_NVME "nvme0n1p1/subsystem", "../../../../../../../../class/block"},
+	{"sys/bus/pci/devices/0000:01:00.0/drm/card0/subsystem", "../../../../../../class/drm"},
+	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
+};
+
 const struct topology topologies[] = {
 	{{"amd-desktop", "Ryzen/X570 desktop, GPU and HDMI audio alone in a group",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
 	 &amd_desktop_host,
 	 NULL,
-	 0},
+	 0,
+	 amd_desktop_use_files,
+	 N(amd_desktop_use_files),
+	 amd_desktop_use_links,
+	 N(amd_desktop_use_links)},
 	{{"intel-desktop", "Fedora desktop with VT-d in firmware but not on the command line",
 	  intel_desktop_devs, N(intel_desktop_devs), NULL, 0},
 	 &intel_desktop_host,

@@ -18,6 +18,12 @@ struct topology {
 	const struct fx_host *host;
 	const struct fx_damage *damage;
 	size_t n_damage;
+	/* What the host uses below devices (net, block, drm children) and its mount and swap
+	 * tables: files as in @damage, then links (content = link target). */
+	const struct fx_damage *files;
+	size_t n_files;
+	const struct fx_damage *links;
+	size_t n_links;
 };
 
 extern const struct topology topologies[];

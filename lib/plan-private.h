@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+#include "internal.h"
+#include <vfiokit/plan.h>
+
+/* Adds a finding; @force is a static string or NULL; the message is formatted. */
+int plan_add(struct vfk_plan *plan, enum vfk_finding_kind kind, const char *id, const char *device,
+	     const char *force, const char *fmt, ...) _printf_(6, 7);
+
+/*
+ * plan-usage.c: what the host uses below one PCI function, found by walking its sysfs
+ * directory for children whose subsystem is net, block, drm or sound, and checking
+ * block devices against the root's mount table, swap list and holders.
+ */
+struct plan_usage;
+int plan_usage_new(struct vfk_ctx *ctx, struct plan_usage **ret);
+void plan_usage_free(struct plan_usage *u);
+int plan_usage_check(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev);

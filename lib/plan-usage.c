@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <libmount.h>
+
+#include "path.h"
+#include "plan-private.h"
+
+/* Deep enough for SATA (ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1), bounded so a
+ * strange tree cannot make the walk run away. */
+#define WALK_DEPTH 9
+
+struct plan_usage {
+	struct vfk_ctx *ctx;
+	struct libmnt_table *mounts;
+	struct libmnt_table *swaps;
+};
+
+static struct libmnt_table *read_mounts(struct vfk_ctx *ctx)
+{
+	_cleanup_close_ int fd = path_open(ctx, PROC_SELF_MOUNTINFO, O_RDONLY);
+	struct libmnt_table *tb;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "re");
+	if (!f)
+		return NULL;
+	fd = -1;
+	tb = mnt_new_table();
+	if (tb && mnt_table_parse_stream(tb, f, PROC_SELF_MOUNTINFO) < 0) {
+		mnt_unref_table(tb);
+		tb = NULL;
+	}
+	fclose(f);
+	return tb;
+}
+
+int plan_usage_new(struct vfk_ctx *ctx, struct plan_usage **ret)
+{
+	struct plan_usage *u = calloc(1, sizeof(*u));
+	const char *root = vfk_ctx_get_root(ctx);
+	char swaps[PATH_MAX];
+
+	if (!u)
+		return -ENOMEM;
+	u->ctx = ctx;
+	u->mounts = read_mounts(ctx);
+	/* libmount reads swaps only from a file name; the root is a directory we were given,
+	 * and the path below it is fixed. */
+	snprintf(swaps, sizeof(swaps), "%s/" PROC_SWAPS, streq(root, "/") ? "" : root);
+	u->swaps = mnt_new_table();
+	if (u->swaps && mnt_table_parse_swaps(u->swaps, swaps) < 0) {
+		mnt_unref_table(u->swaps);
+		u->swaps = NULL;
+	}
+	*ret = u;
+	return 0;
+}
+
+void plan_usage_free(struct plan_usage *u)
+{
+	if (!u)
+		return;
+	mnt_unref_table(u->mounts);
+	mnt_unref_table(u->swaps);
+	free(u);
+}
+
+static const char *mountpoint_of(struct plan_usage *u, dev_t devno)
+{
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	const char *found = NULL;
+
+	if (!u->mounts || !(it = mnt_new_iter(MNT_ITER_FORWARD)))
+		return NULL;
+	while (!found && mnt_table_next_fs(u->mounts, it, &fs) == 0)
+		if (mnt_fs_get_devno(fs) == devno)
+			found = mnt_fs_get_target(fs);
+	mnt_free_iter(it);
+	return found;
+}
+
+static bool is_swap(struct plan_usage *u, const char *name)
+{
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+	bool found = false;
+
+	if (!u->swaps || !(it = mnt_new_iter(MNT_ITER_FORWARD)))
+		return false;
+	while (!found && mnt_table_next_fs(u->swaps, it, &fs) == 0) {
+		const char *src = mnt_fs_get_srcpath(fs);
+		const char *base = src ? strrchr(src, '/') : NULL;
+
+		found = base && streq(base + 1, name);
+	}
+	mnt_free_iter(it);
+	return found;
+}
+
+/* The first holder (dm-0, md127...) of a block device, or "" when none. */
+static void first_holder(int dirfd, char *buf, size_t size)
+{
+	int fd = openat(dirfd, "holders", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.') {
+			snprintf(buf, size, "%s", de->d_name);
+			break;
+		}
+	closedir(d);
+}
+
+static int check_block(struct plan_usage *u, struct vfk_plan *plan, const char *bdf,
+		       const char *name, int dirfd)
+{
+	char buf[64], holder[NAME_MAX + 1];
+	unsigned int maj, min;
+	const char *mnt = NULL;
+
+	if (path_read_at(dirfd, "dev", buf, sizeof(buf)) > 0 &&
+	    sscanf(buf, "%u:%u", &maj, &min) == 2)
+		mnt = mountpoint_of(u, makedev(maj, min));
+	if (mnt)
+		return plan_add(plan, VFK_FINDING_BLOCKER, "block.mounted", bdf,
+				"force-in-use-storage", "%s is mounted on %s", name, mnt);
+	if (is_swap(u, name))
+		return plan_add(plan, VFK_FINDING_BLOCKER, "block.swap", bdf,
+				"force-in-use-storage", "%s is active swap", name);
+	first_holder(dirfd, holder, sizeof(holder));
+	if (*holder)
+		return plan_add(
+			plan, VFK_FINDING_BLOCKER, "block.holder", bdf, "force-in-use-storage",
+			"%s is held by %s (LVM, MD, device-mapper or multipath)", name, holder);
+	return 0;
+}
+
+/* " (master br0, upper vlan10)" for an interface; "" when it stands alone. */
+static void net_uppers(struct vfk_ctx *ctx, const char *ifname, char *buf, size_t size)
+{
+	char path[PATH_MAX], master[NAME_MAX + 1];
+	struct dirent *de;
+	size_t len = 0;
+	DIR *d;
+
+	buf[0] = '\0';
+	master[0] = '\0';
+	snprintf(path, sizeof(path), SYS_CLASS_NET "/%s", ifname);
+	if (path_opendir(ctx, path, &d) < 0)
+		return;
+	if (path_readlink_basename_at(dirfd(d), "master", master, sizeof(master)) == 0)
+		len += (size_t)snprintf(buf, size, " (master %s", master);
+	while ((de = readdir(d)) && len < size)
+		if (startswith(de->d_name, "upper_") && !streq(de->d_name + 6, master))
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : " (",
+						de->d_name + 6);
+	closedir(d);
+	if (len && len < size - 1)
+		snprintf(buf + len, size - len, ")");
+}
+
+static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, int dirfd,
+		unsigned int depth, bool in_block)
+{
+	struct dirent *de;
+	int err = 0, fd;
+	DIR *d;
+
+	if (depth > WALK_DEPTH)
+		return 0;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0;
+	}
+	while (err >= 0 && (de = readdir(d))) {
+		char subsystem[NAME_MAX + 1], extra[256];
+		struct vfk_addr a;
+		struct stat st;
+		int sub;
+
+		if (de->d_name[0] == '.' || vfk_addr_parse(de->d_name, &a, NULL) == 0)
+			continue;
+		/* Real directories only: links lead to other parts of sysfs. */
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		sub = openat(dirfd, de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		if (path_readlink_basename_at(sub, "subsystem", subsystem, sizeof(subsystem)) < 0)
+			subsystem[0] = '\0';
+		if (streq(subsystem, "net")) {
+			net_uppers(u->ctx, de->d_name, extra, sizeof(extra));
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "net.interface", bdf, NULL,
+				       "network interface %s%s", de->d_name, extra);
+		} else if (streq(subsystem, "block")) {
+			/* A disk, then its partitions below it. */
+			if (!in_block)
+				err = plan_add(plan, VFK_FINDING_HOST_LOSES, "block.disk", bdf,
+					       NULL, "disk %s", de->d_name);
+			if (err >= 0)
+				err = check_block(u, plan, bdf, de->d_name, sub);
+		} else if (streq(subsystem, "drm") && startswith(de->d_name, "card")) {
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "display.drm", bdf, NULL,
+				       "graphics device %s (/dev/dri/%s)", de->d_name, de->d_name);
+		} else if (streq(subsystem, "sound") && startswith(de->d_name, "card")) {
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "sound.card", bdf, NULL,
+				       "sound card %s", de->d_name);
+		}
+		if (err >= 0 && !streq(subsystem, "net"))
+			err = walk(u, plan, bdf, sub, depth + 1, streq(subsystem, "block"));
+		close(sub);
+	}
+	closedir(d);
+	return err;
+}
+
+int plan_usage_check(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev)
+{
+	const char *syspath = vfk_device_get_syspath(dev);
+	_cleanup_close_ int fd = syspath ? path_open(u->ctx, syspath, O_PATH | O_DIRECTORY) : -1;
+
+	if (fd < 0)
+		return 0;
+	return walk(u, plan, vfk_device_get_bdf(dev), fd, 0, false);
+}

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "tools/topologies.h"
+#include <vfiokit/vfiokit.h>
+
+/* Group 5 holds a target and one member of each kind the kernel lets stay. */
+static const struct fx_dev devs[] = {
+	{.bdf = "0000:00:01.0",
+	 .vendor = 0x8086,
+	 .device = 0x1901,
+	 .class_code = 0x060400,
+	 .group = 5,
+	 .driver = "pcieport",
+	 .bridge = true,
+	 .boot_vga = FX_ABSENT,
+	 .caps = FX_CAP_EXP},
+	{.bdf = "0000:01:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .parent = "0000:00:01.0",
+	 .group = 5,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "bus"},
+	{.bdf = "0000:01:00.1",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .parent = "0000:00:01.0",
+	 .group = 5,
+	 .driver = "pci-stub",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:01:00.2",
+	 .vendor = 0x15b3,
+	 .device = 0x101e,
+	 .class_code = 0x020000,
+	 .parent = "0000:00:01.0",
+	 .group = 5,
+	 .driver = "mlx5_vfio_pci",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:01:00.3",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .parent = "0000:00:01.0",
+	 .group = 5,
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:01:00.4",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .parent = "0000:00:01.0",
+	 .group = 6,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:00:02.0",
+	 .vendor = 0x8086,
+	 .device = 0x0435,
+	 .class_code = 0x0b4000,
+	 .group = 7,
+	 .driver = "qat_dh895xcc",
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "flr"},
+	{.bdf = "0000:00:03.0",
+	 .vendor = 0x1002,
+	 .device = 0x731f,
+	 .class_code = 0x030000,
+	 .group = 8,
+	 .driver = "amdgpu",
+	 .boot_vga = 0,
+	 .reset_method = "bus"},
+	{.bdf = "0000:00:04.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = FX_NO_GROUP,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+};
+static const struct fx_topology topo = {.name = "plan", .devs = devs, .n_devs = 9};
+
+struct env {
+	char *root;
+	struct vfk_ctx *ctx;
+	struct vfk_plan *plan;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	assert_int_equal(fx_mkdtemp(&e->root), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vfk_plan_unref(e->plan);
+	vfk_ctx_unref(e->ctx);
+	fx_rmtree(e->root);
+	free(e->root);
+	free(e);
+	return 0;
+}
+
+static const struct topology *machine(const char *name)
+{
+	for (size_t i = 0; i < n_topologies; i++)
+		if (strcmp(topologies[i].pci.name, name) == 0)
+			return &topologies[i];
+	fail_msg("no machine %s", name);
+	return NULL;
+}
+
+/* Builds a machine of tests/tools/topologies.c, or the table above when @name is NULL. */
+static void build(struct env *e, const char *name)
+{
+	if (!name) {
+		assert_int_equal(fx_build(e->root, &topo), 0);
+	} else {
+		const struct topology *t = machine(name);
+
+		assert_int_equal(fx_build(e->root, &t->pci), 0);
+		for (size_t i = 0; i < t->n_files; i++)
+			assert_int_equal(
+				fx_write_file(e->root, t->files[i].path, t->files[i].content), 0);
+		for (size_t i = 0; i < t->n_links; i++)
+			assert_int_equal(fx_symlink(e->root, t->links[i].path, t->links[i].content),
+					 0);
+	}
+	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
+}
+
+static struct vfk_plan *plan(struct env *e, const char *a, const char *b)
+{
+	struct vfk_device *t[2] = {NULL, NULL};
+	size_t n = b ? 2 : 1;
+
+	assert_int_equal(vfk_device_new_from_string(e->ctx, a, &t[0]), 0);
+	if (b)
+		assert_int_equal(vfk_device_new_from_string(e->ctx, b, &t[1]), 0);
+	vfk_plan_unref(e->plan);
+	assert_int_equal(vfk_plan_new(e->ctx, t, n, &e->plan), 0);
+	vfk_device_unref(t[0]);
+	vfk_device_unref(t[1]);
+	return e->plan;
+}
+
+static void assert_list(struct vfk_device *const *list, size_t n, const char *expected)
+{
+	char got[1024] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s", i ? " " : "",
+					vfk_device_get_bdf(list[i]));
+	assert_string_equal(got, expected);
+}
+
+/* The finding @id about @bdf, of @kind, whose message holds @text. */
+static void expect(struct vfk_plan *p, enum vfk_finding_kind kind, const char *id, const char *bdf,
+		   const char *text)
+{
+	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+		if (strcmp(vfk_plan_get_finding_id(p, i), id) == 0 &&
+		    strcmp(vfk_plan_get_finding_device(p, i), bdf) == 0) {
+			assert_int_equal(vfk_plan_get_finding_kind(p, i), kind);
+			if (text && !strstr(vfk_plan_get_finding_message(p, i), text))
+				fail_msg("%s %s: \"%s\" lacks \"%s\"", id, bdf,
+					 vfk_plan_get_finding_message(p, i), text);
+			return;
+		}
+	fail_msg("no finding %s for %s", id, bdf);
+}
+
+static bool has(struct vfk_plan *p, const char *id)
+{
+	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+		if (strcmp(vfk_plan_get_finding_id(p, i), id) == 0)
+			return true;
+	return false;
+}
+
+static void test_kernel_rule(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *const *l;
+	struct vfk_plan *p;
+	size_t n;
+
+	build(e, NULL);
+	p = plan(e, "0000:01:00.0", NULL);
+	l = vfk_plan_get_must_move(p, &n);
+	assert_list(l, n, "0000:01:00.0");
+	/* pcieport bridge, pci-stub, a vfio-pci variant and an unbound device may stay. */
+	l = vfk_plan_get_may_stay(p, &n);
+	assert_list(l, n, "0000:00:01.0 0000:01:00.1 0000:01:00.2 0000:01:00.3");
+	/* Another function of the card in another group is pointed out, not moved. */
+	expect(p, VFK_FINDING_NOTE, "slot.sibling", "0000:01:00.0", "0000:01:00.4");
+	/* Only a bus reset, and 01:00.1-.4 share the bus and stay on the host. */
+	expect(p, VFK_FINDING_NOTE, "reset.bus-scope", "0000:01:00.0", "0000:01:00.1");
+	assert_true(vfk_plan_is_applicable(p));
+}
+
+static void test_blockers(void **state)
+{
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build(e, NULL);
+	p = plan(e, "0000:00:02.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "device.denylisted", "0000:00:02.0", "8086:0435");
+	assert_null(vfk_plan_get_finding_force(p, 0));
+	assert_false(vfk_plan_is_applicable(p));
+
+	p = plan(e, "0000:00:04.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "iommu.no-group", "0000:00:04.0", "doctor");
+
+	p = plan(e, "0000:00:01.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "device.bridge", "0000:00:01.0", NULL);
+
+	p = plan(e, "0000:00:03.0", NULL);
+	expect(p, VFK_FINDING_NOTE, "reset.known-bad", "0000:00:03.0", "vendor-reset");
+	assert_true(vfk_plan_is_applicable(p));
+}
+
+static void test_gpu_desktop(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *const *l;
+	struct vfk_plan *p;
+	size_t n;
+
+	build(e, "amd-desktop");
+	p = plan(e, "0000:01:00.0", NULL);
+	l = vfk_plan_get_must_move(p, &n);
+	assert_list(l, n, "0000:01:00.0 0000:01:00.1");
+	expect(p, VFK_FINDING_BLOCKER, "display.boot-vga", "0000:01:00.0", "boot display");
+	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+		if (strcmp(vfk_plan_get_finding_id(p, i), "display.boot-vga") == 0)
+			assert_string_equal(vfk_plan_get_finding_force(p, i), "force-boot-vga");
+	expect(p, VFK_FINDING_HOST_LOSES, "group.member", "0000:01:00.1", "group 13");
+	expect(p, VFK_FINDING_HOST_LOSES, "display.drm", "0000:01:00.0", "card0");
+	expect(p, VFK_FINDING_HOST_LOSES, "sound.card", "0000:01:00.1", "card1");
+	assert_false(vfk_plan_is_applicable(p));
+}
+
+static void test_storage_and_network(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *const *l;
+	struct vfk_plan *p;
+	size_t n;
+
+	build(e, "amd-desktop");
+	/* The NIC shares the chipset's group with USB and SATA: they all move. */
+	p = plan(e, "0000:04:00.0", NULL);
+	l = vfk_plan_get_must_move(p, &n);
+	assert_list(l, n, "0000:04:00.0 0000:05:00.0 0000:05:00.1");
+	l = vfk_plan_get_may_stay(p, &n);
+	assert_list(l, n, "0000:02:00.0 0000:03:04.0 0000:03:08.0");
+	expect(p, VFK_FINDING_HOST_LOSES, "net.interface", "0000:04:00.0", "enp4s0 (master br0)");
+	expect(p, VFK_FINDING_BLOCKER, "block.mounted", "0000:05:00.1", "sda1 is mounted on /");
+	expect(p, VFK_FINDING_BLOCKER, "block.swap", "0000:05:00.1", "sda2");
+	expect(p, VFK_FINDING_HOST_LOSES, "block.disk", "0000:05:00.1", "sda");
+	assert_false(vfk_plan_is_applicable(p));
+
+	p = plan(e, "0000:06:00.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "block.holder", "0000:06:00.0", "dm-0");
+	assert_false(has(p, "block.mounted"));
+}
+
+/* Nothing in use: the plan can be applied. Two targets of one group count once. */
+static void test_clean_plan(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *const *l;
+	struct vfk_plan *p;
+	size_t n;
+
+	build(e, "server-switches");
+	p = plan(e, "0000:af:00.3", "0000:af:00.3");
+	l = vfk_plan_get_must_move(p, &n);
+	assert_list(l, n, "0000:af:00.3");
+	assert_true(vfk_plan_is_applicable(p));
+	p = plan(e, "0000:1b:00.0", NULL);
+	expect(p, VFK_FINDING_NOTE, "device.already-vfio", "0000:1b:00.0", "vfio-pci");
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct env *e = *state;
+	struct vfk_plan *p = NULL;
+	struct vfk_device *none[1] = {NULL};
+
+	build(e, NULL);
+	assert_int_equal(vfk_plan_new(e->ctx, none, 0, &p), -EINVAL);
+	assert_int_equal(vfk_plan_new(e->ctx, none, 1, &p), -EINVAL);
+	assert_null(p);
+	assert_null(vfk_plan_get_finding_id(NULL, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_kernel_rule),	     T(test_blockers),	 T(test_gpu_desktop),
+		T(test_storage_and_network), T(test_clean_plan), T(test_bad_arguments),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
