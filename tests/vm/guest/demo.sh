@@ -26,6 +26,8 @@ step "The NIC's driver link in sysfs" readlink "/sys/bus/pci/devices/$nic/driver
 step "Group devices VFIO has opened so far" \
 	bash -c "ls /dev/vfio/ 2>/dev/null || echo '(none: no /dev/vfio until vfio is loaded)'"
 
+step "What passing the NIC through takes (nothing changes yet)" "$tool" plan "$nic"
+
 # The move that `vfiokit bind` will make transactional, done here by hand the way the
 # kernel documents it, so the sandbox shows the real effect on this kernel.
 group=$(basename "$(readlink "/sys/bus/pci/devices/$nic/iommu_group")")
@@ -43,4 +45,4 @@ step "Back to the host driver" bash -c "echo > /sys/bus/pci/devices/$nic/driver_
 echo $nic > /sys/bus/pci/devices/$nic/driver/unbind; echo $nic > /sys/bus/pci/drivers_probe"
 step "The driver link again" readlink "/sys/bus/pci/devices/$nic/driver"
 echo
-echo "Next steps, as they land: vfiokit plan $nic; vfiokit bind $nic; vfiokit qemu $nic; vfiokit restore."
+echo "Next steps, as they land: vfiokit bind $nic; vfiokit qemu $nic; vfiokit restore."
