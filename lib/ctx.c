@@ -152,3 +152,8 @@ void vfk_log(struct vfk_ctx *ctx, int priority, const char *file, int line, cons
 	ctx->log_fn(ctx->log_data, priority, file, line, fn, format, args);
 	va_end(args);
 }
+
+bool vfk_ctx_is_host_root(const struct vfk_ctx *ctx)
+{
+	return ctx->is_host_root;
+}

@@ -28,6 +28,10 @@ void vfk_log(struct vfk_ctx *ctx, int priority, const char *file, int line, cons
 #define dbg(ctx, ...) vfk_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
 #define info(ctx, ...) vfk_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 
+/* Whether the context's root is this machine's "/", where the running kernel can be asked
+ * directly (netlink, getifaddrs) about what a captured tree can only record. */
+bool vfk_ctx_is_host_root(const struct vfk_ctx *ctx);
+
 /* names.c: pci.ids lookups through libpci, loaded on first use and cached in the ctx. */
 struct pci_access;
 struct pci_access *vfk_ctx_get_pci_access(struct vfk_ctx *ctx);

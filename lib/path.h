@@ -30,6 +30,8 @@ struct vfk_ctx;
 #define PROC_SELF_LIMITS "proc/self/limits"
 #define PROC_SELF_MOUNTINFO "proc/self/mountinfo"
 #define PROC_SWAPS "proc/swaps"
+#define PROC_NET_ROUTE "proc/net/route"
+#define PROC_NET_IPV6_ROUTE "proc/net/ipv6_route"
 #define SYS_CLASS_NET "sys/class/net"
 #define DEV_KMSG "dev/kmsg"
 #define DEV_KVM "dev/kvm"

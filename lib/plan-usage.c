@@ -14,6 +14,7 @@
 
 #include "path.h"
 #include "plan-private.h"
+#include "routes.h"
 
 /* Deep enough for SATA (ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1), bounded so a
  * strange tree cannot make the walk run away. */
@@ -23,6 +24,8 @@ struct plan_usage {
 	struct vfk_ctx *ctx;
 	struct libmnt_table *mounts;
 	struct libmnt_table *swaps;
+	struct route_ifaces routes;
+	char ssh_iface[IF_NAMESIZE];
 };
 
 static struct libmnt_table *read_mounts(struct vfk_ctx *ctx)
@@ -64,6 +67,9 @@ int plan_usage_new(struct vfk_ctx *ctx, struct plan_usage **ret)
 		mnt_unref_table(u->swaps);
 		u->swaps = NULL;
 	}
+	if (routes_default_ifaces(ctx, &u->routes) < 0)
+		u->routes.n = 0;
+	routes_ssh_iface(ctx, u->ssh_iface, sizeof(u->ssh_iface));
 	*ret = u;
 	return 0;
 }
@@ -157,8 +163,10 @@ static int check_block(struct plan_usage *u, struct vfk_plan *plan, const char *
 	return 0;
 }
 
-/* " (master br0, upper vlan10)" for an interface; "" when it stands alone. */
-static void net_uppers(struct vfk_ctx *ctx, const char *ifname, char *buf, size_t size)
+/* " (master br0, upper vlan10)" for an interface; "" when it stands alone. The interface
+ * and its upper devices go into @names, which routes and addresses may sit on. */
+static void net_uppers(struct vfk_ctx *ctx, const char *ifname, char *buf, size_t size,
+		       struct route_ifaces *names)
 {
 	char path[PATH_MAX], master[NAME_MAX + 1];
 	struct dirent *de;
@@ -167,18 +175,52 @@ static void net_uppers(struct vfk_ctx *ctx, const char *ifname, char *buf, size_
 
 	buf[0] = '\0';
 	master[0] = '\0';
+	names->n = 1;
+	snprintf(names->names[0], sizeof(names->names[0]), "%s", ifname);
 	snprintf(path, sizeof(path), SYS_CLASS_NET "/%s", ifname);
 	if (path_opendir(ctx, path, &d) < 0)
 		return;
-	if (path_readlink_basename_at(dirfd(d), "master", master, sizeof(master)) == 0)
+	if (path_readlink_basename_at(dirfd(d), "master", master, sizeof(master)) == 0) {
 		len += (size_t)snprintf(buf, size, " (master %s", master);
+		snprintf(names->names[names->n++], sizeof(names->names[0]), "%s", master);
+	}
 	while ((de = readdir(d)) && len < size)
-		if (startswith(de->d_name, "upper_") && !streq(de->d_name + 6, master))
+		if (startswith(de->d_name, "upper_") && !streq(de->d_name + 6, master)) {
 			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : " (",
 						de->d_name + 6);
+			if (names->n < ARRAY_SIZE(names->names))
+				snprintf(names->names[names->n++], sizeof(names->names[0]), "%s",
+					 de->d_name + 6);
+		}
 	closedir(d);
 	if (len && len < size - 1)
 		snprintf(buf + len, size - len, ")");
+}
+
+/* The default route and this SSH session, on the interface or one stacked on it. */
+static int check_net(struct plan_usage *u, struct vfk_plan *plan, const char *bdf,
+		     const char *ifname, const struct route_ifaces *names)
+{
+	int err = 0;
+
+	for (size_t i = 0; err >= 0 && i < names->n; i++) {
+		const char *via = streq(names->names[i], ifname) ? "" : " through ";
+		const char *upper = *via ? names->names[i] : "";
+
+		for (size_t k = 0; err >= 0 && k < u->routes.n; k++)
+			if (streq(u->routes.names[k], names->names[i]))
+				err = plan_add(plan, VFK_FINDING_BLOCKER, "net.default-route", bdf,
+					       "force-net-in-use",
+					       "%s carries the default route%s%s: the host "
+					       "goes off the network",
+					       ifname, via, upper);
+		if (err >= 0 && *u->ssh_iface && streq(u->ssh_iface, names->names[i]))
+			err = plan_add(plan, VFK_FINDING_BLOCKER, "net.ssh", bdf,
+				       "force-net-in-use",
+				       "%s carries this SSH session%s%s: it would drop", ifname,
+				       via, upper);
+	}
+	return err;
 }
 
 static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, int dirfd,
@@ -216,9 +258,13 @@ static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, in
 		if (path_readlink_basename_at(sub, "subsystem", subsystem, sizeof(subsystem)) < 0)
 			subsystem[0] = '\0';
 		if (streq(subsystem, "net")) {
-			net_uppers(u->ctx, de->d_name, extra, sizeof(extra));
+			struct route_ifaces names;
+
+			net_uppers(u->ctx, de->d_name, extra, sizeof(extra), &names);
 			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "net.interface", bdf, NULL,
 				       "network interface %s%s", de->d_name, extra);
+			if (err >= 0)
+				err = check_net(u, plan, bdf, de->d_name, &names);
 		} else if (streq(subsystem, "block")) {
 			/* A disk, then its partitions below it. */
 			if (!in_block)

@@ -735,6 +735,10 @@ static const struct fx_damage amd_desktop_use_files[] = {
 	 "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
 	 "23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
 	 "24 22 254:0 / /home rw,relatime shared:2 - ext4 /dev/mapper/vg-home rw\n"},
+	{"proc/net/route",
+	 "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+	 "br0\t00000000\t0101A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+	 "br0\t0001A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n"},
 	{"proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
 		       "/dev/sda2                               partition\t8388604\t\t0\t\t-2\n"},
 };

@@ -276,6 +276,8 @@ static void test_storage_and_network(void **state)
 	l = vfk_plan_get_may_stay(p, &n);
 	assert_list(l, n, "0000:02:00.0 0000:03:04.0 0000:03:08.0");
 	expect(p, VFK_FINDING_HOST_LOSES, "net.interface", "0000:04:00.0", "enp4s0 (master br0)");
+	expect(p, VFK_FINDING_BLOCKER, "net.default-route", "0000:04:00.0",
+	       "enp4s0 carries the default route through br0");
 	expect(p, VFK_FINDING_BLOCKER, "block.mounted", "0000:05:00.1", "sda1 is mounted on /");
 	expect(p, VFK_FINDING_BLOCKER, "block.swap", "0000:05:00.1", "sda2");
 	expect(p, VFK_FINDING_HOST_LOSES, "block.disk", "0000:05:00.1", "sda");

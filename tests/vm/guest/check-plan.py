@@ -89,6 +89,19 @@ def main():
     if rc != 0 or not lost or ifaces[0] not in lost["message"]:
         errors.append(f"nic {nic} ({ifaces}): exit {rc}, host_loses {p['host_loses']}")
 
+    # A default route on a bridge over the NIC: the kernel's routing table, read over
+    # rtnetlink, must block the move through the upper device.
+    run("modprobe", "bridge")
+    run("ip", "link", "add", "br-vfk", "type", "bridge")
+    run("ip", "link", "set", ifaces[0], "master", "br-vfk")
+    run("ip", "link", "set", "br-vfk", "up")
+    run("ip", "addr", "add", "192.0.2.10/24", "dev", "br-vfk")
+    run("ip", "route", "add", "default", "via", "192.0.2.1", "dev", "br-vfk", "onlink")
+    rc, p = plan(tool, nic)
+    f = ids(p, "blockers").get(("net.default-route", nic))
+    if rc != 1 or not f or "br-vfk" not in f["message"] or f["force"] != "force-net-in-use":
+        errors.append(f"default route via br-vfk: exit {rc}, blockers {p['blockers']}")
+
     if drivers() != before:
         errors.append("plan changed a driver binding")
     for e in errors:

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <net/if.h>
+#include <stddef.h>
+
+#include "internal.h"
+
+struct route_ifaces {
+	char names[16][256]; /* sysfs names; the kernel keeps them below IF_NAMESIZE */
+	size_t n;
+};
+
+/* Interfaces that carry a default route (IPv4 or IPv6): asked of the running kernel over
+ * rtnetlink when the root is this machine's, read from proc/net/route and ipv6_route of
+ * a captured tree otherwise. */
+int routes_default_ifaces(struct vfk_ctx *ctx, struct route_ifaces *out);
+
+/* The interface holding the local address of this SSH session ($SSH_CONNECTION); only on
+ * this machine's root. -ENOENT when there is none. */
+int routes_ssh_iface(struct vfk_ctx *ctx, char *buf, size_t size);
