@@ -434,6 +434,70 @@ static bool is_link(struct snap *s, const char *rel)
 	       path_readlink(s->ctx, rel, buf, sizeof(buf)) == -ENAMETOOLONG;
 }
 
+/* Directories below a function that plan never needs and that hold many entries. */
+static const char *const child_skip[] = {"power",      "queue",	   "mq",     "trace", "integrity",
+					 "statistics", "msi_irqs", "slaves", "bdi"};
+
+/*
+ * What the host uses below a function: the net, block, drm and sound devices that plan
+ * looks for. Only their names, "subsystem" links, "dev" numbers, holders and a network
+ * interface's master and upper links are copied, with sys/class/net's link for it.
+ */
+static int copy_children(struct snap *s, const char *dir, unsigned int depth)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int err;
+
+	if (depth > 9 || list_dir(s, dir, &names, &n) < 0)
+		return 0;
+	err = dst_mkdir(s, dir);
+	for (size_t i = 0; err >= 0 && i < n; i++) {
+		const char *name = names[i];
+		char path[PATH_MAX];
+		struct vfk_addr a;
+
+		join(path, sizeof(path), dir, name);
+		if (streq(name, "subsystem") || streq(name, "master") ||
+		    startswith(name, "upper_")) {
+			err = copy_link(s, path);
+			if (err >= 0 && streq(name, "subsystem")) {
+				char target[PATH_MAX], net[PATH_MAX];
+				const char *base = strrchr(dir, '/');
+				ssize_t k = path_readlink(s->ctx, path, target, sizeof(target));
+				const char *tb = k > 0 ? strrchr(target, '/') : NULL;
+
+				tb = tb ? tb + 1 : k > 0 ? target : "";
+				if (base && streq(tb, "net")) {
+					join(net, sizeof(net), SYS_CLASS_NET, base + 1);
+					err = copy_link(s, net);
+				}
+			}
+		} else if (streq(name, "dev")) {
+			err = copy_attr(s, path);
+		} else if (streq(name, "holders")) {
+			char **h = NULL;
+			size_t nh = 0;
+
+			err = dst_mkdir(s, path);
+			if (err >= 0 && list_dir(s, path, &h, &nh) >= 0) {
+				for (size_t k = 0; err >= 0 && k < nh; k++) {
+					char p2[PATH_MAX];
+
+					join(p2, sizeof(p2), path, h[k]);
+					err = copy_link(s, p2);
+				}
+				free_names(h, nh);
+			}
+		} else if (!is_link(s, path) && vfk_addr_parse(name, &a, NULL) < 0 &&
+			   !in_list(name, child_skip, ARRAY_SIZE(child_skip))) {
+			err = copy_children(s, path, depth + 1);
+		}
+	}
+	free_names(names, n);
+	return err;
+}
+
 static int copy_device(struct snap *s, const char *dev)
 {
 	char **names = NULL, path[PATH_MAX];
@@ -466,6 +530,11 @@ static int copy_device(struct snap *s, const char *dev)
 				}
 				free_names(sub, nsub);
 			}
+		} else if (!in_list(name, device_dirs, ARRAY_SIZE(device_dirs)) &&
+			   !in_list(name, child_skip, ARRAY_SIZE(child_skip)) &&
+			   !is_link(s, path) &&
+			   vfk_addr_parse(name, &(struct vfk_addr){}, NULL) < 0) {
+			err = copy_children(s, path, 1);
 		}
 	}
 	free_names(names, n);

@@ -728,7 +728,6 @@ static const struct fx_damage amd_desktop_use_files[] = {
 	{AMD_SATA "sda2/dev", "8:2\n"},
 	{AMD_NVME "dev", "259:0\n"},
 	{AMD_NVME "nvme0n1p1/dev", "259:1\n"},
-	{AMD_NVME "nvme0n1p1/holders/dm-0", ""},
 	{AMD_NIC "net/enp4s0/address", "04:d9:f5:00:00:01\n"},
 	{"sys/devices/virtual/net/br0/address", "04:d9:f5:00:00:01\n"},
 	{"proc/self/mountinfo",
@@ -754,6 +753,7 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{AMD_SATA "sda2/subsystem", "../../../../../../../../../../../../class/block"},
 	{AMD_NVME "subsystem", "../../../../../../../class/block"},
 	{AMD_NVME "nvme0n1p1/subsystem", "../../../../../../../../class/block"},
+	{AMD_NVME "nvme0n1p1/holders/dm-0", "../../../../../../../../../virtual/block/dm-0"},
 	{"sys/bus/pci/devices/0000:01:00.0/drm/card0/subsystem", "../../../../../../class/drm"},
 	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
 };

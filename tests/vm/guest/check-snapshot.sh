@@ -28,6 +28,23 @@ for args in "groups --json" "list --json" "doctor --json"; do
 		echo "same: vfiokit $args"
 	fi
 done
+# plan reads what the host uses below each device (interfaces, disks, mounts, routes):
+# the capture must give the same plan for every NIC, disk and display controller.
+for dev in /sys/bus/pci/devices/*; do
+	case "$(cat "$dev/class")" in
+	0x0108* | 0x0200* | 0x0300*) ;;
+	*) continue ;;
+	esac
+	bdf=$(basename "$dev")
+	"$tool" plan --json "$bdf" >"$VM_SCRATCH/live.json"
+	"$tool" --root "$full" plan --json "$bdf" >"$VM_SCRATCH/captured.json"
+	if ! diff -u "$VM_SCRATCH/live.json" "$VM_SCRATCH/captured.json"; then
+		echo "FAIL: vfiokit plan $bdf differs between the machine and its snapshot" >&2
+		fail=1
+	else
+		echo "same: vfiokit plan $bdf"
+	fi
+done
 # The capture is self-contained: links resolve inside it.
 for link in "$full"/sys/bus/pci/devices/*; do
 	target=$(readlink -f "$link")
