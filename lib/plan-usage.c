@@ -197,6 +197,13 @@ static void net_uppers(struct vfk_ctx *ctx, const char *ifname, char *buf, size_
 		snprintf(buf + len, size - len, ")");
 }
 
+/* "card0", not its connectors ("card0-HDMI-A-1") or sound's pcm and control nodes. */
+static bool is_card(const char *name)
+{
+	return startswith(name, "card") && name[4] &&
+	       strspn(name + 4, "0123456789") == strlen(name + 4);
+}
+
 /* The default route and this SSH session, on the interface or one stacked on it. */
 static int check_net(struct plan_usage *u, struct vfk_plan *plan, const char *bdf,
 		     const char *ifname, const struct route_ifaces *names)
@@ -272,10 +279,10 @@ static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, in
 					       NULL, "disk %s", de->d_name);
 			if (err >= 0)
 				err = check_block(u, plan, bdf, de->d_name, sub);
-		} else if (streq(subsystem, "drm") && startswith(de->d_name, "card")) {
+		} else if (streq(subsystem, "drm") && is_card(de->d_name)) {
 			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "display.drm", bdf, NULL,
 				       "graphics device %s (/dev/dri/%s)", de->d_name, de->d_name);
-		} else if (streq(subsystem, "sound") && startswith(de->d_name, "card")) {
+		} else if (streq(subsystem, "sound") && is_card(de->d_name)) {
 			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "sound.card", bdf, NULL,
 				       "sound card %s", de->d_name);
 		}
