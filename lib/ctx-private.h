@@ -5,6 +5,8 @@
 
 #include <vfiokit/ctx.h>
 
+#include "path.h"
+
 struct pci_access;
 
 /* Only ctx.c, path.c and names.c look inside the context. */
@@ -20,5 +22,11 @@ struct vfk_ctx {
 	struct pci_access *pacc;
 	unsigned int fault_nth;
 	int fault_error;
+	/* Every sysfs write is shown to the observer first; with dry_run it is not made. */
+	path_write_observer_fn write_observer;
+	void *write_observer_data;
+	path_write_listener_fn write_listener;
+	void *write_listener_data;
+	bool dry_run;
 	unsigned int mutations;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -300,6 +302,10 @@ int path_write(struct vfk_ctx *ctx, const char *path, const char *value)
 		return -ctx->fault_error;
 	}
 	dbg(ctx, "write %s <- \"%s\"", path, value);
+	if (ctx->write_listener)
+		ctx->write_listener(ctx->write_listener_data, path, value);
+	if (ctx->dry_run)
+		return 0;
 	fd = path_open(ctx, path, O_WRONLY | O_NOFOLLOW);
 	if (fd < 0)
 		return fd;
@@ -309,7 +315,151 @@ int path_write(struct vfk_ctx *ctx, const char *path, const char *value)
 		return negative_errno();
 	if ((size_t)n != len)
 		return -EIO;
-	return 0;
+	/* The observer runs after the write, as the kernel reacts to the store. */
+	return ctx->write_observer ? ctx->write_observer(ctx->write_observer_data, path, value) : 0;
+}
+
+void path_set_write_observer(struct vfk_ctx *ctx, path_write_observer_fn fn, void *data)
+{
+	ctx->write_observer = fn;
+	ctx->write_observer_data = data;
+}
+
+void path_set_write_listener(struct vfk_ctx *ctx, path_write_listener_fn fn, void *data)
+{
+	ctx->write_listener = fn;
+	ctx->write_listener_data = data;
+}
+
+void path_set_dry_run(struct vfk_ctx *ctx, bool dry_run)
+{
+	ctx->dry_run = dry_run;
+}
+
+bool path_is_dry_run(const struct vfk_ctx *ctx)
+{
+	return ctx->dry_run;
+}
+
+int path_mkdir_p(struct vfk_ctx *ctx, const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(skip_slashes(path));
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, skip_slashes(path), len + 1);
+	for (char *p = buf;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			_cleanup_close_ int parent = -1;
+			const char *name;
+			char *slash;
+
+			*p = '\0';
+			slash = strrchr(buf, '/');
+			if (slash) {
+				*slash = '\0';
+				parent = path_open(ctx, buf, O_PATH | O_DIRECTORY);
+				*slash = '/';
+				name = slash + 1;
+			} else {
+				parent = dup(ctx->root_fd);
+				name = buf;
+			}
+			if (parent < 0)
+				return parent;
+			if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
+				return negative_errno();
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	{
+		_cleanup_close_ int fd = path_open(ctx, path, O_PATH | O_DIRECTORY);
+
+		return fd < 0 ? fd : 0;
+	}
+}
+
+static int split_parent(struct vfk_ctx *ctx, const char *path, const char **name)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (!slash) {
+		*name = path;
+		return dup(ctx->root_fd);
+	}
+	n = (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*name = slash + 1;
+	return path_open(ctx, dir, O_RDONLY | O_DIRECTORY);
+}
+
+int path_write_atomic(struct vfk_ctx *ctx, const char *path, const void *data, size_t len)
+{
+	const char *name;
+	_cleanup_close_ int dir = split_parent(ctx, skip_slashes(path), &name);
+	_cleanup_close_ int fd = -1;
+	char tmp[NAME_MAX + 1];
+	const char *p = data;
+
+	if (dir < 0)
+		return dir;
+	if (snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlinkat(dir, tmp, 0);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return negative_errno();
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = negative_errno();
+
+			unlinkat(dir, tmp, 0);
+			return r;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || renameat(dir, tmp, dir, name) < 0) {
+		int r = negative_errno();
+
+		unlinkat(dir, tmp, 0);
+		return r;
+	}
+	/* The rename is durable only once the directory is. */
+	return fsync(dir) < 0 ? negative_errno() : 0;
+}
+
+int path_lock(struct vfk_ctx *ctx, const char *path)
+{
+	const char *name;
+	_cleanup_close_ int dir = split_parent(ctx, skip_slashes(path), &name);
+	int fd;
+
+	if (dir < 0)
+		return dir;
+	fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return negative_errno();
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 int path_join_normalize(const char *dir, const char *rel, char *buf, size_t size)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -14,6 +15,10 @@ struct vfk_ctx;
 #define SYS_DEVICES "sys/devices"
 #define SYS_PCI_DEVICES "sys/bus/pci/devices"
 #define SYS_PCI_DRIVERS "sys/bus/pci/drivers"
+#define SYS_PCI_DRIVERS_PROBE "sys/bus/pci/drivers_probe"
+#define VFIOKIT_RUN_DIR "run/vfiokit"
+#define VFIOKIT_JOURNAL "run/vfiokit/journal.json"
+#define VFIOKIT_LOCK "run/vfiokit/lock"
 #define SYS_IOMMU_GROUPS "sys/kernel/iommu_groups"
 #define SYS_CLASS_IOMMU "sys/class/iommu"
 #define SYS_ACPI_TABLES "sys/firmware/acpi/tables"
@@ -104,6 +109,29 @@ int path_opendir(struct vfk_ctx *ctx, const char *path, DIR **ret);
 /* 0 when @path exists below the root (links followed), -errno otherwise. */
 int path_exists(struct vfk_ctx *ctx, const char *path);
 int path_exists_at(int dirfd, const char *name);
+
+/* Sees each write to the system (path, value) before it is made; returns 0 or -errno to
+ * fail it. Tests attach a fake kernel here; --dry-run attaches a printer. */
+typedef int (*path_write_observer_fn)(void *data, const char *path, const char *value);
+void path_set_write_observer(struct vfk_ctx *ctx, path_write_observer_fn fn, void *data);
+/* Sees each write before it is made, also in a dry run: how vfk_bind()'s callers watch. */
+typedef void (*path_write_listener_fn)(void *data, const char *path, const char *value);
+void path_set_write_listener(struct vfk_ctx *ctx, path_write_listener_fn fn, void *data);
+/* With @dry_run, writes are only shown to the listener. */
+void path_set_dry_run(struct vfk_ctx *ctx, bool dry_run);
+bool path_is_dry_run(const struct vfk_ctx *ctx);
+
+/* Creates @path and its missing parents below the root with @mode; 0 if it exists as a
+ * directory. */
+int path_mkdir_p(struct vfk_ctx *ctx, const char *path, mode_t mode);
+
+/* Replaces the file at @path with @data: a new file (O_EXCL, O_NOFOLLOW, 0600) in the same
+ * directory, fsync, rename over @path, fsync of the directory. */
+int path_write_atomic(struct vfk_ctx *ctx, const char *path, const void *data, size_t len);
+
+/* Takes an exclusive flock on @path (created 0600); returns the fd that holds it, -EBUSY
+ * when another process has it. */
+int path_lock(struct vfk_ctx *ctx, const char *path);
 
 /* Writes @value to the attribute or file at @path (O_WRONLY, no create, no truncation
  * beyond the kernel's own). Goes through the fault-injection table. */

@@ -24,6 +24,8 @@ extern const struct vfk_cmd vfk_cmd_groups;
 extern const struct vfk_cmd vfk_cmd_doctor;
 extern const struct vfk_cmd vfk_cmd_snapshot;
 extern const struct vfk_cmd vfk_cmd_plan;
+extern const struct vfk_cmd vfk_cmd_bind;
+extern const struct vfk_cmd vfk_cmd_restore;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

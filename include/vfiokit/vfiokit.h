@@ -13,5 +13,6 @@
 #include <vfiokit/doctor.h>
 #include <vfiokit/snapshot.h>
 #include <vfiokit/plan.h>
+#include <vfiokit/bind.h>
 
 #endif

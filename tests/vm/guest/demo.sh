@@ -28,21 +28,15 @@ step "Group devices VFIO has opened so far" \
 
 step "What passing the NIC through takes (nothing changes yet)" "$tool" plan "$nic"
 
-# The move that `vfiokit bind` will make transactional, done here by hand the way the
-# kernel documents it, so the sandbox shows the real effect on this kernel.
 group=$(basename "$(readlink "/sys/bus/pci/devices/$nic/iommu_group")")
-step "Load vfio-pci" modprobe vfio-pci
-step "Ask that only vfio-pci may take the NIC" \
-	bash -c "echo vfio-pci > /sys/bus/pci/devices/$nic/driver_override"
-step "Unbind it from its driver" bash -c "echo $nic > /sys/bus/pci/devices/$nic/driver/unbind"
-step "Let the kernel probe it again" bash -c "echo $nic > /sys/bus/pci/drivers_probe"
+step "Move it to vfio-pci: what would be written" "$tool" bind --dry-run "$nic"
+step "Move it for real (journaled, all or none)" "$tool" bind "$nic"
 step "The driver link now" readlink "/sys/bus/pci/devices/$nic/driver"
 step "Its group's VFIO device node has appeared" ls -l "/dev/vfio/$group"
-step "What the kernel logged" bash -c "dmesg | grep -iE 'vfio' | grep -v 'command line' | tail -n 4"
+step "What the kernel logged" bash -c "dmesg | grep -iE 'vfio' | grep -iv 'command line' | tail -n 4"
+step "The journal that makes it undoable" cat /run/vfiokit/journal.json
 step "vfiokit sees the change" "$tool" groups "$group"
-
-step "Back to the host driver" bash -c "echo > /sys/bus/pci/devices/$nic/driver_override; \
-echo $nic > /sys/bus/pci/devices/$nic/driver/unbind; echo $nic > /sys/bus/pci/drivers_probe"
+step "Back to the host driver" "$tool" restore --all
 step "The driver link again" readlink "/sys/bus/pci/devices/$nic/driver"
 echo
-echo "Next steps, as they land: vfiokit bind $nic; vfiokit qemu $nic; vfiokit restore."
+echo "Next steps, as they land: vfiokit qemu $nic (a VM with the device passed through)."

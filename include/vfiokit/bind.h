@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Moving devices to vfio-pci and back, as a transaction with a journal: every original
+ * state is recorded (and flushed to disk) before the first change to a device, any
+ * failure rolls back what was done, and the journal lets a later run restore devices
+ * after a crash.
+ */
+#ifndef VFIOKIT_BIND_H
+#define VFIOKIT_BIND_H
+
+#include <stddef.h>
+
+#include <vfiokit/ctx.h>
+#include <vfiokit/pci.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * enum vfk_bind_flags - Options of vfk_bind() and vfk_restore().
+ * @VFK_BIND_DRY_RUN: make no change and write no journal; report the writes that would be
+ *                    made through the write callback.
+ */
+enum vfk_bind_flags {
+	VFK_BIND_DRY_RUN = 1 << 0,
+};
+
+/**
+ * typedef vfk_write_fn - Sees each write to sysfs, before it is made.
+ * @userdata: as given.
+ * @path: the file, relative to the root, e.g. "sys/bus/pci/drivers_probe".
+ * @value: what is written.
+ */
+typedef void (*vfk_write_fn)(void *userdata, const char *path, const char *value);
+
+/**
+ * vfk_bind() - Move devices to vfio-pci, all or none.
+ * @ctx: the context.
+ * @devices: the devices; callers decide the set, usually a plan's must-move list.
+ * @n_devices: their number.
+ * @flags: a mask of &enum vfk_bind_flags.
+ * @on_write: if not NULL, called for every sysfs write.
+ * @userdata: passed to @on_write.
+ * @ret_detail: if not NULL, on failure receives a malloc'd sentence naming the device,
+ *              the file and the cause; NULL on success.
+ *
+ * Per device: its driver and driver_override are recorded in the journal
+ * (/run/vfiokit/journal.json below the root, directory 0700, written atomically and
+ * fsynced) before anything changes; then driver_override is set to vfio-pci, the device
+ * is unbound and drivers_probe is written, and the driver link is checked, with bounded
+ * retries. vfio-pci is loaded through libkmod when it is missing on this machine's root.
+ * new_id is never used. A device already on vfio-pci or a variant driver is left alone.
+ * When any step fails, every device changed so far is put back in reverse order and the
+ * error returned. Only one instance works at a time (flock on /run/vfiokit/lock).
+ *
+ * Return: 0; -EBUSY when another instance holds the lock; -ENOENT when vfio-pci is not
+ * available; -ETIMEDOUT when a device did not come up on vfio-pci; or the errno of the
+ * failed write.
+ */
+int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
+	     unsigned int flags, vfk_write_fn on_write, void *userdata, char **ret_detail);
+
+/**
+ * vfk_restore() - Put devices recorded in the journal back where they were.
+ * @ctx: the context.
+ * @bdfs: full addresses to restore, or NULL for every device in the journal.
+ * @n_bdfs: their number.
+ * @flags: a mask of &enum vfk_bind_flags.
+ * @on_write: if not NULL, called for every sysfs write.
+ * @userdata: passed to @on_write.
+ * @ret_detail: if not NULL, receives a malloc'd report of what was refused or found moved
+ *              by someone else; NULL when there is nothing to say.
+ *
+ * Newest first: driver_override gets its old value, the device leaves vfio-pci and the
+ * original driver is probed again (a device that had none stays unbound). A device whose
+ * group or VFIO device file a process holds open is refused, naming the process, instead
+ * of blocking in the kernel. A device someone else has moved since is reported and
+ * dropped from the journal without being touched.
+ *
+ * Return: 0 when every requested device is back; -ENOENT when one is not in the journal;
+ * -EBUSY when one is in use or the lock is held; another negative errno on failure.
+ */
+int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs, unsigned int flags,
+		vfk_write_fn on_write, void *userdata, char **ret_detail);
+
+/**
+ * vfk_journal_get_devices() - The devices the journal says vfiokit moved.
+ * @ctx: the context.
+ * @ret: receives a malloc'd array of malloc'd full addresses, oldest first.
+ * @ret_n: receives their number.
+ *
+ * Return: 0, also when there is no journal (an empty list); -ENOMEM; -EBADMSG when the
+ * journal cannot be parsed.
+ */
+int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

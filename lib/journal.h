@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The record of devices vfiokit moved: for each, its original driver and driver_override,
+ * and whether the move finished. Written atomically and fsynced before every change, so a
+ * crash at any point leaves a journal that restore can replay.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+struct journal_entry {
+	char bdf[VFK_ADDR_STRLEN];
+	char *driver;	/* NULL: it had none */
+	char *override; /* NULL: unset */
+	bool bound;	/* on vfio-pci; false while moving */
+};
+
+struct journal {
+	struct vfk_ctx *ctx;
+	int lock_fd;
+	struct journal_entry *entries;
+	size_t n;
+};
+
+/* Creates /run/vfiokit (0700), takes the lock (-EBUSY when held) and loads the journal. */
+int journal_open(struct vfk_ctx *ctx, struct journal **ret);
+/* Loads without the lock, for reading only. */
+int journal_read_only(struct vfk_ctx *ctx, struct journal **ret);
+void journal_close(struct journal *j);
+int journal_save(struct journal *j);
+struct journal_entry *journal_find(struct journal *j, const char *bdf);
+/* Appends and saves. */
+int journal_add(struct journal *j, const char *bdf, const char *driver, const char *override);
+/* Removes and saves. */
+int journal_remove(struct journal *j, const char *bdf);

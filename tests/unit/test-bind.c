@@ -1,0 +1,487 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * bind and restore against a fake tree with a fake kernel: an observer on the library's
+ * sysfs writes that does what the kernel does for driver_override, unbind and
+ * drivers_probe. The real kernel is exercised in the vm lane.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "path.h"
+#include <vfiokit/vfiokit.h>
+
+static const struct fx_dev devs[] = {
+	{.bdf = "0000:00:01.0",
+	 .vendor = 0x8086,
+	 .device = 0x1901,
+	 .class_code = 0x060400,
+	 .group = 1,
+	 .driver = "pcieport",
+	 .bridge = true,
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:01:00.0",
+	 .vendor = 0x10de,
+	 .device = 0x1b80,
+	 .class_code = 0x030000,
+	 .parent = "0000:00:01.0",
+	 .group = 13,
+	 .driver = "nouveau",
+	 .multifunction = true,
+	 .boot_vga = 0},
+	{.bdf = "0000:01:00.1",
+	 .vendor = 0x10de,
+	 .device = 0x10f0,
+	 .class_code = 0x040300,
+	 .parent = "0000:00:01.0",
+	 .group = 13,
+	 .driver = "snd_hda_intel",
+	 .driver_override = "snd_hda_intel",
+	 .multifunction = true,
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:02:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 14,
+	 .boot_vga = FX_ABSENT},
+};
+static const struct fx_topology topo = {.name = "bind", .devs = devs, .n_devs = 4};
+
+/* What the kernel would bind each device to when nothing overrides it. */
+static const char *native(const char *bdf)
+{
+	if (strcmp(bdf, "0000:01:00.0") == 0)
+		return "nouveau";
+	if (strcmp(bdf, "0000:01:00.1") == 0)
+		return "snd_hda_intel";
+	return NULL;
+}
+
+struct env {
+	char *root;
+	struct vfk_ctx *ctx;
+	char writes[4096];
+	int kill_after; /* the fake kernel exits the process after this many writes */
+	int n_writes;
+};
+
+static void devpath(struct env *e, const char *bdf, char *buf, size_t size)
+{
+	char rel[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "%s/sys/bus/pci/devices/%s", e->root, bdf);
+	n = readlink(rel, link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	/* "../../../devices/..." from sys/bus/pci/devices */
+	snprintf(buf, size, "%s/sys/%s", e->root, link + strlen("../../../"));
+}
+
+static const char *driver_of(struct env *e, const char *bdf, char *buf, size_t size)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], link[PATH_MAX];
+	ssize_t n;
+
+	devpath(e, bdf, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/driver", dir);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return NULL;
+	link[n] = '\0';
+	snprintf(buf, size, "%s", strrchr(link, '/') + 1);
+	return buf;
+}
+
+static void set_override(struct env *e, const char *bdf, const char *value)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	FILE *f;
+
+	devpath(e, bdf, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/driver_override", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", value && *value && strcmp(value, "\n") ? value : "(null)");
+	fclose(f);
+}
+
+static void link_driver(struct env *e, const char *bdf, const char *drv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32], target[PATH_MAX + 32];
+
+	devpath(e, bdf, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/driver", dir);
+	snprintf(target, sizeof(target), "%s/sys/bus/pci/drivers/%s", e->root, drv);
+	assert_int_equal(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/%s/%s", e->root, drv, bdf);
+	assert_int_equal(symlink(dir, path), 0);
+}
+
+static void unlink_driver(struct env *e, const char *bdf, const char *drv)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+
+	devpath(e, bdf, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/driver", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/%s/%s", e->root, drv, bdf);
+	unlink(path);
+}
+
+static int fake_kernel(void *data, const char *path, const char *value)
+{
+	struct env *e = data;
+	char drv[256], want[256], file[PATH_MAX + 32], dir[PATH_MAX];
+	size_t len = strlen(path);
+
+	e->n_writes++;
+	snprintf(e->writes + strlen(e->writes), sizeof(e->writes) - strlen(e->writes), "%s <- %s%s",
+		 path, value, strchr(value, '\n') ? "" : "\n");
+	if (len > 16 && strcmp(path + len - 16, "/driver_override") == 0) {
+		char bdf[32];
+
+		snprintf(bdf, sizeof(bdf), "%.*s", (int)(len - 16 - strlen(SYS_PCI_DEVICES "/")),
+			 path + strlen(SYS_PCI_DEVICES "/"));
+		set_override(e, bdf, value);
+	} else if (len > 7 && strcmp(path + len - 7, "/unbind") == 0) {
+		snprintf(drv, sizeof(drv), "%.*s", (int)(len - 7 - strlen(SYS_PCI_DRIVERS "/")),
+			 path + strlen(SYS_PCI_DRIVERS "/"));
+		if (!driver_of(e, value, want, sizeof(want)) || strcmp(want, drv) != 0)
+			return -ENODEV;
+		unlink_driver(e, value, drv);
+	} else if (strcmp(path, SYS_PCI_DRIVERS_PROBE) == 0) {
+		FILE *f;
+
+		if (driver_of(e, value, drv, sizeof(drv)))
+			goto out;
+		devpath(e, value, dir, sizeof(dir));
+		snprintf(file, sizeof(file), "%s/driver_override", dir);
+		f = fopen(file, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(want, sizeof(want), f));
+		fclose(f);
+		want[strcspn(want, "\n")] = '\0';
+		if (strcmp(want, "(null)") == 0)
+			snprintf(want, sizeof(want), "%s", native(value) ? native(value) : "");
+		snprintf(file, sizeof(file), "%s/sys/bus/pci/drivers/%s", e->root, want);
+		if (*want && access(file, F_OK) == 0)
+			link_driver(e, value, want);
+	}
+out:
+	if (e->kill_after && e->n_writes == e->kill_after)
+		_exit(9);
+	return 0;
+}
+
+/* Every device's driver and driver_override, to compare states. */
+static void state(struct env *e, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < topo.n_devs; i++) {
+		char drv[256], dir[PATH_MAX], path[PATH_MAX + 32], ov[256] = "";
+		FILE *f;
+
+		devpath(e, devs[i].bdf, dir, sizeof(dir));
+		snprintf(path, sizeof(path), "%s/driver_override", dir);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(ov, sizeof(ov), f))
+				ov[0] = '\0';
+			fclose(f);
+		}
+		ov[strcspn(ov, "\n")] = '\0';
+		len += (size_t)snprintf(buf + len, size - len, "%s=%s/%s ", devs[i].bdf,
+					driver_of(e, devs[i].bdf, drv, sizeof(drv)) ? drv : "-",
+					ov);
+	}
+}
+
+static int setup(void **state_)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	assert_int_equal(fx_mkdtemp(&e->root), 0);
+	assert_int_equal(fx_build(e->root, &topo), 0);
+	assert_int_equal(fx_write_file(e->root, "sys/bus/pci/drivers/vfio-pci/unbind", ""), 0);
+	assert_int_equal(fx_write_file(e->root, "sys/bus/pci/drivers/vfio-pci/bind", ""), 0);
+	assert_int_equal(fx_mkdir_p(e->root, "run"), 0);
+	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
+	path_set_write_observer(e->ctx, fake_kernel, e);
+	*state_ = e;
+	return 0;
+}
+
+static int teardown(void **state_)
+{
+	struct env *e = *state_;
+
+	vfk_ctx_unref(e->ctx);
+	fx_rmtree(e->root);
+	free(e->root);
+	free(e);
+	return 0;
+}
+
+static void get(struct env *e, const char *bdf, struct vfk_device **ret)
+{
+	assert_int_equal(vfk_device_new_from_string(e->ctx, bdf, ret), 0);
+}
+
+static int bind2(struct env *e, char **detail)
+{
+	struct vfk_device *d[2];
+	int err;
+
+	get(e, "0000:01:00.0", &d[0]);
+	get(e, "0000:01:00.1", &d[1]);
+	err = vfk_bind(e->ctx, d, 2, 0, NULL, NULL, detail);
+	vfk_device_unref(d[0]);
+	vfk_device_unref(d[1]);
+	return err;
+}
+
+static void test_bind_and_restore(void **state_)
+{
+	struct env *e = *state_;
+	char before[1024], after[1024], *detail = NULL, **list;
+	size_t n;
+
+	state(e, before, sizeof(before));
+	assert_int_equal(bind2(e, &detail), 0);
+	assert_null(detail);
+	/* The exact writes, in order: override, unbind, probe; never new_id. */
+	assert_string_equal(e->writes,
+			    "sys/bus/pci/devices/0000:01:00.0/driver_override <- vfio-pci\n"
+			    "sys/bus/pci/drivers/nouveau/unbind <- 0000:01:00.0\n"
+			    "sys/bus/pci/drivers_probe <- 0000:01:00.0\n"
+			    "sys/bus/pci/devices/0000:01:00.1/driver_override <- vfio-pci\n"
+			    "sys/bus/pci/drivers/snd_hda_intel/unbind <- 0000:01:00.1\n"
+			    "sys/bus/pci/drivers_probe <- 0000:01:00.1\n");
+	state(e, after, sizeof(after));
+	assert_non_null(strstr(after, "0000:01:00.0=vfio-pci/vfio-pci"));
+	assert_non_null(strstr(after, "0000:01:00.1=vfio-pci/vfio-pci"));
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0], "0000:01:00.0");
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+
+	/* Binding again changes nothing. */
+	e->writes[0] = '\0';
+	assert_int_equal(bind2(e, NULL), 0);
+	assert_string_equal(e->writes, "");
+
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, &detail), 0);
+	free(detail);
+	state(e, after, sizeof(after));
+	/* Back exactly, including the audio function's own driver_override. */
+	assert_string_equal(after, before);
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+}
+
+/* A device that had no driver stays without one after restore. */
+static void test_unbound_device(void **state_)
+{
+	struct env *e = *state_;
+	struct vfk_device *d;
+	char before[1024], after[1024];
+	const char *bdf = "0000:02:00.0";
+
+	state(e, before, sizeof(before));
+	get(e, bdf, &d);
+	assert_int_equal(vfk_bind(e->ctx, &d, 1, 0, NULL, NULL, NULL), 0);
+	vfk_device_unref(d);
+	state(e, after, sizeof(after));
+	assert_non_null(strstr(after, "0000:02:00.0=vfio-pci/"));
+	e->writes[0] = '\0';
+	assert_int_equal(vfk_restore(e->ctx, &bdf, 1, 0, NULL, NULL, NULL), 0);
+	assert_null(strstr(e->writes, "drivers_probe"));
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+}
+
+/* Fail the Nth write for every N: the tree must end where it began, the journal empty. */
+static void test_fault_sweep(void **state_)
+{
+	struct env *e = *state_;
+	char before[1024], after[1024];
+	int total;
+
+	state(e, before, sizeof(before));
+	assert_int_equal(bind2(e, NULL), 0);
+	total = e->n_writes;
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	for (int nth = 1; nth <= total; nth++) {
+		char *detail = NULL, **list;
+		size_t n;
+
+		path_fault_set(e->ctx, (unsigned int)nth, EIO);
+		assert_int_equal(bind2(e, &detail), -EIO);
+		path_fault_set(e->ctx, 0, 0);
+		assert_non_null(detail);
+		assert_non_null(strstr(detail, "Input/output error"));
+		free(detail);
+		state(e, after, sizeof(after));
+		if (strcmp(after, before) != 0)
+			fail_msg("fault on write %d: %s != %s", nth, after, before);
+		assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+		assert_int_equal(n, 0);
+		free(list);
+	}
+}
+
+/* Kill the process after every write; restore --all must then bring everything back. */
+static void test_kill_sweep(void **state_)
+{
+	struct env *e = *state_;
+	char before[1024], after[1024];
+	int total;
+
+	state(e, before, sizeof(before));
+	assert_int_equal(bind2(e, NULL), 0);
+	total = e->n_writes;
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	for (int k = 1; k <= total; k++) {
+		int status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			e->n_writes = 0;
+			e->kill_after = k;
+			bind2(e, NULL);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+		assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+		state(e, after, sizeof(after));
+		if (strcmp(after, before) != 0)
+			fail_msg("killed after write %d: %s != %s", k, after, before);
+	}
+}
+
+static void test_lock(void **state_)
+{
+	struct env *e = *state_;
+	char *detail = NULL;
+	int fd;
+
+	assert_int_equal(fx_mkdir_p(e->root, "run/vfiokit"), 0);
+	fd = path_lock(e->ctx, "run/vfiokit/lock");
+	assert_true(fd >= 0);
+	/* flock locks belong to the open file: a second open in this process conflicts. */
+	assert_int_equal(bind2(e, &detail), -EBUSY);
+	assert_non_null(strstr(detail, "another vfiokit"));
+	assert_string_equal(e->writes, "");
+	free(detail);
+	close(fd);
+}
+
+static void collect(void *data, const char *path, const char *value)
+{
+	char *buf = data;
+
+	snprintf(buf + strlen(buf), 1024 - strlen(buf), "%s=%s;", path, value);
+}
+
+static void test_dry_run(void **state_)
+{
+	struct env *e = *state_;
+	char before[1024], after[1024], seen[1024] = "";
+	struct vfk_device *d;
+	char path[PATH_MAX];
+
+	state(e, before, sizeof(before));
+	get(e, "0000:01:00.0", &d);
+	assert_int_equal(vfk_bind(e->ctx, &d, 1, VFK_BIND_DRY_RUN, collect, seen, NULL), 0);
+	vfk_device_unref(d);
+	assert_string_equal(seen, "sys/bus/pci/devices/0000:01:00.0/driver_override=vfio-pci;"
+				  "sys/bus/pci/drivers/nouveau/unbind=0000:01:00.0;"
+				  "sys/bus/pci/drivers_probe=0000:01:00.0;");
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	snprintf(path, sizeof(path), "%s/run/vfiokit/journal.json", e->root);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_restore_refuses_open_group(void **state_)
+{
+	struct env *e = *state_;
+	char *detail = NULL;
+	const char *bdf = "0000:01:00.0";
+
+	assert_int_equal(bind2(e, NULL), 0);
+	assert_int_equal(fx_symlink(e->root, "proc/4242/fd/7", "/dev/vfio/13"), 0);
+	assert_int_equal(fx_write_file(e->root, "proc/4242/comm", "qemu-system-x86\n"), 0);
+	e->writes[0] = '\0';
+	assert_int_equal(vfk_restore(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), -EBUSY);
+	assert_non_null(strstr(detail, "4242 (qemu-system-x86) holds /dev/vfio/13"));
+	assert_string_equal(e->writes, "");
+	free(detail);
+}
+
+static void test_moved_by_someone_else(void **state_)
+{
+	struct env *e = *state_;
+	char *detail = NULL, **list;
+	size_t n;
+
+	assert_int_equal(bind2(e, NULL), 0);
+	unlink_driver(e, "0000:01:00.0", "vfio-pci");
+	link_driver(e, "0000:01:00.0", "snd_hda_intel");
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, &detail), 0);
+	assert_non_null(strstr(detail, "0000:01:00.0: now on snd_hda_intel"));
+	free(detail);
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+}
+
+static void test_restore_unknown(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:02:00.0";
+	char *detail = NULL;
+
+	assert_int_equal(vfk_restore(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), -ENOENT);
+	assert_non_null(strstr(detail, "not in the journal"));
+	free(detail);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_bind_and_restore),
+		T(test_unbound_device),
+		T(test_fault_sweep),
+		T(test_kill_sweep),
+		T(test_lock),
+		T(test_dry_run),
+		T(test_restore_refuses_open_group),
+		T(test_moved_by_someone_else),
+		T(test_restore_unknown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

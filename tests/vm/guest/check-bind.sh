@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Runs inside the vm lane's guest: vfiokit bind and restore against Linux's real vfio-pci.
+#   check-bind.sh VFIOKIT flat|gpu
+set -u
+tool=$1 topo=$2
+fail=0
+check() { # description, then a command that must succeed
+	local what=$1
+	shift
+	if "$@"; then echo "ok: $what"; else echo "FAIL: $what" >&2; fail=1; fi
+}
+driver() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null || echo none; }
+group() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
+by_class() {
+	for d in /sys/bus/pci/devices/*; do
+		case "$(cat "$d/class")" in "$1"*) basename "$d"; return ;; esac
+	done
+}
+
+if [ "$topo" = flat ]; then
+	nic=$(by_class 0x0200)
+	orig=$(driver "$nic")
+	"$tool" bind --dry-run "$nic" >"$VM_SCRATCH/dry" 2>&1
+	check "dry run changes nothing" [ "$(driver "$nic")" = "$orig" ]
+	check "dry run shows the override write" grep -q "driver_override <- \"vfio-pci\"" "$VM_SCRATCH/dry"
+	check "bind $nic" "$tool" bind "$nic"
+	check "$nic is on vfio-pci" [ "$(driver "$nic")" = vfio-pci ]
+	check "/dev/vfio/$(group "$nic") exists" [ -c "/dev/vfio/$(group "$nic")" ]
+	check "journal records $nic" grep -q "\"$nic\"" /run/vfiokit/journal.json
+	check "journal directory is 0700" [ "$(stat -c %a /run/vfiokit)" = 700 ]
+	# A process holding the group open: restore must refuse, not hang.
+	sleep 30 </dev/vfio/"$(group "$nic")" &
+	holder=$!
+	sleep 0.2
+	"$tool" restore "$nic" 2>"$VM_SCRATCH/err"
+	check "restore refused while pid $holder holds the group" grep -q "$holder (sleep) holds /dev/vfio" "$VM_SCRATCH/err"
+	check "$nic still on vfio-pci" [ "$(driver "$nic")" = vfio-pci ]
+	kill "$holder"; wait "$holder" 2>/dev/null
+	check "restore $nic" "$tool" restore "$nic"
+	check "$nic back on $orig" [ "$(driver "$nic")" = "$orig" ]
+	check "override cleared" [ "$(cat "/sys/bus/pci/devices/$nic/driver_override")" = "(null)" ]
+	check "journal empty" [ "$("$tool" --json restore --all --dry-run | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["journal_before"]))')" = 0 ]
+
+	# The nvme disk mounted: bind refuses and changes nothing.
+	nvme=$(by_class 0x0108)
+	disk=$(ls "/sys/bus/pci/devices/$nvme/nvme/"*/ | grep -m1 '^nvme[0-9]*n[0-9]*$')
+	modprobe ext4; mkfs.ext4 -q -F "/dev/$disk"; mkdir -p /tmp/m; mount "/dev/$disk" /tmp/m
+	"$tool" bind "$nvme" 2>"$VM_SCRATCH/err"
+	check "bind refused for the mounted disk" grep -q "mounted on /tmp/m" "$VM_SCRATCH/err"
+	check "nvme still on nvme" [ "$(driver "$nvme")" = nvme ]
+	umount /tmp/m
+	check "bind the idle nvme" "$tool" bind "$nvme"
+	check "restore --all" "$tool" restore --all
+	check "nvme back on nvme" [ "$(driver "$nvme")" = nvme ]
+else
+	# GPU-like card: VGA .0 and audio .1 share a group; one alone is refused.
+	vga=$(by_class 0x0300)
+	audio=${vga%.0}.1
+	# It is also the boot display: refused without --force-boot-vga.
+	"$tool" bind --group "$vga" 2>"$VM_SCRATCH/err"
+	check "the boot display is refused" grep -q "force-boot-vga" "$VM_SCRATCH/err"
+	"$tool" bind --force-boot-vga "$vga" 2>"$VM_SCRATCH/err"
+	check "binding one function alone is refused" grep -q "$audio .* must move too" "$VM_SCRATCH/err"
+	check "vga unchanged" [ "$(driver "$vga")" != vfio-pci ]
+	orig_vga=$(driver "$vga") orig_audio=$(driver "$audio")
+	check "bind --group $vga" "$tool" bind --group --force-boot-vga "$vga"
+	check "both functions on vfio-pci" [ "$(driver "$vga")/$(driver "$audio")" = vfio-pci/vfio-pci ]
+	check "restore --all" "$tool" restore --all
+	check "both back" [ "$(driver "$vga")/$(driver "$audio")" = "$orig_vga/$orig_audio" ]
+fi
+exit $fail

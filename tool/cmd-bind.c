@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+enum {
+	OPT_FORCE_BOOT_VGA = 0x100,
+	OPT_FORCE_STORAGE,
+	OPT_FORCE_NET,
+};
+
+static void help(void)
+{
+	puts("Usage: vfiokit bind [OPTIONS] DEVICE...\n\n"
+	     "Move devices to vfio-pci, all or none. The plan (vfiokit plan) comes first:\n"
+	     "anything it blocks is refused unless the matching --force flag is given. Each\n"
+	     "device's driver and driver_override are recorded in /run/vfiokit/journal.json\n"
+	     "before it changes; a failure puts every device back; `vfiokit restore` undoes\n"
+	     "the move, also after a crash.\n\n"
+	     "Options:\n"
+	     "  --group                 also move the other members of the devices' IOMMU\n"
+	     "                          groups that must move (otherwise refused)\n"
+	     "  -n, --dry-run           print the writes and change nothing\n"
+	     "  --force-boot-vga        move the boot display (the screen goes dark)\n"
+	     "  --force-in-use-storage  move disks that are mounted, swap or held\n"
+	     "  --force-net-in-use      move the NIC of the default route or this SSH session\n"
+	     "  -J, --json              print JSON\n"
+	     "  -h, --help              show this help\n\n"
+	     "Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
+}
+
+static void show_write(void *userdata, const char *path, const char *value)
+{
+	bool *json = userdata;
+
+	if (!*json)
+		printf("  write /%s <- \"%s\"\n", path, streq(value, "\n") ? "\\n" : value);
+}
+
+/* SIGINT, SIGTERM and SIGHUP wait until the transaction has finished or rolled back. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static bool refused(struct vfk_plan *plan, const char *const *forced, size_t n_forced)
+{
+	bool refuse = false;
+
+	for (size_t i = 0; i < vfk_plan_get_n_findings(plan); i++) {
+		const char *force = vfk_plan_get_finding_force(plan, i);
+		bool allowed = false;
+
+		if (vfk_plan_get_finding_kind(plan, i) != VFK_FINDING_BLOCKER)
+			continue;
+		for (size_t k = 0; force && k < n_forced; k++)
+			allowed |= streq(force, forced[k]);
+		if (allowed) {
+			log_warn("%s: %s (--%s given)", vfk_plan_get_finding_device(plan, i),
+				 vfk_plan_get_finding_message(plan, i), force);
+			continue;
+		}
+		log_error("%s: %s%s%s%s", vfk_plan_get_finding_device(plan, i),
+			  vfk_plan_get_finding_message(plan, i),
+			  force ? " (to do it anyway: --" : "", force ? force : "",
+			  force ? ")" : "");
+		refuse = true;
+	}
+	return refuse;
+}
+
+static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{"group", no_argument, NULL, 'g'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},
+		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},
+		{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	const char *forced[3];
+	size_t n_forced = 0, n_targets = 0, n_move = 0;
+	struct vfk_device **targets = NULL;
+	struct vfk_device *const *move;
+	struct vfk_plan *plan = NULL;
+	bool group = false, dry = false, json = output_is_json();
+	char *detail = NULL;
+	sigset_t old;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+gnh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			group = true;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case OPT_FORCE_BOOT_VGA:
+			forced[n_forced++] = "force-boot-vga";
+			break;
+		case OPT_FORCE_STORAGE:
+			forced[n_forced++] = "force-in-use-storage";
+			break;
+		case OPT_FORCE_NET:
+			forced[n_forced++] = "force-net-in-use";
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("bind", "unknown option");
+		}
+		if (n_forced == ARRAY_SIZE(forced))
+			n_forced--;
+	}
+	if (optind >= argc)
+		return usage_error("bind", "name at least one device, e.g. 0000:01:00.0");
+	if (resolve_devices(ctx, argc - optind, argv + optind, &targets, &n_targets) < 0)
+		return EXIT_USAGE;
+	err = vfk_plan_new(ctx, targets, n_targets, &plan);
+	if (err < 0) {
+		log_error("bind: cannot plan: %s", strerror(-err));
+		vfk_device_list_free(targets, n_targets);
+		return EXIT_NOT_READY;
+	}
+	move = vfk_plan_get_must_move(plan, &n_move);
+	if (refused(plan, forced, n_forced)) {
+		log_error("bind: refused; nothing was changed (see vfiokit plan)");
+		err = -EPERM;
+	} else if (!group && n_move > n_targets) {
+		for (size_t i = 0; i < n_move; i++) {
+			const char *drv = vfk_device_get_driver(move[i]);
+			bool is_target = false;
+
+			for (size_t k = 0; k < n_targets; k++)
+				is_target |= vfk_addr_cmp(vfk_device_get_addr(move[i]),
+							  vfk_device_get_addr(targets[k])) == 0;
+			if (!is_target)
+				log_error("%s (on %s) shares the IOMMU group and must move too",
+					  vfk_device_get_bdf(move[i]), drv ? drv : "no driver");
+		}
+		log_error("bind: refused; pass --group to move the whole group, or name every "
+			  "member; nothing was changed");
+		err = -EPERM;
+	} else {
+		if (dry && !json)
+			printf("Would write (dry run, nothing changes):\n");
+		block_signals(&old);
+		err = vfk_bind(ctx, move, n_move, dry ? VFK_BIND_DRY_RUN : 0,
+			       dry || vfk_ctx_get_log_priority(ctx) >= 6 ? show_write : NULL, &json,
+			       &detail);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (err < 0)
+			log_error("bind: %s%s%s", detail ? detail : strerror(-err),
+				  detail ? "\n" : "",
+				  detail ? "vfiokit: no device was left half-moved" : "");
+	}
+	print_bool(PRINT_JSON, "dry_run", NULL, dry);
+	print_bool(PRINT_JSON, "ok", NULL, err >= 0);
+	output_open_array("devices");
+	for (size_t i = 0; err >= 0 && i < n_move; i++) {
+		struct vfk_device *now = NULL;
+		const char *drv;
+
+		if (vfk_device_new(ctx, vfk_device_get_addr(move[i]), &now) < 0)
+			continue;
+		drv = vfk_device_get_driver(now);
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "bdf", NULL, vfk_device_get_bdf(now));
+		print_string(PRINT_JSON, "was", NULL, vfk_device_get_driver(move[i]));
+		print_string(PRINT_JSON, "driver", NULL, drv);
+		output_close_object();
+		if (!json && !dry)
+			printf("%s: %s -> %s\n", vfk_device_get_bdf(now),
+			       vfk_device_get_driver(move[i]) ? vfk_device_get_driver(move[i])
+							      : "no driver",
+			       drv ? drv : "no driver");
+		vfk_device_unref(now);
+	}
+	output_close_array();
+	free(detail);
+	vfk_plan_unref(plan);
+	vfk_device_list_free(targets, n_targets);
+	return err < 0 ? EXIT_NOT_READY : EXIT_OK;
+}
+
+const struct vfk_cmd vfk_cmd_bind = {
+	.name = "bind",
+	.run = bind_run,
+	.help = "Move devices to vfio-pci, all or none, with a journal",
+};
