@@ -10,7 +10,10 @@ check() { # description, then a command that must succeed
 	shift
 	if "$@"; then echo "ok: $what"; else echo "FAIL: $what" >&2; fail=1; fi
 }
-driver() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null || echo none; }
+driver() {
+	local l
+	l=$(readlink "/sys/bus/pci/devices/$1/driver") && basename "$l" || echo none
+}
 group() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
 by_class() {
 	for d in /sys/bus/pci/devices/*; do
@@ -53,6 +56,20 @@ if [ "$topo" = flat ]; then
 	check "bind the idle nvme" "$tool" bind "$nvme"
 	check "restore --all" "$tool" restore --all
 	check "nvme back on nvme" [ "$(driver "$nvme")" = nvme ]
+elif [ "$topo" = bridge ]; then
+	# Two endpoints behind a PCIe-to-PCI bridge share one group with it. Neither has a
+	# driver, so the kernel lets the other and the bridge stay: one moves alone.
+	set -- $(for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = 0x00ff00 ] && [ "$(group "$(basename "$d")")" = "$(group "$(basename "$(dirname "$(readlink -f "$d")")")")" ] && basename "$d"
+	done)
+	one=$1 other=$2
+	check "two endpoints share the bridge's group" [ -n "$one" ] && [ -n "$other" ]
+	check "bind $one" "$tool" bind "$one"
+	check "$one on vfio-pci" [ "$(driver "$one")" = vfio-pci ]
+	check "$other left without a driver" [ "$(driver "$other")" = none ]
+	check "/dev/vfio/$(group "$one") exists" [ -c "/dev/vfio/$(group "$one")" ]
+	check "restore --all" "$tool" restore --all
+	check "$one back without a driver" [ "$(driver "$one")" = none ]
 else
 	# GPU-like card: VGA .0 and audio .1 share a group; one alone is refused.
 	vga=$(by_class 0x0300)
