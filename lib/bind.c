@@ -381,6 +381,41 @@ static bool in_use(struct op *op, const char *bdf)
 	return false;
 }
 
+static int read_numvfs(struct vfk_ctx *ctx, const char *bdf, const char *attr, long *ret)
+{
+	char path[PATH_MAX], buf[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/%s", bdf, attr);
+	n = path_read(ctx, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return attr_parse_int(buf, (size_t)n, 0, 65535, ret);
+}
+
+/* The kernel accepts a new VF count only from zero. */
+static int write_numvfs(struct op *op, const char *bdf, long from, long to)
+{
+	char value[16];
+	long now;
+	int err = 0;
+
+	if (from == to)
+		return 0;
+	if (from != 0)
+		err = write_attr(op, bdf, "sriov_numvfs", "0");
+	if (err >= 0 && to != 0) {
+		snprintf(value, sizeof(value), "%ld", to);
+		err = write_attr(op, bdf, "sriov_numvfs", value);
+	}
+	if (err >= 0 && !op->dry_run &&
+	    (read_numvfs(op->ctx, bdf, "sriov_numvfs", &now) < 0 || now != to)) {
+		say(op, "%s: sriov_numvfs did not become %ld", bdf, to);
+		err = -EIO;
+	}
+	return err;
+}
+
 static int restore_one(struct op *op, struct journal *j, struct journal_entry *e)
 {
 	char cur[256], bdf[VFK_ADDR_STRLEN];
@@ -388,6 +423,16 @@ static int restore_one(struct op *op, struct journal *j, struct journal_entry *e
 	int err;
 
 	snprintf(bdf, sizeof(bdf), "%s", e->bdf);
+	if (e->numvfs >= 0) {
+		long now;
+
+		err = read_numvfs(op->ctx, bdf, "sriov_numvfs", &now);
+		if (err >= 0)
+			err = write_numvfs(op, bdf, now, e->numvfs);
+		if (err >= 0 && !op->dry_run)
+			err = journal_remove(j, bdf);
+		return err;
+	}
 	if (bound && !is_vfio_driver(cur) && !(e->driver && streq(cur, e->driver))) {
 		say(op,
 		    "%s: now on %s, which vfiokit did not do; left alone and dropped from "
@@ -469,4 +514,58 @@ VFK_EXPORT int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t 
 		return -ENOMEM;
 	*ret = list;
 	return 0;
+}
+
+VFK_EXPORT int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs,
+			     unsigned int flags, vfk_write_fn on_write, void *userdata,
+			     char **ret_detail)
+{
+	void *cb[2] = {(void *)on_write, userdata};
+	const char *bdf = pf ? vfk_device_get_bdf(pf) : NULL;
+	struct journal *j = NULL;
+	long total, now;
+	bool added = false;
+	struct op op;
+	int err;
+
+	assert_return(ctx && pf, -EINVAL);
+	assert_return(!(flags & ~(unsigned int)VFK_BIND_DRY_RUN), -EINVAL);
+	op_begin(&op, ctx, flags, on_write, cb, ret_detail);
+	if (read_numvfs(ctx, bdf, "sriov_totalvfs", &total) < 0 ||
+	    read_numvfs(ctx, bdf, "sriov_numvfs", &now) < 0) {
+		say(&op, "%s: has no SR-IOV (no sriov_totalvfs)", bdf);
+		op_end(&op);
+		return -EOPNOTSUPP;
+	}
+	if ((long)n_vfs > total) {
+		say(&op, "%s: supports at most %ld virtual functions", bdf, total);
+		op_end(&op);
+		return -ERANGE;
+	}
+	err = op.dry_run ? 0 : journal_open(ctx, &j);
+	if (err == -EBUSY)
+		say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
+	if (err >= 0 && j) {
+		bool have = false;
+
+		for (size_t i = 0; i < j->n; i++)
+			have |= streq(j->entries[i].bdf, bdf) && j->entries[i].numvfs >= 0;
+		if (!have) {
+			err = journal_add_numvfs(j, bdf, (int)now);
+			added = err >= 0;
+		}
+	}
+	if (err >= 0)
+		err = write_numvfs(&op, bdf, now, n_vfs);
+	if (err < 0 && j && added) {
+		long after;
+
+		/* Put the old count back; the entry stays if that fails too. */
+		if (read_numvfs(ctx, bdf, "sriov_numvfs", &after) >= 0 &&
+		    write_numvfs(&op, bdf, after, now) >= 0)
+			journal_remove(j, bdf);
+	}
+	journal_close(j);
+	op_end(&op);
+	return err;
 }

@@ -55,6 +55,9 @@ static int load(struct journal *j)
 			e->override = strdup(json_object_get_string(v));
 		e->bound = json_object_object_get_ex(o, "state", &v) &&
 			   streq_ptr(json_object_get_string(v), "bound");
+		e->numvfs = json_object_object_get_ex(o, "sriov_numvfs", &v)
+				    ? json_object_get_int(v)
+				    : -1;
 		j->n++;
 	}
 	json_object_put(root);
@@ -140,7 +143,11 @@ int journal_save(struct journal *j)
 		json_object_object_add(o, "driver_override",
 				       e->override ? json_object_new_string(e->override) : NULL);
 		json_object_object_add(o, "state",
-				       json_object_new_string(e->bound ? "bound" : "moving"));
+				       json_object_new_string(e->numvfs >= 0 ? "sriov"
+							      : e->bound     ? "bound"
+									     : "moving"));
+		if (e->numvfs >= 0)
+			json_object_object_add(o, "sriov_numvfs", json_object_new_int(e->numvfs));
 		json_object_array_add(devs, o);
 	}
 	json_object_object_add(root, "devices", devs);
@@ -175,6 +182,7 @@ int journal_add(struct journal *j, const char *bdf, const char *driver, const ch
 	e = &j->entries[j->n];
 	*e = (struct journal_entry){};
 	snprintf(e->bdf, sizeof(e->bdf), "%s", bdf);
+	e->numvfs = -1;
 	e->driver = driver ? strdup(driver) : NULL;
 	e->override = override ? strdup(override) : NULL;
 	if ((driver && !e->driver) || (override && !e->override)) {
@@ -196,5 +204,20 @@ int journal_remove(struct journal *j, const char *bdf)
 	entry_clear(e);
 	memmove(&j->entries[i], &j->entries[i + 1], (j->n - i - 1) * sizeof(*e));
 	j->n--;
+	return journal_save(j);
+}
+
+int journal_add_numvfs(struct journal *j, const char *bdf, int numvfs)
+{
+	struct journal_entry *e = realloc(j->entries, (j->n + 1) * sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	j->entries = e;
+	e = &j->entries[j->n];
+	/* The old count goes into the same save as the entry: no window without it. */
+	*e = (struct journal_entry){.numvfs = numvfs};
+	snprintf(e->bdf, sizeof(e->bdf), "%s", bdf);
+	j->n++;
 	return journal_save(j);
 }

@@ -16,6 +16,7 @@ struct journal_entry {
 	char *driver;	/* NULL: it had none */
 	char *override; /* NULL: unset */
 	bool bound;	/* on vfio-pci; false while moving */
+	int numvfs;	/* a PF whose sriov_numvfs vfiokit changed: the old count; -1 otherwise */
 };
 
 struct journal {
@@ -34,5 +35,7 @@ int journal_save(struct journal *j);
 struct journal_entry *journal_find(struct journal *j, const char *bdf);
 /* Appends and saves. */
 int journal_add(struct journal *j, const char *bdf, const char *driver, const char *override);
+/* Appends a PF's original sriov_numvfs and saves. */
+int journal_add_numvfs(struct journal *j, const char *bdf, int numvfs);
 /* Removes and saves. */
 int journal_remove(struct journal *j, const char *bdf);

@@ -26,6 +26,7 @@ extern const struct vfk_cmd vfk_cmd_snapshot;
 extern const struct vfk_cmd vfk_cmd_plan;
 extern const struct vfk_cmd vfk_cmd_bind;
 extern const struct vfk_cmd vfk_cmd_restore;
+extern const struct vfk_cmd vfk_cmd_sriov;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

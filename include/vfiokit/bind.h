@@ -85,6 +85,27 @@ int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs, uns
 		vfk_write_fn on_write, void *userdata, char **ret_detail);
 
 /**
+ * vfk_sriov_set() - Set the number of SR-IOV virtual functions of a physical function.
+ * @ctx: the context.
+ * @pf: the physical function.
+ * @n_vfs: the number wanted; 0 removes them.
+ * @flags: a mask of &enum vfk_bind_flags.
+ * @on_write: if not NULL, called for every sysfs write.
+ * @userdata: passed to @on_write.
+ * @ret_detail: if not NULL, on failure receives a malloc'd sentence with the cause.
+ *
+ * The PF's current count is recorded in the journal first (once: a later change keeps
+ * the first count), so vfk_restore() puts it back after the VFs themselves. The kernel
+ * takes a new count only from zero, so a change between two non-zero counts writes 0
+ * first.
+ *
+ * Return: 0; -EOPNOTSUPP when @pf has no SR-IOV; -ERANGE when @n_vfs exceeds its
+ * sriov_totalvfs; -EBUSY when the lock is held; or the errno of the failed write.
+ */
+int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs,
+		  unsigned int flags, vfk_write_fn on_write, void *userdata, char **ret_detail);
+
+/**
  * vfk_journal_get_devices() - The devices the journal says vfiokit moved.
  * @ctx: the context.
  * @ret: receives a malloc'd array of malloc'd full addresses, oldest first.

@@ -57,8 +57,17 @@ static const struct fx_dev devs[] = {
 	 .class_code = 0x020000,
 	 .group = 14,
 	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:03:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10fb,
+	 .class_code = 0x020000,
+	 .group = 15,
+	 .driver = "ixgbe",
+	 .boot_vga = FX_ABSENT,
+	 .sriov_total = 8,
+	 .caps = FX_CAP_EXP | FX_CAP_SRIOV},
 };
-static const struct fx_topology topo = {.name = "bind", .devs = devs, .n_devs = 4};
+static const struct fx_topology topo = {.name = "bind", .devs = devs, .n_devs = 5};
 
 /* What the kernel would bind each device to when nothing overrides it. */
 static const char *native(const char *bdf)
@@ -75,6 +84,7 @@ struct env {
 	struct vfk_ctx *ctx;
 	char writes[4096];
 	int kill_after; /* the fake kernel exits the process after this many writes */
+	int numvfs;	/* the PF's sriov_numvfs as the fake kernel last took it */
 	int n_writes;
 };
 
@@ -157,6 +167,25 @@ static int fake_kernel(void *data, const char *path, const char *value)
 		snprintf(bdf, sizeof(bdf), "%.*s", (int)(len - 16 - strlen(SYS_PCI_DEVICES "/")),
 			 path + strlen(SYS_PCI_DEVICES "/"));
 		set_override(e, bdf, value);
+	} else if (len > 13 && strcmp(path + len - 13, "/sriov_numvfs") == 0) {
+		char full[PATH_MAX + 32];
+		FILE *f;
+
+		snprintf(full, sizeof(full), "%s/%s", e->root, path);
+		/* The kernel takes a new count only from zero. The file already holds the
+		 * new value here, so the old one is remembered. */
+		if (e->numvfs != 0 && atoi(value) != 0) {
+			f = fopen(full, "w");
+			assert_non_null(f);
+			fprintf(f, "%d\n", e->numvfs);
+			fclose(f);
+			return -EBUSY;
+		}
+		e->numvfs = atoi(value);
+		f = fopen(full, "w");
+		assert_non_null(f);
+		fprintf(f, "%d\n", atoi(value));
+		fclose(f);
 	} else if (len > 7 && strcmp(path + len - 7, "/unbind") == 0) {
 		snprintf(drv, sizeof(drv), "%.*s", (int)(len - 7 - strlen(SYS_PCI_DRIVERS "/")),
 			 path + strlen(SYS_PCI_DRIVERS "/"));
@@ -457,6 +486,36 @@ static void test_moved_by_someone_else(void **state_)
 	free(list);
 }
 
+static void test_sriov(void **state_)
+{
+	struct env *e = *state_;
+	char before[1024], after[1024], *detail = NULL, path[PATH_MAX + 64], buf[16];
+	struct vfk_device *pf;
+	FILE *f;
+
+	state(e, before, sizeof(before));
+	get(e, "0000:03:00.0", &pf);
+	assert_int_equal(vfk_sriov_set(e->ctx, pf, 4, 0, NULL, NULL, NULL), 0);
+	/* 4 -> 2 must pass through 0; the journal keeps the first count, 0. */
+	assert_int_equal(vfk_sriov_set(e->ctx, pf, 2, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(vfk_sriov_set(e->ctx, pf, 9, 0, NULL, NULL, &detail), -ERANGE);
+	assert_non_null(strstr(detail, "at most 8"));
+	free(detail);
+	assert_string_equal(e->writes, "sys/bus/pci/devices/0000:03:00.0/sriov_numvfs <- 4\n"
+				       "sys/bus/pci/devices/0000:03:00.0/sriov_numvfs <- 0\n"
+				       "sys/bus/pci/devices/0000:03:00.0/sriov_numvfs <- 2\n");
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:03:00.0/sriov_numvfs", e->root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "0\n");
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	vfk_device_unref(pf);
+}
+
 static void test_restore_unknown(void **state_)
 {
 	struct env *e = *state_;
@@ -480,6 +539,7 @@ int main(void)
 		T(test_dry_run),
 		T(test_restore_refuses_open_group),
 		T(test_moved_by_someone_else),
+		T(test_sriov),
 		T(test_restore_unknown),
 	};
 

@@ -56,6 +56,26 @@ if [ "$topo" = flat ]; then
 	check "bind the idle nvme" "$tool" bind "$nvme"
 	check "restore --all" "$tool" restore --all
 	check "nvme back on nvme" [ "$(driver "$nvme")" = nvme ]
+elif [ "$topo" = sriov ]; then
+	pf=$(for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/sriov_totalvfs" 2>/dev/null || echo 0)" -gt 0 ] && basename "$d"
+	done | head -n1)
+	total=$(cat "/sys/bus/pci/devices/$pf/sriov_totalvfs")
+	check "dry run changes nothing" "$tool" sriov --dry-run --bind "$pf" --vfs "$total"
+	check "no VFs yet" [ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
+	check "sriov --bind $pf --vfs $total" "$tool" sriov --bind "$pf" --vfs "$total"
+	check "$total VFs exist" [ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = "$total" ]
+	on_vfio=0
+	for vf in "/sys/bus/pci/devices/$pf"/virtfn*; do
+		[ "$(driver "$(basename "$(readlink -f "$vf")")")" = vfio-pci ] && on_vfio=$((on_vfio + 1))
+	done
+	check "all $total VFs on vfio-pci ($on_vfio)" [ "$on_vfio" = "$total" ]
+	check "journal records the old count" grep -q '"sriov_numvfs": 0' /run/vfiokit/journal.json
+	check "$((total + 1)) VFs refused" bash -c '! "$0" sriov "$1" --vfs "$2"' "$tool" "$pf" $((total + 1))
+	check "restore --all" "$tool" restore --all
+	check "VFs gone again" [ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
+	check "$pf still on nvme" [ "$(driver "$pf")" = nvme ]
+	check "journal empty" [ "$(python3 -c 'import json; print(len(json.load(open("/run/vfiokit/journal.json"))["devices"]))')" = 0 ]
 elif [ "$topo" = bridge ]; then
 	# Two endpoints behind a PCIe-to-PCI bridge share one group with it. Neither has a
 	# driver, so the kernel lets the other and the bridge stay: one moves alone.

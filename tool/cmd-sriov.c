@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+static void help(void)
+{
+	puts("Usage: vfiokit sriov [--bind] [--dry-run] DEVICE --vfs N\n\n"
+	     "Set the number of SR-IOV virtual functions of the physical function DEVICE,\n"
+	     "recording the old number in the journal so `vfiokit restore` puts it back.\n"
+	     "With --bind, the new virtual functions are moved to vfio-pci in one\n"
+	     "transaction: all or none.\n\n"
+	     "Options:\n"
+	     "  --vfs N        the number of virtual functions (0 removes them)\n"
+	     "  --bind         move the virtual functions to vfio-pci\n"
+	     "  -n, --dry-run  print the writes and change nothing\n"
+	     "  -J, --json     print JSON\n"
+	     "  -h, --help     show this help\n\n"
+	     "Exit status: 0 done, 1 refused or failed, 2 usage error.");
+}
+
+struct progress {
+	bool json, dry;
+	size_t total, done;
+};
+
+static void on_write(void *userdata, const char *path, const char *value)
+{
+	struct progress *p = userdata;
+
+	if (p->dry && !p->json)
+		printf("  write /%s <- \"%s\"\n", path, value);
+	/* Bulk binds report every 16 devices, so a long run is visibly alive. */
+	if (!p->dry && streq(path, "sys/bus/pci/drivers_probe") && ++p->done % 16 == 0 &&
+	    p->total >= 64 && !p->json)
+		fprintf(stderr, "vfiokit: bound %zu of %zu virtual functions\n", p->done, p->total);
+}
+
+static int vfs_of(struct vfk_ctx *ctx, struct vfk_device *pf, struct vfk_device ***ret,
+		  size_t *ret_n)
+{
+	struct vfk_device **all = NULL, **vfs;
+	size_t n_all = 0, n = 0;
+	int err = vfk_ctx_get_devices(ctx, &all, &n_all);
+
+	if (err < 0)
+		return err;
+	vfs = calloc(n_all + 1, sizeof(*vfs));
+	if (!vfs) {
+		vfk_device_list_free(all, n_all);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_all; i++) {
+		struct vfk_addr pa;
+
+		if (vfk_device_get_physfn(all[i], &pa) == 0 &&
+		    vfk_addr_cmp(&pa, vfk_device_get_addr(pf)) == 0)
+			vfs[n++] = vfk_device_ref(all[i]);
+	}
+	vfk_device_list_free(all, n_all);
+	*ret = vfs;
+	*ret_n = n;
+	return 0;
+}
+
+static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{"vfs", required_argument, NULL, 'v'},
+		{"bind", no_argument, NULL, 'b'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct progress prog = {.json = output_is_json()};
+	struct vfk_device **pfs = NULL, **vfs = NULL;
+	size_t n_pfs = 0, n_vfs = 0;
+	bool bind = false;
+	long want = -1;
+	char *detail = NULL, *end;
+	sigset_t set, old;
+	int c, err;
+
+	/* Options may follow the device here: "sriov 0000:01:00.0 --vfs 4" reads well. */
+	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			errno = 0;
+			want = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || want < 0 || want > 65535)
+				return usage_error("sriov", "--vfs %s: not a number of functions",
+						   optarg);
+			break;
+		case 'b':
+			bind = true;
+			break;
+		case 'n':
+			prog.dry = true;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("sriov", "unknown option");
+		}
+	}
+	if (want < 0 || optind != argc - 1)
+		return usage_error("sriov", "give one physical function and --vfs N");
+	if (resolve_devices(ctx, 1, argv + optind, &pfs, &n_pfs) < 0)
+		return EXIT_USAGE;
+	if (prog.dry && !prog.json)
+		printf("Would write (dry run, nothing changes):\n");
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	err = vfk_sriov_set(ctx, pfs[0], (unsigned int)want, prog.dry ? VFK_BIND_DRY_RUN : 0,
+			    on_write, &prog, &detail);
+	if (err < 0)
+		log_error("sriov: %s", detail ? detail : strerror(-err));
+	if (err >= 0 && bind && !prog.dry) {
+		err = vfs_of(ctx, pfs[0], &vfs, &n_vfs);
+		if (err >= 0) {
+			prog.total = n_vfs;
+			free(detail);
+			detail = NULL;
+			err = vfk_bind(ctx, vfs, n_vfs, 0, on_write, &prog, &detail);
+			if (err < 0)
+				log_error("sriov: binding the virtual functions failed, none was "
+					  "left on vfio-pci: %s",
+					  detail ? detail : strerror(-err));
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	print_string(PRINT_JSON, "device", NULL, vfk_device_get_bdf(pfs[0]));
+	print_uint(PRINT_JSON, "vfs", NULL, (uint64_t)want);
+	print_bool(PRINT_JSON, "ok", NULL, err >= 0);
+	print_uint(PRINT_JSON, "bound", NULL, bind && err >= 0 ? n_vfs : 0);
+	if (err >= 0 && !prog.dry)
+		print_text("%s: %ld virtual function%s%s\n", vfk_device_get_bdf(pfs[0]), want,
+			   want == 1 ? "" : "s", bind ? ", all on vfio-pci" : "");
+	vfk_device_list_free(vfs, n_vfs);
+	vfk_device_list_free(pfs, n_pfs);
+	free(detail);
+	return err < 0 ? EXIT_NOT_READY : EXIT_OK;
+}
+
+const struct vfk_cmd vfk_cmd_sriov = {
+	.name = "sriov",
+	.run = sriov_run,
+	.help = "Set a device's SR-IOV virtual functions, optionally on vfio-pci",
+};
