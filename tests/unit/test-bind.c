@@ -85,6 +85,7 @@ struct env {
 	char writes[4096];
 	int kill_after; /* the fake kernel exits the process after this many writes */
 	int numvfs;	/* the PF's sriov_numvfs as the fake kernel last took it */
+	int pause_fd;	/* when >= 0, the first write waits for a byte on it */
 	int n_writes;
 };
 
@@ -159,6 +160,14 @@ static int fake_kernel(void *data, const char *path, const char *value)
 	size_t len = strlen(path);
 
 	e->n_writes++;
+	if (e->pause_fd >= 0) {
+		char c;
+
+		/* Hold the transaction open so that another process can race it. */
+		if (read(e->pause_fd, &c, 1) < 0)
+			return -EIO;
+		e->pause_fd = -1;
+	}
 	snprintf(e->writes + strlen(e->writes), sizeof(e->writes) - strlen(e->writes), "%s <- %s%s",
 		 path, value, strchr(value, '\n') ? "" : "\n");
 	if (len > 16 && strcmp(path + len - 16, "/driver_override") == 0) {
@@ -252,6 +261,7 @@ static int setup(void **state_)
 	assert_int_equal(fx_mkdir_p(e->root, "run"), 0);
 	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
 	path_set_write_observer(e->ctx, fake_kernel, e);
+	e->pause_fd = -1;
 	*state_ = e;
 	return 0;
 }
@@ -426,6 +436,59 @@ static void test_lock(void **state_)
 	close(fd);
 }
 
+/* Two processes: the second is refused while the first is in its transaction, and the
+ * first then finishes undisturbed. */
+static void test_two_processes(void **state_)
+{
+	struct env *e = *state_;
+	char *detail = NULL, after[1024];
+	int go[2], ready[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct vfk_ctx *ctx;
+
+		/* A process of its own, with its own context and lock descriptor. */
+		assert_int_equal(vfk_ctx_new(e->root, &ctx), 0);
+		path_set_write_observer(ctx, fake_kernel, e);
+		e->pause_fd = go[0];
+		e->ctx = ctx;
+		assert_int_equal(write(ready[1], "r", 1), 1);
+		_exit(bind2(e, NULL) == 0 ? 0 : 1);
+	}
+	/* The child holds the lock once it waits in its first write. */
+	{
+		char c;
+
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	}
+	for (int i = 0; i < 100; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/run/vfiokit/journal.json", e->root);
+		if (access(path, F_OK) == 0)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(bind2(e, &detail), -EBUSY);
+	assert_non_null(strstr(detail, "another vfiokit"));
+	free(detail);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	state(e, after, sizeof(after));
+	assert_non_null(strstr(after, "0000:01:00.0=vfio-pci/vfio-pci"));
+	assert_non_null(strstr(after, "0000:01:00.1=vfio-pci/vfio-pci"));
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 static void collect(void *data, const char *path, const char *value)
 {
 	char *buf = data;
@@ -540,6 +603,7 @@ int main(void)
 		T(test_restore_refuses_open_group),
 		T(test_moved_by_someone_else),
 		T(test_sriov),
+		T(test_two_processes),
 		T(test_restore_unknown),
 	};
 

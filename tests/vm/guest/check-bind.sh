@@ -76,6 +76,22 @@ elif [ "$topo" = sriov ]; then
 	check "VFs gone again" [ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
 	check "$pf still on nvme" [ "$(driver "$pf")" = nvme ]
 	check "journal empty" [ "$(python3 -c 'import json; print(len(json.load(open("/run/vfiokit/journal.json"))["devices"]))')" = 0 ]
+elif [ "$topo" = switch ]; then
+	# Endpoints below the downstream ports of a PCIe switch: each port isolates its own.
+	nvme=$(by_class 0x0108)
+	orig=$(driver "$nvme")
+	check "$nvme sits below a switch" bash -c "readlink -f /sys/bus/pci/devices/$nvme | grep -qE '([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/){3}'"
+	check "bind $nvme" "$tool" bind "$nvme"
+	check "$nvme on vfio-pci" [ "$(driver "$nvme")" = vfio-pci ]
+	ports=0
+	up=$(dirname "$(readlink -f "/sys/bus/pci/devices/$nvme")")
+	while [ -e "$up/config" ]; do
+		[ "$(driver "$(basename "$up")")" = pcieport ] && ports=$((ports + 1))
+		up=$(dirname "$up")
+	done
+	check "the root port and both switch ports above it stay on pcieport ($ports)" [ "$ports" -ge 3 ]
+	check "restore --all" "$tool" restore --all
+	check "$nvme back on $orig" [ "$(driver "$nvme")" = "$orig" ]
 elif [ "$topo" = bridge ]; then
 	# Two endpoints behind a PCIe-to-PCI bridge share one group with it. Neither has a
 	# driver, so the kernel lets the other and the bridge stay: one moves alone.
