@@ -56,6 +56,17 @@ topo_sriov() {
 		-device nvme-ns,drive=nv0,bus=nvme0,nsid=1,shared=false
 }
 
+# (e') the same nvme with 64 VFs, for bulk binds (QEMU wants 2 flexible queues and one
+# flexible interrupt per VF in the PF's pool).
+topo_sriov64() {
+	printf '%s\n' "${IOMMU[@]}" \
+		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
+		-device nvme-subsys,id=subsys0 \
+		-device "nvme,id=nvme0,bus=rp1,serial=sriov0,subsys=subsys0,sriov_max_vfs=64,sriov_vq_flexible=128,sriov_vi_flexible=64,max_ioqpairs=132,msix_qsize=72" \
+		-drive "file=$(nvme_disk "$1" sriov-nvme 0),if=none,id=nv0,format=raw" \
+		-device nvme-ns,drive=nv0,bus=nvme0,nsid=1,shared=false
+}
+
 # (f) negative hosts: no IOMMU at all, and an IOMMU without interrupt remapping.
 topo_noiommu() {
 	printf '%s\n' -device edu -netdev user,id=n0,restrict=on -device e1000e,netdev=n0
