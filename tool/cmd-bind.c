@@ -36,12 +36,21 @@ static void help(void)
 	     "Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
 }
 
-static void show_write(void *userdata, const char *path, const char *value)
-{
-	bool *json = userdata;
+struct watch {
+	bool json, show;
+	size_t total, done;
+};
 
-	if (!*json)
+static void on_write(void *userdata, const char *path, const char *value)
+{
+	struct watch *w = userdata;
+
+	if (w->show && !w->json)
 		printf("  write /%s <- \"%s\"\n", path, streq(value, "\n") ? "\\n" : value);
+	/* Bulk binds report every 16 devices, so a long run is visibly alive. */
+	if (!w->show && w->total >= 64 && !w->json && streq(path, "sys/bus/pci/drivers_probe") &&
+	    ++w->done % 16 == 0)
+		fprintf(stderr, "vfiokit: moved %zu of %zu devices\n", w->done, w->total);
 }
 
 /* SIGINT, SIGTERM and SIGHUP wait until the transaction has finished or rolled back. */
@@ -162,8 +171,11 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		if (dry && !json)
 			printf("Would write (dry run, nothing changes):\n");
 		block_signals(&old);
-		err = vfk_bind(ctx, move, n_move, dry ? VFK_BIND_DRY_RUN : 0,
-			       dry || vfk_ctx_get_log_priority(ctx) >= 6 ? show_write : NULL, &json,
+		struct watch w = {.json = json,
+				  .show = dry || vfk_ctx_get_log_priority(ctx) >= 6,
+				  .total = n_move};
+
+		err = vfk_bind(ctx, move, n_move, dry ? VFK_BIND_DRY_RUN : 0, on_write, &w,
 			       &detail);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (err < 0)
