@@ -35,6 +35,7 @@ struct vfk_ctx;
 #define PROC_SELF_LIMITS "proc/self/limits"
 #define PROC_SELF_MOUNTINFO "proc/self/mountinfo"
 #define PROC_SWAPS "proc/swaps"
+#define PROC_IOMEM "proc/iomem"
 #define PROC_NET_ROUTE "proc/net/route"
 #define PROC_NET_IPV6_ROUTE "proc/net/ipv6_route"
 #define SYS_CLASS_NET "sys/class/net"

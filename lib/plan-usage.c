@@ -282,6 +282,15 @@ static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, in
 		} else if (streq(subsystem, "drm") && is_card(de->d_name)) {
 			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "display.drm", bdf, NULL,
 				       "graphics device %s (/dev/dri/%s)", de->d_name, de->d_name);
+		} else if (streq(subsystem, "input") && startswith(de->d_name, "input")) {
+			char name[256] = "";
+			ssize_t n = path_read_at(sub, "name", name, sizeof(name));
+
+			if (n > 0)
+				name[strcspn(name, "\n")] = '\0';
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "input.device", bdf, NULL,
+				       "input device %s%s%s%s", de->d_name, *name ? " (" : "", name,
+				       *name ? ")" : "");
 		} else if (streq(subsystem, "sound") && is_card(de->d_name)) {
 			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "sound.card", bdf, NULL,
 				       "sound card %s", de->d_name);
@@ -302,4 +311,53 @@ int plan_usage_check(struct plan_usage *u, struct vfk_plan *plan, struct vfk_dev
 	if (fd < 0)
 		return 0;
 	return walk(u, plan, vfk_device_get_bdf(dev), fd, 0, false);
+}
+
+/*
+ * The firmware's framebuffer (efifb, simpledrm, vesafb, BOOTFB) lives in a BAR of the boot
+ * GPU; /proc/iomem names it. Moving that device takes the console away even when no
+ * DRM driver is bound to it.
+ */
+int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev)
+{
+	static const char *const names[] = {"efifb", "simpledrm", "vesafb", "BOOTFB",
+					    "simple-framebuffer"};
+	_cleanup_free_ char *iomem = NULL, *resource = NULL;
+	char path[PATH_MAX];
+	const char *syspath = vfk_device_get_syspath(dev);
+
+	if (!syspath || path_read_all(u->ctx, PROC_IOMEM, 1u << 20, &iomem) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/resource", syspath);
+	if (path_read_all(u->ctx, path, 64u << 10, &resource) < 0)
+		return 0;
+	for (const char *line = iomem; *line;) {
+		const char *nl = strchrnul(line, '\n');
+		unsigned long long start, end;
+		char what[128] = "";
+
+		if (sscanf(line, " %llx-%llx : %127[^\n]", &start, &end, what) == 3)
+			for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+				if (!strstr(what, names[k]))
+					continue;
+				for (const char *r = resource; *r;) {
+					const char *rn = strchrnul(r, '\n');
+					unsigned long long bs, be, flags;
+
+					if (sscanf(r, "%llx %llx %llx", &bs, &be, &flags) == 3 &&
+					    bs && start >= bs && end <= be)
+						return plan_add(plan, VFK_FINDING_BLOCKER,
+								"display.framebuffer",
+								vfk_device_get_bdf(dev),
+								"force-boot-vga",
+								"holds the firmware framebuffer "
+								"(%s at %llx-%llx in /proc/iomem): "
+								"the console goes dark",
+								names[k], start, end);
+					r = *rn ? rn + 1 : rn;
+				}
+			}
+		line = *nl ? nl + 1 : nl;
+	}
+	return 0;
 }

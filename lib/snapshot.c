@@ -44,6 +44,7 @@ static const char *const device_files[] = {
 	"max_link_speed",
 	"max_link_width",
 	"d3cold_allowed",
+	"resource",
 };
 static const char *const device_links[] = {"driver", "iommu_group", "iommu", "physfn", "subsystem"};
 static const char *const device_dirs[] = {"pci_bus", "vfio-dev"};
@@ -60,6 +61,7 @@ static const char *const host_files[] = {
 	PROC_SELF_LIMITS,
 	PROC_SELF_MOUNTINFO,
 	PROC_SWAPS,
+	PROC_IOMEM,
 	PROC_NET_ROUTE,
 	PROC_NET_IPV6_ROUTE,
 	PROC_OSRELEASE,
@@ -473,7 +475,7 @@ static int copy_children(struct snap *s, const char *dir, unsigned int depth)
 					err = copy_link(s, net);
 				}
 			}
-		} else if (streq(name, "dev")) {
+		} else if (streq(name, "dev") || streq(name, "name")) {
 			err = copy_attr(s, path);
 		} else if (streq(name, "holders")) {
 			char **h = NULL;

@@ -722,6 +722,8 @@ static const struct fx_host malformed_host = {
 #define AMD_NIC "sys/bus/pci/devices/0000:04:00.0/"
 #define AMD_SATA "sys/bus/pci/devices/0000:05:00.1/ata1/host0/target0:0:0/0:0:0:0/block/sda/"
 #define AMD_NVME "sys/bus/pci/devices/0000:06:00.0/nvme/nvme0/nvme0n1/"
+#define AMD_USB_KBD                                                                                \
+	"sys/bus/pci/devices/0000:05:00.0/usb1/1-1/1-1:1.0/0003:046D:C31C.0001/input/input3/"
 static const struct fx_damage amd_desktop_use_files[] = {
 	{AMD_SATA "dev", "8:0\n"},
 	{AMD_SATA "sda1/dev", "8:1\n"},
@@ -729,6 +731,14 @@ static const struct fx_damage amd_desktop_use_files[] = {
 	{AMD_NVME "dev", "259:0\n"},
 	{AMD_NVME "nvme0n1p1/dev", "259:1\n"},
 	{AMD_NIC "net/enp4s0/address", "04:d9:f5:00:00:01\n"},
+	{AMD_USB_KBD "name", "Logitech USB Keyboard\n"},
+	{"sys/bus/pci/devices/0000:01:00.0/resource",
+	 "0x00000000e0000000 0x00000000efffffff 0x000000000014220c\n"
+	 "0x00000000fc000000 0x00000000fcffffff 0x0000000000040200\n"},
+	{"proc/iomem", "00000000-00000fff : Reserved\n"
+		       "e0000000-efffffff : PCI Bus 0000:01\n"
+		       "  e0000000-efffffff : 0000:01:00.0\n"
+		       "    e0000000-e07fffff : efifb\n"},
 	{"sys/devices/virtual/net/br0/address", "04:d9:f5:00:00:01\n"},
 	{"proc/self/mountinfo",
 	 "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
@@ -755,6 +765,7 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{AMD_NVME "nvme0n1p1/subsystem", "../../../../../../../../class/block"},
 	{AMD_NVME "nvme0n1p1/holders/dm-0", "../../../../../../../../../virtual/block/dm-0"},
 	{"sys/bus/pci/devices/0000:01:00.0/drm/card0/subsystem", "../../../../../../class/drm"},
+	{AMD_USB_KBD "subsystem", "../../../../../../../../../../../class/input"},
 	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
 };
 

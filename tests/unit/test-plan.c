@@ -257,6 +257,7 @@ static void test_gpu_desktop(void **state)
 			assert_string_equal(vfk_plan_get_finding_force(p, i), "force-boot-vga");
 	expect(p, VFK_FINDING_HOST_LOSES, "group.member", "0000:01:00.1", "group 13");
 	expect(p, VFK_FINDING_HOST_LOSES, "display.drm", "0000:01:00.0", "card0");
+	expect(p, VFK_FINDING_BLOCKER, "display.framebuffer", "0000:01:00.0", "efifb at e0000000");
 	expect(p, VFK_FINDING_HOST_LOSES, "sound.card", "0000:01:00.1", "card1");
 	assert_false(vfk_plan_is_applicable(p));
 }
@@ -281,6 +282,10 @@ static void test_storage_and_network(void **state)
 	expect(p, VFK_FINDING_BLOCKER, "block.mounted", "0000:05:00.1", "sda1 is mounted on /");
 	expect(p, VFK_FINDING_BLOCKER, "block.swap", "0000:05:00.1", "sda2");
 	expect(p, VFK_FINDING_HOST_LOSES, "block.disk", "0000:05:00.1", "sda");
+	expect(p, VFK_FINDING_HOST_LOSES, "input.device", "0000:05:00.0",
+	       "input3 (Logitech USB Keyboard)");
+	/* The NIC's and SATA's BARs do not hold the framebuffer. */
+	assert_false(has(p, "display.framebuffer"));
 	assert_false(vfk_plan_is_applicable(p));
 
 	p = plan(e, "0000:06:00.0", NULL);

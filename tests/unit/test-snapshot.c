@@ -311,8 +311,8 @@ static void test_allow_list(void **state)
 	}
 	assert_int_equal(fx_write_file(e->src, "sys/bus/pci/drivers/vfio-pci/new_id", ""), 0);
 	assert_int_equal(take(e, 0, NULL), 0);
-	for (const char *const *f = (const char *const[]){"resource", "resource0", "rom", "vpd",
-							  "reset", "remove", "rescan", NULL};
+	for (const char *const *f = (const char *const[]){"resource0", "rom", "vpd", "reset",
+							  "remove", "rescan", NULL};
 	     *f; f++) {
 		char path[4096];
 
