@@ -13,6 +13,7 @@
 #include "attr.h"
 #include "journal.h"
 #include "path.h"
+#include "procfd.h"
 #include <vfiokit/bind.h>
 
 /* drivers_probe can return before the driver is bound; this bounds the wait. */
@@ -308,45 +309,6 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 	return err;
 }
 
-/* The process holding @node ("/dev/vfio/13") open, as "1234 (qemu-system-x86)". */
-static bool holder_of(struct vfk_ctx *ctx, const char *node, char *buf, size_t size)
-{
-	struct dirent *pd;
-	bool found = false;
-	DIR *procs;
-
-	if (path_opendir(ctx, "proc", &procs) < 0)
-		return false;
-	while (!found && (pd = readdir(procs))) {
-		char fddir[300], comm[64] = "?";
-		struct dirent *fd;
-		DIR *fds;
-
-		if (pd->d_name[0] < '1' || pd->d_name[0] > '9')
-			continue;
-		snprintf(fddir, sizeof(fddir), "proc/%s/fd", pd->d_name);
-		if (path_opendir(ctx, fddir, &fds) < 0)
-			continue;
-		while (!found && (fd = readdir(fds))) {
-			char target[PATH_MAX];
-
-			if (path_readlink_at(dirfd(fds), fd->d_name, target, sizeof(target)) > 0 &&
-			    streq(target, node)) {
-				char path[300];
-
-				snprintf(path, sizeof(path), "proc/%s/comm", pd->d_name);
-				if (path_read(ctx, path, comm, sizeof(comm)) > 0)
-					comm[strcspn(comm, "\n")] = '\0';
-				snprintf(buf, size, "%.20s (%s)", pd->d_name, comm);
-				found = true;
-			}
-		}
-		closedir(fds);
-	}
-	closedir(procs);
-	return found;
-}
-
 /* Whether a process holds the device's group or VFIO device file; vfio-pci's unbind would
  * then wait in the kernel until it lets go. */
 static bool in_use(struct op *op, const char *bdf)
@@ -359,7 +321,7 @@ static bool in_use(struct op *op, const char *bdf)
 	if (path_readlink(op->ctx, path, node, sizeof(node)) > 0 && strrchr(node, '/')) {
 		snprintf(name, sizeof(name), "%s", strrchr(node, '/') + 1);
 		snprintf(node, sizeof(node), "/dev/vfio/%s", name);
-		if (holder_of(op->ctx, node, who, sizeof(who))) {
+		if (proc_find_holder(op->ctx, node, who, sizeof(who))) {
 			say(op, "%s: process %s holds %s open; stop it first", bdf, who, node);
 			return true;
 		}
@@ -370,7 +332,7 @@ static bool in_use(struct op *op, const char *bdf)
 	while ((de = readdir(d)))
 		if (startswith(de->d_name, "vfio")) {
 			snprintf(node, sizeof(node), "/dev/vfio/devices/%.64s", de->d_name);
-			if (holder_of(op->ctx, node, who, sizeof(who))) {
+			if (proc_find_holder(op->ctx, node, who, sizeof(who))) {
 				say(op, "%s: process %s holds %s open; stop it first", bdf, who,
 				    node);
 				closedir(d);

@@ -19,5 +19,7 @@ struct plan_usage;
 int plan_usage_new(struct vfk_ctx *ctx, struct plan_usage **ret);
 void plan_usage_free(struct plan_usage *u);
 int plan_usage_check(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev);
+/* A blocker when the framebuffer console draws on a framebuffer of @dev. */
+int plan_usage_console(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev);
 /* A blocker when a firmware framebuffer in /proc/iomem lies in one of @dev's BARs. */
 int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev);

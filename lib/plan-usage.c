@@ -14,6 +14,7 @@
 
 #include "path.h"
 #include "plan-private.h"
+#include "procfd.h"
 #include "routes.h"
 
 /* Deep enough for SATA (ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1), bounded so a
@@ -280,8 +281,14 @@ static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, in
 			if (err >= 0)
 				err = check_block(u, plan, bdf, de->d_name, sub);
 		} else if (streq(subsystem, "drm") && is_card(de->d_name)) {
+			char node[300], who[300];
+			bool used;
+
+			snprintf(node, sizeof(node), "/dev/dri/%s", de->d_name);
+			used = proc_find_holder(u->ctx, node, who, sizeof(who));
 			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "display.drm", bdf, NULL,
-				       "graphics device %s (/dev/dri/%s)", de->d_name, de->d_name);
+				       "graphics device %s (%s)%s%s", de->d_name, node,
+				       used ? ", in use by " : "", used ? who : "");
 		} else if (streq(subsystem, "input") && startswith(de->d_name, "input")) {
 			char name[256] = "";
 			ssize_t n = path_read_at(sub, "name", name, sizeof(name));
@@ -360,4 +367,63 @@ int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct v
 		line = *nl ? nl + 1 : nl;
 	}
 	return 0;
+}
+
+/*
+ * The text console: a framebuffer console (fbcon) bound to a vtconsole draws on fbN, and
+ * fbN's device link names the PCI function under it.
+ */
+int plan_usage_console(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev)
+{
+	const char *syspath = vfk_device_get_syspath(dev);
+	bool fbcon = false;
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	if (!syspath || path_opendir(u->ctx, SYS_CLASS_VTCONSOLE, &d) < 0)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX], name[128], bind[8];
+
+		if (!startswith(de->d_name, "vtcon"))
+			continue;
+		snprintf(path, sizeof(path), SYS_CLASS_VTCONSOLE "/%s/name", de->d_name);
+		if (path_read(u->ctx, path, name, sizeof(name)) <= 0)
+			continue;
+		snprintf(path, sizeof(path), SYS_CLASS_VTCONSOLE "/%s/bind", de->d_name);
+		if (path_read(u->ctx, path, bind, sizeof(bind)) > 0 && bind[0] == '1' &&
+		    strstr(name, "frame buffer"))
+			fbcon = true;
+	}
+	closedir(d);
+	if (!fbcon || path_opendir(u->ctx, SYS_CLASS_GRAPHICS, &d) < 0)
+		return 0;
+	while (err >= 0 && (de = readdir(d))) {
+		char path[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
+
+		if (!startswith(de->d_name, "fb"))
+			continue;
+		snprintf(path, sizeof(path), SYS_CLASS_GRAPHICS "/%s/device", de->d_name);
+		/* fbN is a link into the device tree; its device link is relative to that. */
+		if (path_readlink(u->ctx, path, link, sizeof(link)) < 0)
+			continue;
+		{
+			char fbdir[PATH_MAX], real[PATH_MAX];
+
+			snprintf(fbdir, sizeof(fbdir), SYS_CLASS_GRAPHICS "/%s", de->d_name);
+			if (path_readlink(u->ctx, fbdir, real, sizeof(real)) < 0 ||
+			    path_join_normalize(SYS_CLASS_GRAPHICS, real, fbdir, sizeof(fbdir)) <
+				    0 ||
+			    path_join_normalize(fbdir, link, target, sizeof(target)) < 0)
+				continue;
+		}
+		if (streq(target, syspath + 1))
+			err = plan_add(plan, VFK_FINDING_BLOCKER, "display.console",
+				       vfk_device_get_bdf(dev), "force-boot-vga",
+				       "carries the text console (fbcon on %s): it goes dark",
+				       de->d_name);
+	}
+	closedir(d);
+	return err;
 }

@@ -285,6 +285,8 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 		if (err >= 0)
 			err = plan_usage_framebuffer(usage, p, d);
 		if (err >= 0)
+			err = plan_usage_console(usage, p, d);
+		if (err >= 0)
 			err = check_reset(ctx, p, d, all, n_all);
 	}
 	for (size_t t = 0; err >= 0 && t < n_targets; t++)

@@ -744,6 +744,51 @@ static int copy_vfio_nodes(struct snap *s)
 	return err;
 }
 
+/* The framebuffer console and the framebuffers it may draw on, for plan's console check:
+ * each class link, and below its target the files and the device link that matter. */
+static int copy_class(struct snap *s, const char *cls, const char *prefix, const char *const *files,
+		      size_t n_files, const char *link_name)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int err = 0;
+
+	if (list_dir(s, cls, &names, &n) < 0)
+		return 0;
+	for (size_t i = 0; err >= 0 && i < n; i++) {
+		char rel[PATH_MAX], target[PATH_MAX], dir[PATH_MAX], path[PATH_MAX * 2];
+
+		if (!startswith(names[i], prefix))
+			continue;
+		join(rel, sizeof(rel), cls, names[i]);
+		if (path_readlink(s->ctx, rel, target, sizeof(target)) < 0 ||
+		    path_join_normalize(cls, target, dir, sizeof(dir)) < 0)
+			continue;
+		err = copy_link(s, rel);
+		for (size_t k = 0; err >= 0 && k < n_files; k++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, files[k]);
+			err = copy_attr(s, path);
+		}
+		if (err >= 0 && link_name) {
+			snprintf(path, sizeof(path), "%s/%s", dir, link_name);
+			err = copy_link(s, path);
+		}
+	}
+	free_names(names, n);
+	return err;
+}
+
+static int copy_consoles(struct snap *s)
+{
+	static const char *const vt_files[] = {"name", "bind"};
+	static const char *const fb_files[] = {"name"};
+	int err = copy_class(s, SYS_CLASS_VTCONSOLE, "vtcon", vt_files, ARRAY_SIZE(vt_files), NULL);
+
+	return err < 0 ? err
+		       : copy_class(s, SYS_CLASS_GRAPHICS, "fb", fb_files, ARRAY_SIZE(fb_files),
+				    "device");
+}
+
 static int copy_kmsg(struct snap *s)
 {
 	_cleanup_free_ char *raw = NULL;
@@ -962,6 +1007,8 @@ VFK_EXPORT int vfk_snapshot_write(struct vfk_ctx *ctx, const char *dir, unsigned
 		err = copy_modules_and_hugepages(&s);
 	if (err >= 0)
 		err = copy_vfio_nodes(&s);
+	if (err >= 0)
+		err = copy_consoles(&s);
 	if (err >= 0)
 		err = copy_kmsg(&s);
 	if (err >= 0)

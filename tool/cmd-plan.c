@@ -117,10 +117,11 @@ static int plan_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	print_findings(plan, VFK_FINDING_BLOCKER, "blockers", "Blocks the move");
 	print_findings(plan, VFK_FINDING_HOST_LOSES, "host_loses", "The host loses");
 	print_findings(plan, VFK_FINDING_NOTE, "notes", "Notes");
-	print_string(PRINT_JSON, "memlock", NULL,
-		     "a VM with these devices locks all of its RAM: RLIMIT_MEMLOCK must cover it");
+	/* vfio pins all guest RAM for DMA; libvirt adds 1 GiB for the devices' own mappings. */
+	print_string(PRINT_JSON, "memlock", NULL, "guest RAM + 1 GiB");
 	if (!output_is_json())
-		printf("\nA VM with these devices locks all of its RAM (vfio pins it for DMA).\n"
+		printf("\nA VM with these devices locks all of its RAM (vfio pins it for DMA):\n"
+		       "RLIMIT_MEMLOCK must be at least the guest's RAM + 1 GiB.\n"
 		       "%s\n",
 		       ok ? "Nothing blocks this plan."
 			  : "Blocked: fix or override every item under \"Blocks the move\".");

@@ -732,6 +732,10 @@ static const struct fx_damage amd_desktop_use_files[] = {
 	{AMD_NVME "nvme0n1p1/dev", "259:1\n"},
 	{AMD_NIC "net/enp4s0/address", "04:d9:f5:00:00:01\n"},
 	{AMD_USB_KBD "name", "Logitech USB Keyboard\n"},
+	{"sys/devices/virtual/vtconsole/vtcon1/name", "(M) frame buffer device\n"},
+	{"sys/devices/virtual/vtconsole/vtcon1/bind", "1\n"},
+	{"sys/bus/pci/devices/0000:01:00.0/graphics/fb0/name", "nvidia-drmfb\n"},
+	{"proc/1234/comm", "Xorg\n"},
 	{"sys/bus/pci/devices/0000:01:00.0/resource",
 	 "0x00000000e0000000 0x00000000efffffff 0x000000000014220c\n"
 	 "0x00000000fc000000 0x00000000fcffffff 0x0000000000040200\n"},
@@ -766,6 +770,11 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{AMD_NVME "nvme0n1p1/holders/dm-0", "../../../../../../../../../virtual/block/dm-0"},
 	{"sys/bus/pci/devices/0000:01:00.0/drm/card0/subsystem", "../../../../../../class/drm"},
 	{AMD_USB_KBD "subsystem", "../../../../../../../../../../../class/input"},
+	{"sys/class/vtconsole/vtcon1", "../../devices/virtual/vtconsole/vtcon1"},
+	{"sys/class/graphics/fb0",
+	 "../../devices/pci0000:00/0000:00:01.1/0000:01:00.0/graphics/fb0"},
+	{"sys/bus/pci/devices/0000:01:00.0/graphics/fb0/device", "../../../0000:01:00.0"},
+	{"proc/1234/fd/5", "/dev/dri/card0"},
 	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
 };
 

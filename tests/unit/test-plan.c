@@ -256,7 +256,9 @@ static void test_gpu_desktop(void **state)
 		if (strcmp(vfk_plan_get_finding_id(p, i), "display.boot-vga") == 0)
 			assert_string_equal(vfk_plan_get_finding_force(p, i), "force-boot-vga");
 	expect(p, VFK_FINDING_HOST_LOSES, "group.member", "0000:01:00.1", "group 13");
-	expect(p, VFK_FINDING_HOST_LOSES, "display.drm", "0000:01:00.0", "card0");
+	expect(p, VFK_FINDING_HOST_LOSES, "display.drm", "0000:01:00.0",
+	       "card0 (/dev/dri/card0), in use by 1234 (Xorg)");
+	expect(p, VFK_FINDING_BLOCKER, "display.console", "0000:01:00.0", "fbcon on fb0");
 	expect(p, VFK_FINDING_BLOCKER, "display.framebuffer", "0000:01:00.0", "efifb at e0000000");
 	expect(p, VFK_FINDING_HOST_LOSES, "sound.card", "0000:01:00.1", "card1");
 	assert_false(vfk_plan_is_applicable(p));

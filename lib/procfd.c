@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "path.h"
+#include "procfd.h"
+
+bool proc_find_holder(struct vfk_ctx *ctx, const char *node, char *buf, size_t size)
+{
+	struct dirent *pd;
+	bool found = false;
+	DIR *procs;
+
+	if (path_opendir(ctx, "proc", &procs) < 0)
+		return false;
+	while (!found && (pd = readdir(procs))) {
+		char fddir[300], comm[64] = "?";
+		struct dirent *fd;
+		DIR *fds;
+
+		if (pd->d_name[0] < '1' || pd->d_name[0] > '9')
+			continue;
+		snprintf(fddir, sizeof(fddir), "proc/%s/fd", pd->d_name);
+		if (path_opendir(ctx, fddir, &fds) < 0)
+			continue;
+		while (!found && (fd = readdir(fds))) {
+			char target[PATH_MAX];
+
+			if (path_readlink_at(dirfd(fds), fd->d_name, target, sizeof(target)) > 0 &&
+			    streq(target, node)) {
+				char path[300];
+
+				snprintf(path, sizeof(path), "proc/%s/comm", pd->d_name);
+				if (path_read(ctx, path, comm, sizeof(comm)) > 0)
+					comm[strcspn(comm, "\n")] = '\0';
+				snprintf(buf, size, "%.20s (%s)", pd->d_name, comm);
+				found = true;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(procs);
+	return found;
+}

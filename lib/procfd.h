@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "internal.h"
+
+/* Whether a process below the root's /proc holds @node ("/dev/vfio/13") open; if so,
+ * @buf receives it as "1234 (qemu-system-x86)". */
+bool proc_find_holder(struct vfk_ctx *ctx, const char *node, char *buf, size_t size);
