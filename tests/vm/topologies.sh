@@ -67,6 +67,20 @@ topo_sriov64() {
 		-device nvme-ns,drive=nv0,bus=nvme0,nsid=1,shared=false
 }
 
+# 64 e1000e NICs on four PCI bridges, for timing against tools that take only network
+# devices (dpdk-devbind.py); no NIC with SR-IOV exists in this QEMU.
+topo_nic64() {
+	printf '%s\n' "${IOMMU[@]}"
+	for b in 1 2 3 4; do
+		printf '%s\n' -device "pcie-pci-bridge,id=br$b"
+	done
+	for b in 1 2 3 4; do
+		for slot in $(seq 1 16); do
+			printf '%s\n' -device "e1000e,bus=br$b,addr=$(printf 0x%x "$slot")"
+		done
+	done
+}
+
 # (f) negative hosts: no IOMMU at all, and an IOMMU without interrupt remapping.
 topo_noiommu() {
 	printf '%s\n' -device edu -netdev user,id=n0,restrict=on -device e1000e,netdev=n0
