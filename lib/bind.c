@@ -313,34 +313,12 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
  * then wait in the kernel until it lets go. */
 static bool in_use(struct op *op, const char *bdf)
 {
-	char path[PATH_MAX], name[64], node[128], who[128];
-	struct dirent *de;
-	DIR *d;
+	char node[PATH_MAX], who[128];
 
-	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/iommu_group", bdf);
-	if (path_readlink(op->ctx, path, node, sizeof(node)) > 0 && strrchr(node, '/')) {
-		snprintf(name, sizeof(name), "%s", strrchr(node, '/') + 1);
-		snprintf(node, sizeof(node), "/dev/vfio/%s", name);
-		if (proc_find_holder(op->ctx, node, who, sizeof(who))) {
-			say(op, "%s: process %s holds %s open; stop it first", bdf, who, node);
-			return true;
-		}
-	}
-	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/vfio-dev", bdf);
-	if (path_opendir(op->ctx, path, &d) < 0)
+	if (!proc_find_device_holder(op->ctx, bdf, node, sizeof(node), who, sizeof(who)))
 		return false;
-	while ((de = readdir(d)))
-		if (startswith(de->d_name, "vfio")) {
-			snprintf(node, sizeof(node), "/dev/vfio/devices/%.64s", de->d_name);
-			if (proc_find_holder(op->ctx, node, who, sizeof(who))) {
-				say(op, "%s: process %s holds %s open; stop it first", bdf, who,
-				    node);
-				closedir(d);
-				return true;
-			}
-		}
-	closedir(d);
-	return false;
+	say(op, "%s: process %s holds %s open; stop it first", bdf, who, node);
+	return true;
 }
 
 static int read_numvfs(struct vfk_ctx *ctx, const char *bdf, const char *attr, long *ret)

@@ -69,6 +69,13 @@ struct vfk_ctx;
 	"usr/share/OVMF/OVMF_CODE_4M.fd", "usr/share/OVMF/OVMF_CODE.fd",                           \
 		"usr/share/edk2/ovmf/OVMF_CODE.fd", "usr/share/edk2/x64/OVMF_CODE.4m.fd",          \
 		"usr/share/edk2-ovmf/x64/OVMF_CODE.fd", "usr/share/qemu/ovmf-x86_64-code.bin"
+/* The variable-store template of each of those, in the same order. */
+#define OVMF_VARS_PATHS                                                                            \
+	"usr/share/OVMF/OVMF_VARS_4M.fd", "usr/share/OVMF/OVMF_VARS.fd",                           \
+		"usr/share/edk2/ovmf/OVMF_VARS.fd", "usr/share/edk2/x64/OVMF_VARS.4m.fd",          \
+		"usr/share/edk2-ovmf/x64/OVMF_VARS.fd", "usr/share/qemu/ovmf-x86_64-vars.bin"
+/* Where `vfiokit qemu` keeps each VM's own copy of the UEFI variables. */
+#define VFIOKIT_VARS_DIR "var/lib/vfiokit/vars"
 #define ETC "etc"
 #define RUN "run"
 #define LIB_MODULES "lib/modules"

@@ -44,3 +44,29 @@ bool proc_find_holder(struct vfk_ctx *ctx, const char *node, char *buf, size_t s
 	closedir(procs);
 	return found;
 }
+
+bool proc_find_device_holder(struct vfk_ctx *ctx, const char *bdf, char *node, size_t node_size,
+			     char *who, size_t who_size)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/iommu_group", bdf);
+	if (path_readlink(ctx, path, link, sizeof(link)) > 0 && strrchr(link, '/')) {
+		snprintf(node, node_size, "/dev/vfio/%s", strrchr(link, '/') + 1);
+		if (proc_find_holder(ctx, node, who, who_size))
+			return true;
+	}
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/vfio-dev", bdf);
+	if (path_opendir(ctx, path, &d) < 0)
+		return false;
+	while (!found && (de = readdir(d)))
+		if (startswith(de->d_name, "vfio")) {
+			snprintf(node, node_size, "/dev/vfio/devices/%.64s", de->d_name);
+			found = proc_find_holder(ctx, node, who, who_size);
+		}
+	closedir(d);
+	return found;
+}

@@ -139,12 +139,20 @@ static int write_hugepages(const char *root, const struct fx_host *h)
 
 	if (h->no_hugetlbfs)
 		return 0;
+	/* A pool nobody uses yet: every reserved page is free. */
 	snprintf(buf, sizeof(buf), "%u\n", h->hugepages_2m);
 	err = fx_write_file(root, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", buf);
+	if (err >= 0)
+		err = fx_write_file(root, "sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages",
+				    buf);
 	if (err < 0)
 		return err;
 	snprintf(buf, sizeof(buf), "%u\n", h->hugepages_1g);
-	return fx_write_file(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", buf);
+	err = fx_write_file(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", buf);
+	if (err >= 0)
+		err = fx_write_file(
+			root, "sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", buf);
+	return err;
 }
 
 int fx_build_host(const char *root, const struct fx_host *h)

@@ -10,12 +10,6 @@
 #include "macro.h"
 #include "output.h"
 
-enum {
-	OPT_FORCE_BOOT_VGA = 0x100,
-	OPT_FORCE_STORAGE,
-	OPT_FORCE_NET,
-};
-
 static void help(void)
 {
 	puts("Usage: vfiokit bind [OPTIONS] DEVICE...\n\n"
@@ -91,68 +85,56 @@ static bool refused(struct vfk_plan *plan, const char *const *forced, size_t n_f
 	return refuse;
 }
 
-static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
+bool bind_parse_option(struct bind_request *req, int c)
 {
-	static const struct option opts[] = {
-		{"group", no_argument, NULL, 'g'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},
-		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},
-		{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
-	const char *forced[3];
-	size_t n_forced = 0, n_targets = 0, n_move = 0;
-	struct vfk_device **targets = NULL;
+	const char *force = NULL;
+
+	switch (c) {
+	case 'g':
+		req->group = true;
+		return true;
+	case 'n':
+		req->dry = true;
+		return true;
+	case OPT_FORCE_BOOT_VGA:
+		force = "force-boot-vga";
+		break;
+	case OPT_FORCE_STORAGE:
+		force = "force-in-use-storage";
+		break;
+	case OPT_FORCE_NET:
+		force = "force-net-in-use";
+		break;
+	default:
+		return false;
+	}
+	if (req->n_forced < ARRAY_SIZE(req->forced))
+		req->forced[req->n_forced++] = force;
+	return true;
+}
+
+int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targets,
+		 const struct bind_request *req, struct vfk_plan **ret_plan)
+{
+	size_t n_move = 0;
 	struct vfk_device *const *move;
 	struct vfk_plan *plan = NULL;
-	bool group = false, dry = false, json = output_is_json();
+	bool json = output_is_json();
 	char *detail = NULL;
 	sigset_t old;
-	int c, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "+gnh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g':
-			group = true;
-			break;
-		case 'n':
-			dry = true;
-			break;
-		case OPT_FORCE_BOOT_VGA:
-			forced[n_forced++] = "force-boot-vga";
-			break;
-		case OPT_FORCE_STORAGE:
-			forced[n_forced++] = "force-in-use-storage";
-			break;
-		case OPT_FORCE_NET:
-			forced[n_forced++] = "force-net-in-use";
-			break;
-		case 'h':
-			help();
-			return EXIT_OK;
-		default:
-			return usage_error("bind", "unknown option");
-		}
-		if (n_forced == ARRAY_SIZE(forced))
-			n_forced--;
-	}
-	if (optind >= argc)
-		return usage_error("bind", "name at least one device, e.g. 0000:01:00.0");
-	if (resolve_devices(ctx, argc - optind, argv + optind, &targets, &n_targets) < 0)
-		return EXIT_USAGE;
+	*ret_plan = NULL;
 	err = vfk_plan_new(ctx, targets, n_targets, &plan);
 	if (err < 0) {
 		log_error("bind: cannot plan: %s", strerror(-err));
-		vfk_device_list_free(targets, n_targets);
-		return EXIT_NOT_READY;
+		return err;
 	}
 	move = vfk_plan_get_must_move(plan, &n_move);
-	if (refused(plan, forced, n_forced)) {
+	if (refused(plan, req->forced, req->n_forced)) {
 		log_error("bind: refused; nothing was changed (see vfiokit plan)");
 		err = -EPERM;
-	} else if (!group && n_move > n_targets) {
+	} else if (!req->group && n_move > n_targets) {
 		for (size_t i = 0; i < n_move; i++) {
 			const char *drv = vfk_device_get_driver(move[i]);
 			bool is_target = false;
@@ -168,14 +150,14 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			  "member; nothing was changed");
 		err = -EPERM;
 	} else {
-		if (dry && !json)
+		if (req->dry && !json)
 			printf("Would write (dry run, nothing changes):\n");
 		block_signals(&old);
 		struct watch w = {.json = json,
-				  .show = dry || vfk_ctx_get_log_priority(ctx) >= 6,
+				  .show = req->dry || vfk_ctx_get_log_priority(ctx) >= 6,
 				  .total = n_move};
 
-		err = vfk_bind(ctx, move, n_move, dry ? VFK_BIND_DRY_RUN : 0, on_write, &w,
+		err = vfk_bind(ctx, move, n_move, req->dry ? VFK_BIND_DRY_RUN : 0, on_write, &w,
 			       &detail);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (err < 0)
@@ -183,7 +165,52 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 				  detail ? "\n" : "",
 				  detail ? "vfiokit: no device was left half-moved" : "");
 	}
-	print_bool(PRINT_JSON, "dry_run", NULL, dry);
+	free(detail);
+	if (err < 0)
+		vfk_plan_unref(plan);
+	else
+		*ret_plan = plan;
+	return err;
+}
+
+static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{"group", no_argument, NULL, 'g'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},
+		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},
+		{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct bind_request req = {};
+	size_t n_targets = 0, n_move = 0;
+	struct vfk_device **targets = NULL;
+	struct vfk_device *const *move = NULL;
+	struct vfk_plan *plan = NULL;
+	bool json = output_is_json();
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+gnh", opts, NULL)) != -1) {
+		if (bind_parse_option(&req, c))
+			continue;
+		switch (c) {
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("bind", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("bind", "name at least one device, e.g. 0000:01:00.0");
+	if (resolve_devices(ctx, argc - optind, argv + optind, &targets, &n_targets) < 0)
+		return EXIT_USAGE;
+	err = bind_targets(ctx, targets, n_targets, &req, &plan);
+	if (plan)
+		move = vfk_plan_get_must_move(plan, &n_move);
+	print_bool(PRINT_JSON, "dry_run", NULL, req.dry);
 	print_bool(PRINT_JSON, "ok", NULL, err >= 0);
 	output_open_array("devices");
 	for (size_t i = 0; err >= 0 && i < n_move; i++) {
@@ -198,7 +225,7 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		print_string(PRINT_JSON, "was", NULL, vfk_device_get_driver(move[i]));
 		print_string(PRINT_JSON, "driver", NULL, drv);
 		output_close_object();
-		if (!json && !dry)
+		if (!json && !req.dry)
 			printf("%s: %s -> %s\n", vfk_device_get_bdf(now),
 			       vfk_device_get_driver(move[i]) ? vfk_device_get_driver(move[i])
 							      : "no driver",
@@ -206,7 +233,6 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		vfk_device_unref(now);
 	}
 	output_close_array();
-	free(detail);
 	vfk_plan_unref(plan);
 	vfk_device_list_free(targets, n_targets);
 	return err < 0 ? EXIT_NOT_READY : EXIT_OK;

@@ -27,9 +27,13 @@ extern const struct vfk_cmd vfk_cmd_plan;
 extern const struct vfk_cmd vfk_cmd_bind;
 extern const struct vfk_cmd vfk_cmd_restore;
 extern const struct vfk_cmd vfk_cmd_sriov;
+extern const struct vfk_cmd vfk_cmd_qemu;
+extern const struct vfk_cmd vfk_cmd_libvirt;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints each line of @text as "vfiokit: <prefix><line>". */
+void log_lines(const char *prefix, const char *text);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Usage error: prints the message and "Try 'vfiokit CMD --help'." and returns EXIT_USAGE. */
@@ -38,3 +42,31 @@ int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 /* Loads the devices named on the command line, reporting each bad one by name. */
 int resolve_devices(struct vfk_ctx *ctx, int argc, char *argv[], struct vfk_device ***ret,
 		    size_t *ret_n);
+
+/* bind's options, shared with the commands that bind first (qemu --bind). */
+enum {
+	OPT_FORCE_BOOT_VGA = 0x100,
+	OPT_FORCE_STORAGE,
+	OPT_FORCE_NET,
+	OPT_FIRST_FREE, /* commands number their own long options from here */
+};
+struct bind_request {
+	bool group, dry;
+	const char *forced[3];
+	size_t n_forced;
+};
+#define BIND_LONG_OPTIONS                                                                          \
+	{"group", no_argument, NULL, 'g'},                                                         \
+		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},                         \
+		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},                    \
+	{                                                                                          \
+		"force-net-in-use", no_argument, NULL, OPT_FORCE_NET                               \
+	}
+/* Takes option @c if it is one of bind's ('g', 'n' and the force flags). */
+bool bind_parse_option(struct bind_request *req, int c);
+/* Plans and moves @targets (with their groups' must-move members when req->group) to
+ * vfio-pci as `vfiokit bind` does, reporting refusals and failures on stderr. On success
+ * *ret_plan holds the plan, whose must-move list is what moved. Returns 0 or -errno. */
+struct vfk_plan;
+int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targets,
+		 const struct bind_request *req, struct vfk_plan **ret_plan);

@@ -14,5 +14,6 @@
 #include <vfiokit/snapshot.h>
 #include <vfiokit/plan.h>
 #include <vfiokit/bind.h>
+#include <vfiokit/vm.h>
 
 #endif

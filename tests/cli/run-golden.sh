@@ -27,6 +27,8 @@ for name in "$@"; do
 	[ -n "$line" ] || { echo "no case $name in $cases" >&2; exit 2; }
 	topo=$(echo "$line" | awk '{ print $2 }')
 	args=$(echo "$line" | awk '{ for (i = 3; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : "") }')
+	# @DATA@ in a case stands for tests/data, e.g. for ROM images.
+	args=$(echo "$args" | sed "s|@DATA@|$data|g")
 	# Captured machines (tests/vm/capture-fixtures.sh) are used in place; the others are
 	# written by mkroot.
 	if [ -d "$data/roots/$topo" ]; then
@@ -44,7 +46,7 @@ for name in "$@"; do
 		echo "--- stderr"
 		cat "$work/err"
 		echo "--- exit $rc"
-	} | sed "s|$root|@ROOT@|g" >"$work/actual"
+	} | sed "s|$root|@ROOT@|g; s|$data|@DATA@|g" >"$work/actual"
 	expected=$data/expected/$name.out
 	if [ $update = 1 ]; then
 		mkdir -p "$data/expected"

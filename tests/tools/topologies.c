@@ -18,7 +18,9 @@ static const struct fx_iommu_unit amd_units[] = {{"ivhd0", 0x58f77ef22294ade}};
 	"{\n  \"description\": \"UEFI firmware for x86_64\",\n"                                    \
 	"  \"interface-types\": [\"uefi\"],\n"                                                     \
 	"  \"mapping\": {\"device\": \"flash\", \"executable\": {\"filename\": "                   \
-	"\"/usr/share/OVMF/OVMF_CODE_4M.fd\", \"format\": \"raw\"}},\n"                            \
+	"\"/usr/share/OVMF/OVMF_CODE_4M.fd\", \"format\": \"raw\"},\n"                             \
+	"    \"nvram-template\": {\"filename\": \"/usr/share/OVMF/OVMF_VARS_4M.fd\", "             \
+	"\"format\": \"raw\"}},\n"                                                                 \
 	"  \"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-q35-*\"]}]\n}\n"
 
 #define KMSG_INTEL                                                                                 \
@@ -182,8 +184,12 @@ static const struct fx_group amd_desktop_groups[] = {
 	{.id = 4, .type = "DMA"},  {.id = 6, .type = "DMA"},  {.id = 13, .type = "DMA"},
 	{.id = 14, .type = "DMA"}, {.id = 15, .type = "DMA"},
 };
-static const char *const amd_desktop_files[] = {"dev/kvm", "dev/vfio/vfio", "usr/sbin/update-grub",
-						"usr/share/OVMF/OVMF_CODE_4M.fd", NULL};
+static const char *const amd_desktop_files[] = {"dev/kvm",
+						"dev/vfio/vfio",
+						"usr/sbin/update-grub",
+						"usr/share/OVMF/OVMF_CODE_4M.fd",
+						"usr/share/OVMF/OVMF_VARS_4M.fd",
+						NULL};
 static const struct fx_host amd_desktop_host = {
 	.vendor_id = "AuthenticAMD",
 	.cpu_flags = "fpu vme de pse tsc msr pae mce cx8 apic sep svm sse4_2 avx2",
@@ -717,6 +723,148 @@ static const struct fx_host malformed_host = {
 	.no_hugetlbfs = true,
 };
 
+/* --- A Debian 12 workstation set up for passthrough: the iGPU drives the host's screen;
+ * a GTX 1080 and an RX 6800, each with its HDMI audio, an I210 NIC and a VF of an X710
+ * are on vfio-pci; a Hyper-V-style function sits alone in PCI domain 10000; a USB
+ * controller on vfio-pci shares its group with a SATA controller still on ahci; QEMU
+ * (pid 4242) already holds the NIC's group. Debian's three OVMF descriptors. */
+#define VFIO_WS_DEV(b, v, d, c, p, g, drv)                                                         \
+	{                                                                                          \
+		.bdf = b, .vendor = v, .device = d, .class_code = c, .parent = p, .group = g,      \
+		.driver = drv, .boot_vga = NV, .reset_method = "flr bus", .vfio_dev = true,        \
+		.caps = FX_CAP_EXP | FX_CAP_PM | FX_CAP_MSI                                        \
+	}
+#define VFIO_WS_PORT(b, g)                                                                         \
+	{                                                                                          \
+		.bdf = b, .vendor = 0x8086, .device = 0x1901, .class_code = 0x060400, .group = g,  \
+		.driver = "pcieport", .bridge = true, .boot_vga = NV,                              \
+		.caps = FX_CAP_EXP | FX_CAP_ACS                                                    \
+	}
+static const struct fx_dev vfio_ws_devs[] = {
+	{.bdf = "0000:00:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x3e30,
+	 .class_code = 0x060000,
+	 .group = 0,
+	 .boot_vga = NV},
+	VFIO_WS_PORT("0000:00:01.0", 1),
+	VFIO_WS_PORT("0000:00:01.1", 2),
+	{.bdf = "0000:00:02.0",
+	 .vendor = 0x8086,
+	 .device = 0x3e92,
+	 .class_code = 0x030000,
+	 .group = 3,
+	 .driver = "i915",
+	 .boot_vga = 1},
+	VFIO_WS_PORT("0000:00:1c.0", 4),
+	VFIO_WS_PORT("0000:00:1c.4", 5),
+	VFIO_WS_PORT("0000:00:1d.0", 6),
+	VFIO_WS_DEV("0000:01:00.0", 0x10de, 0x1b80, 0x030000, "0000:00:01.0", 13, "vfio-pci"),
+	VFIO_WS_DEV("0000:01:00.1", 0x10de, 0x10f0, 0x040300, "0000:00:01.0", 13, "vfio-pci"),
+	VFIO_WS_DEV("0000:02:00.0", 0x1002, 0x73bf, 0x030000, "0000:00:01.1", 14, "vfio-pci"),
+	VFIO_WS_DEV("0000:02:00.1", 0x1002, 0xab28, 0x040300, "0000:00:01.1", 14, "vfio-pci"),
+	VFIO_WS_DEV("0000:03:00.0", 0x8086, 0x1533, 0x020000, "0000:00:1c.0", 15, "vfio-pci"),
+	{.bdf = "0000:04:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x1572,
+	 .class_code = 0x020000,
+	 .parent = "0000:00:1c.4",
+	 .group = 16,
+	 .driver = "i40e",
+	 .boot_vga = NV,
+	 .sriov_total = 32,
+	 .sriov_num = 1,
+	 .caps = FX_CAP_EXP | FX_CAP_MSIX},
+	{.bdf = "0000:04:02.0",
+	 .vendor = 0x8086,
+	 .device = 0x154c,
+	 .class_code = 0x020000,
+	 .parent = "0000:00:1c.4",
+	 .group = 17,
+	 .driver = "vfio-pci",
+	 .boot_vga = NV,
+	 .physfn = "0000:04:00.0",
+	 .reset_method = "flr",
+	 .vfio_dev = true,
+	 .caps = FX_CAP_EXP | FX_CAP_FLR | FX_CAP_MSIX},
+	VFIO_WS_DEV("0000:05:00.0", 0x1b21, 0x2142, 0x0c0330, "0000:00:1d.0", 18, "vfio-pci"),
+	{.bdf = "0000:05:00.1",
+	 .vendor = 0x1b21,
+	 .device = 0x0612,
+	 .class_code = 0x010601,
+	 .parent = "0000:00:1d.0",
+	 .group = 18,
+	 .driver = "ahci",
+	 .boot_vga = NV,
+	 .caps = FX_CAP_EXP | FX_CAP_PM | FX_CAP_MSI},
+	VFIO_WS_DEV("10000:00:00.0", 0x15b3, 0x101a, 0x020000, NULL, 30, "vfio-pci"),
+};
+static const char *const vfio_ws_files[] = {"dev/kvm",
+					    "dev/vfio/vfio",
+					    "dev/vfio/13",
+					    "dev/vfio/14",
+					    "dev/vfio/15",
+					    "dev/vfio/17",
+					    "dev/vfio/18",
+					    "dev/vfio/30",
+					    "usr/sbin/update-grub",
+					    "usr/share/OVMF/OVMF_CODE_4M.fd",
+					    "usr/share/OVMF/OVMF_VARS_4M.fd",
+					    "usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+					    "usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+					    NULL};
+static const char *const vfio_ws_loaded[] = {"vfio", "vfio_pci", "vfio_iommu_type1",
+					     "vfio_pci_core", NULL};
+static const struct fx_host vfio_ws_host = {
+	.vendor_id = "GenuineIntel",
+	.cpu_flags = "fpu vme de pse tsc msr pae mce cx8 apic sep vmx avx2",
+	.cmdline = "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=1f2e ro quiet "
+		   "intel_iommu=on iommu=pt",
+	.acpi_table = "DMAR",
+	.dmar_flags = 1,
+	.units = intel_units,
+	.n_units = 1,
+	.ir_interrupts = true,
+	.kmsg = KMSG_INTEL,
+	.osrelease = "6.1.0-18-amd64",
+	.os_release = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n",
+	.grub = "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=on iommu=pt\"\n",
+	.modules = "modular",
+	.loaded = vfio_ws_loaded,
+	.files = vfio_ws_files,
+	.memlock = "8388608",
+	.hugepages_2m = 4096,
+};
+#define DEBIAN_OVMF_DESCRIPTOR(code, vars, features)                                               \
+	"{\n  \"interface-types\": [\"uefi\"],\n"                                                  \
+	"  \"mapping\": {\"device\": \"flash\", \"mode\": \"split\",\n"                            \
+	"    \"executable\": {\"filename\": \"" code "\", \"format\": \"raw\"},\n"                 \
+	"    \"nvram-template\": {\"filename\": \"" vars "\", \"format\": \"raw\"}},\n"            \
+	"  \"targets\": [{\"architecture\": \"x86_64\", \"machines\": [\"pc-i440fx-*\", "          \
+	"\"pc-q35-*\"]}],\n"                                                                       \
+	"  \"features\": [" features "]\n}\n"
+static const struct fx_damage vfio_ws_use_files[] = {
+	{"usr/share/qemu/firmware/40-edk2-x86_64-secure-enrolled.json",
+	 DEBIAN_OVMF_DESCRIPTOR("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+				"/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+				"\"acpi-s3\", \"amd-sev\", \"enrolled-keys\", \"requires-smm\", "
+				"\"secure-boot\", \"verbose-dynamic\"")},
+	{"usr/share/qemu/firmware/50-edk2-x86_64-secure.json",
+	 DEBIAN_OVMF_DESCRIPTOR("/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+				"/usr/share/OVMF/OVMF_VARS_4M.fd",
+				"\"acpi-s3\", \"amd-sev\", \"requires-smm\", \"secure-boot\", "
+				"\"verbose-dynamic\"")},
+	{"usr/share/qemu/firmware/60-edk2-x86_64.json",
+	 DEBIAN_OVMF_DESCRIPTOR("/usr/share/OVMF/OVMF_CODE_4M.fd",
+				"/usr/share/OVMF/OVMF_VARS_4M.fd",
+				"\"acpi-s3\", \"amd-sev\", \"verbose-dynamic\"")},
+	{"proc/meminfo", "MemTotal:       65536000 kB\nHugepagesize:       2048 kB\n"},
+	{"proc/4242/comm", "qemu-system-x86\n"},
+};
+static const struct fx_damage vfio_ws_use_links[] = {
+	{"proc/4242/fd/12", "/dev/vfio/15"},
+};
+
 /* The AMD desktop's host use: the NIC under a bridge, the root filesystem and swap on the
  * SATA disk, the NVMe under LVM, and the GPU's DRM card and the HDMI audio's sound card. */
 #define AMD_NIC "sys/bus/pci/devices/0000:04:00.0/"
@@ -813,5 +961,14 @@ const struct topology topologies[] = {
 	 &malformed_host,
 	 malformed_damage,
 	 N(malformed_damage)},
+	{{"vfio-workstation", "Debian workstation with two GPUs, a NIC and a VF on vfio-pci",
+	  vfio_ws_devs, N(vfio_ws_devs), NULL, 0},
+	 &vfio_ws_host,
+	 NULL,
+	 0,
+	 vfio_ws_use_files,
+	 N(vfio_ws_use_files),
+	 vfio_ws_use_links,
+	 N(vfio_ws_use_links)},
 };
 const size_t n_topologies = N(topologies);

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * DOC: Virtual machines that own passed-through devices
+ *
+ * A &struct vfk_vm describes one QEMU guest (q35, x86_64) and the PCI functions given to
+ * it. vfk_vm_check() reads the system once: that every device is on vfio-pci and its
+ * IOMMU group viable and unused, the guest firmware, the hugepage pool, KVM, ROM files.
+ * From the checked description, vfk_vm_get_qemu_argv() builds QEMU's argument vector and
+ * vfk_vm_get_libvirt_xml() the matching libvirt domain XML, with the same guest layout:
+ * one pcie-root-port per physical slot, the functions of a slot (a GPU and its HDMI
+ * audio) kept together as functions of one guest slot.
+ */
+#ifndef VFIOKIT_VM_H
+#define VFIOKIT_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <vfiokit/ctx.h>
+#include <vfiokit/pci.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vfk_vm;
+
+/**
+ * enum vfk_vm_accel - how QEMU runs the guest's CPUs
+ * @VFK_VM_ACCEL_AUTO: KVM when /dev/kvm answers, TCG (with a warning) otherwise
+ * @VFK_VM_ACCEL_KVM: KVM, without looking
+ * @VFK_VM_ACCEL_TCG: QEMU's emulator
+ */
+enum vfk_vm_accel {
+	VFK_VM_ACCEL_AUTO,
+	VFK_VM_ACCEL_KVM,
+	VFK_VM_ACCEL_TCG,
+};
+
+/**
+ * enum vfk_vm_firmware - the guest's firmware
+ * @VFK_VM_FIRMWARE_AUTO: UEFI (OVMF) when installed, SeaBIOS (with a warning) otherwise
+ * @VFK_VM_FIRMWARE_UEFI: OVMF without Secure Boot; vfk_vm_check() fails without it
+ * @VFK_VM_FIRMWARE_UEFI_SECURE_BOOT: OVMF with Secure Boot (and SMM when it needs it)
+ * @VFK_VM_FIRMWARE_BIOS: QEMU's default BIOS, SeaBIOS
+ */
+enum vfk_vm_firmware {
+	VFK_VM_FIRMWARE_AUTO,
+	VFK_VM_FIRMWARE_UEFI,
+	VFK_VM_FIRMWARE_UEFI_SECURE_BOOT,
+	VFK_VM_FIRMWARE_BIOS,
+};
+
+/**
+ * enum vfk_vm_check_flags - what vfk_vm_check() requires
+ * @VFK_VM_CHECK_UNBOUND_OK: devices may still be on their host drivers (libvirt's managed
+ *	mode, or a caller that binds them before launching)
+ */
+enum vfk_vm_check_flags {
+	VFK_VM_CHECK_UNBOUND_OK = 1 << 0,
+};
+
+/**
+ * enum vfk_vm_xml_flags - the shape of vfk_vm_get_libvirt_xml()'s output
+ * @VFK_VM_XML_DOMAIN: a whole <domain> document that virsh define accepts, rather than
+ *	the pieces to paste into an existing one
+ * @VFK_VM_XML_MANAGED: managed='yes': libvirt moves the devices to vfio-pci and back
+ *	itself
+ */
+enum vfk_vm_xml_flags {
+	VFK_VM_XML_DOMAIN = 1 << 0,
+	VFK_VM_XML_MANAGED = 1 << 1,
+};
+
+/**
+ * vfk_vm_new() - describe a guest that owns @devices
+ * @ctx: library context
+ * @name: the guest's name: letters, digits, '.', '_' and '-' only
+ * @devices: the PCI functions to pass through, at least one; each is referenced
+ * @n_devices: how many; a function named twice is passed once
+ * @ret: the new description, with 2048 MiB of RAM, 2 CPUs and automatic KVM and firmware
+ *
+ * Return: 0, -EINVAL for a bad name or no device, -ENOMEM.
+ */
+int vfk_vm_new(struct vfk_ctx *ctx, const char *name, struct vfk_device *const *devices,
+	       size_t n_devices, struct vfk_vm **ret);
+
+/**
+ * vfk_vm_ref() - take a reference
+ * @vm: description, may be NULL
+ *
+ * Return: @vm.
+ */
+struct vfk_vm *vfk_vm_ref(struct vfk_vm *vm);
+
+/**
+ * vfk_vm_unref() - drop a reference, freeing the description with the last
+ * @vm: description, may be NULL
+ *
+ * Return: NULL.
+ */
+struct vfk_vm *vfk_vm_unref(struct vfk_vm *vm);
+
+/**
+ * vfk_vm_set_memory() - set the guest's RAM
+ * @vm: description
+ * @mib: MiB, from 16 to 16 TiB
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vfk_vm_set_memory(struct vfk_vm *vm, uint64_t mib);
+
+/**
+ * vfk_vm_set_cpus() - set the number of virtual CPUs
+ * @vm: description
+ * @cpus: 1 to 1024
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vfk_vm_set_cpus(struct vfk_vm *vm, unsigned int cpus);
+
+/**
+ * vfk_vm_set_accel() - choose KVM or TCG
+ * @vm: description
+ * @accel: the choice
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vfk_vm_set_accel(struct vfk_vm *vm, enum vfk_vm_accel accel);
+
+/**
+ * vfk_vm_set_firmware() - choose the guest firmware
+ * @vm: description
+ * @firmware: the choice
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vfk_vm_set_firmware(struct vfk_vm *vm, enum vfk_vm_firmware firmware);
+
+/**
+ * vfk_vm_set_vars_path() - where the guest's own copy of the UEFI variables lives
+ * @vm: description
+ * @path: a file path as the caller sees it, or NULL for
+ *	/var/lib/vfiokit/vars/NAME_VARS.fd below the context's root
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vfk_vm_set_vars_path(struct vfk_vm *vm, const char *path);
+
+/**
+ * vfk_vm_set_hugepages() - back the guest's RAM with the default-size hugepages
+ * @vm: description
+ * @on: whether to; vfk_vm_check() then requires enough free pages in the pool
+ */
+void vfk_vm_set_hugepages(struct vfk_vm *vm, bool on);
+
+/**
+ * vfk_vm_set_primary_gpu() - make the first VGA-class device the guest's primary display
+ * @vm: description
+ * @on: whether to: x-vga=on on that device and no emulated VGA
+ */
+void vfk_vm_set_primary_gpu(struct vfk_vm *vm, bool on);
+
+/**
+ * vfk_vm_set_hidden() - hide the hypervisor from guest drivers that refuse to run in VMs
+ * @vm: description
+ * @hv_vendor_id: the Hyper-V vendor id the guest sees, 1 to 12 letters or digits, or NULL
+ *	not to hide anything
+ *
+ * Return: 0, -EINVAL for a bad id, -ENOMEM.
+ */
+int vfk_vm_set_hidden(struct vfk_vm *vm, const char *hv_vendor_id);
+
+/**
+ * vfk_vm_set_rom() - give a device an option ROM image instead of its own
+ * @vm: description
+ * @device: one of the description's devices
+ * @file: the image, a file path as the caller sees it; vfk_vm_check() reads it
+ *
+ * Return: 0, -ENODEV when @device is not passed to the guest, -ENOMEM.
+ */
+int vfk_vm_set_rom(struct vfk_vm *vm, const struct vfk_addr *device, const char *file);
+
+/**
+ * vfk_vm_check() - read the system and decide everything the guest needs
+ * @vm: description
+ * @flags: &enum vfk_vm_check_flags
+ * @ret_detail: on failure, a malloc'd explanation naming the device or file and the fix,
+ *	lines separated by '\n'; may be NULL
+ *
+ * Return: 0 when the guest can be started (warnings, if any, through
+ * vfk_vm_get_warning()); -ENODEV a device is not on vfio-pci, -EBUSY its IOMMU group is
+ * not viable or another process holds it, -ENOENT missing firmware, -ENOMEM not enough
+ * hugepages or memory, -EINVAL a bad ROM image or option, other -errno on read errors.
+ */
+int vfk_vm_check(struct vfk_vm *vm, unsigned int flags, char **ret_detail);
+
+/**
+ * vfk_vm_get_n_warnings() - how many warnings vfk_vm_check() left
+ * @vm: description
+ *
+ * Return: the count.
+ */
+size_t vfk_vm_get_n_warnings(const struct vfk_vm *vm);
+
+/**
+ * vfk_vm_get_warning() - one warning, a sentence naming the device or file
+ * @vm: description
+ * @i: index below vfk_vm_get_n_warnings()
+ *
+ * Return: the text, valid while @vm lives, or NULL for a bad index.
+ */
+const char *vfk_vm_get_warning(const struct vfk_vm *vm, size_t i);
+
+/**
+ * vfk_vm_get_qemu_argv() - QEMU's argument vector for the checked guest
+ * @vm: description, checked
+ * @qemu: the binary for argv[0], e.g. "qemu-system-x86_64"
+ * @extra: arguments appended unchanged, may be NULL
+ * @n_extra: how many
+ * @ret: a malloc'd NULL-terminated array of malloc'd strings
+ *
+ * Values that come from users (file names, the guest name) have their commas doubled,
+ * QEMU's escape, so they cannot add options.
+ *
+ * Return: 0, -ESTALE when vfk_vm_check() has not succeeded, -ENOMEM.
+ */
+int vfk_vm_get_qemu_argv(const struct vfk_vm *vm, const char *qemu, const char *const *extra,
+			 size_t n_extra, char ***ret);
+
+/**
+ * vfk_vm_get_libvirt_xml() - libvirt domain XML for the checked guest
+ * @vm: description, checked
+ * @flags: &enum vfk_vm_xml_flags
+ * @ret: a malloc'd, NUL-terminated document
+ *
+ * The pieces (without %VFK_VM_XML_DOMAIN) are a <domain> element holding only the
+ * <features> and <devices> children to merge into an existing domain, with comments
+ * saying where each goes.
+ *
+ * Return: 0, -ESTALE when vfk_vm_check() has not succeeded, -ENOMEM.
+ */
+int vfk_vm_get_libvirt_xml(const struct vfk_vm *vm, unsigned int flags, char **ret);
+
+/**
+ * vfk_vm_get_memlock_bytes() - the locked-memory limit QEMU needs
+ * @vm: description
+ *
+ * VFIO pins all guest RAM for DMA, in one type1 container for all devices; libvirt adds
+ * 1 GiB per container for the rest (BAR mappings, ROMs, the IOMMU's own pages).
+ *
+ * Return: guest RAM plus 1 GiB, in bytes.
+ */
+uint64_t vfk_vm_get_memlock_bytes(const struct vfk_vm *vm);
+
+/**
+ * vfk_vm_get_n_groups() - how many IOMMU groups the checked guest's devices are in
+ * @vm: description, checked
+ *
+ * Return: the count.
+ */
+size_t vfk_vm_get_n_groups(const struct vfk_vm *vm);
+
+/**
+ * vfk_vm_get_group() - one of those groups
+ * @vm: description, checked
+ * @i: index below vfk_vm_get_n_groups()
+ *
+ * Return: the group's number (its /dev/vfio/N), or -1 for a bad index.
+ */
+int vfk_vm_get_group(const struct vfk_vm *vm, size_t i);
+
+/**
+ * vfk_vm_install_vars() - create the guest's copy of the UEFI variables if it has none
+ * @vm: description, checked, with UEFI firmware
+ *
+ * An existing copy is kept: it holds the guest's boot entries. A new one is written
+ * atomically (0600) from the firmware's template.
+ *
+ * Return: 0 (also when there is nothing to do), or -errno.
+ */
+int vfk_vm_install_vars(const struct vfk_vm *vm);
+
+/**
+ * vfk_vm_give_to_user() - let an unprivileged QEMU open the guest's VFIO files
+ * @vm: description, checked
+ * @uid: the user QEMU runs as
+ * @gid: its group
+ *
+ * Changes the owner of each group's /dev/vfio/N, and of each device's
+ * /dev/vfio/devices/vfioX where the kernel has them, to @uid:@gid, remembering the old
+ * owners for vfk_vm_take_back(). The mode stays as the kernel made it (0600): the files
+ * never become readable by anyone else.
+ *
+ * Return: 0, or -errno after putting back what it had changed.
+ */
+int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid);
+
+/**
+ * vfk_vm_take_back() - give the files of vfk_vm_give_to_user() back to their old owners
+ * @vm: description
+ *
+ * Return: 0, or the first -errno met (the rest are still tried).
+ */
+int vfk_vm_take_back(struct vfk_vm *vm);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

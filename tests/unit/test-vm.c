@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture-host.h"
+#include "fixture.h"
+#include "tools/topologies.h"
+#include <vfiokit/vfiokit.h>
+
+struct env {
+	char *root;
+	struct vfk_ctx *ctx;
+	struct vfk_device *devs[8];
+	size_t n_devs;
+	struct vfk_vm *vm;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	assert_int_equal(fx_mkdtemp(&e->root), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vfk_vm_unref(e->vm);
+	for (size_t i = 0; i < e->n_devs; i++)
+		vfk_device_unref(e->devs[i]);
+	vfk_ctx_unref(e->ctx);
+	fx_rmtree(e->root);
+	free(e->root);
+	free(e);
+	return 0;
+}
+
+static void build(struct env *e)
+{
+	const struct topology *t = NULL;
+
+	for (size_t i = 0; i < n_topologies; i++)
+		if (strcmp(topologies[i].pci.name, "vfio-workstation") == 0)
+			t = &topologies[i];
+	assert_non_null(t);
+	assert_int_equal(fx_build(e->root, &t->pci), 0);
+	assert_int_equal(fx_build_host(e->root, t->host), 0);
+	for (size_t i = 0; i < t->n_files; i++)
+		assert_int_equal(fx_write_file(e->root, t->files[i].path, t->files[i].content), 0);
+	for (size_t i = 0; i < t->n_links; i++)
+		assert_int_equal(fx_symlink(e->root, t->links[i].path, t->links[i].content), 0);
+	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
+}
+
+/* Describes a guest with the devices named, in that order. */
+static void vm_of(struct env *e, ...)
+{
+	const char *bdf;
+	va_list ap;
+
+	va_start(ap, e);
+	while ((bdf = va_arg(ap, const char *)))
+		assert_int_equal(vfk_device_new_from_string(e->ctx, bdf, &e->devs[e->n_devs++]), 0);
+	va_end(ap);
+	assert_int_equal(vfk_vm_new(e->ctx, "t", e->devs, e->n_devs, &e->vm), 0);
+	assert_int_equal(vfk_vm_set_accel(e->vm, VFK_VM_ACCEL_KVM), 0);
+}
+
+static char **argv_of(struct env *e)
+{
+	char **argv = NULL;
+
+	assert_int_equal(vfk_vm_check(e->vm, 0, NULL), 0);
+	assert_int_equal(vfk_vm_get_qemu_argv(e->vm, "qemu", NULL, 0, &argv), 0);
+	return argv;
+}
+
+static bool has_arg(char **argv, const char *s)
+{
+	for (char **a = argv; *a; a++)
+		if (strcmp(*a, s) == 0)
+			return true;
+	return false;
+}
+
+static void free_argv(char **argv)
+{
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+/* The functions of one slot share a guest slot whatever order they are named in; with
+ * function 0 missing, the remaining ones are renumbered from 0 so the guest sees them. */
+static void test_layout_keeps_slot_together(void **state)
+{
+	struct env *e = *state;
+	char **argv;
+
+	build(e);
+	vm_of(e, "02:00.1", "01:00.0", "02:00.0", NULL);
+	argv = argv_of(e);
+	assert_true(has_arg(argv, "vfio-pci,host=0000:02:00.0,id=vfk-hostdev2,bus=vfk-rp0,addr=00."
+				  "0,multifunction=on"));
+	assert_true(
+		has_arg(argv, "vfio-pci,host=0000:02:00.1,id=vfk-hostdev0,bus=vfk-rp0,addr=00.1"));
+	assert_true(
+		has_arg(argv, "vfio-pci,host=0000:01:00.0,id=vfk-hostdev1,bus=vfk-rp1,addr=00.0"));
+	assert_false(has_arg(argv, "pcie-root-port,id=vfk-rp2,bus=pcie.0,chassis=3"));
+	free_argv(argv);
+}
+
+static void test_layout_renumbers_without_function_zero(void **state)
+{
+	struct env *e = *state;
+	char **argv;
+
+	build(e);
+	vm_of(e, "01:00.1", NULL);
+	argv = argv_of(e);
+	assert_true(
+		has_arg(argv, "vfio-pci,host=0000:01:00.1,id=vfk-hostdev0,bus=vfk-rp0,addr=00.0"));
+	assert_int_equal(vfk_vm_get_n_warnings(e->vm), 1); /* 01:00.0 shares the group */
+	free_argv(argv);
+}
+
+/* A VF is a device of its own, never a function of its PF's slot. */
+static void test_layout_vf_alone(void **state)
+{
+	struct env *e = *state;
+	char **argv;
+
+	build(e);
+	vm_of(e, "04:02.0", "10000:00:00.0", NULL);
+	argv = argv_of(e);
+	assert_true(
+		has_arg(argv, "vfio-pci,host=0000:04:02.0,id=vfk-hostdev0,bus=vfk-rp0,addr=00.0"));
+	assert_true(has_arg(argv, "vfio-pci,sysfsdev=/sys/bus/pci/devices/10000:00:00.0,id=vfk-"
+				  "hostdev1,bus=vfk-rp1,addr=00.0"));
+	assert_int_equal(vfk_vm_get_n_groups(e->vm), 2);
+	assert_int_equal(vfk_vm_get_group(e->vm, 0), 17);
+	assert_int_equal(vfk_vm_get_group(e->vm, 1), 30);
+	free_argv(argv);
+}
+
+/* faults.md G1: a comma in a user's file name is doubled, so it cannot add an option. */
+static void test_escape_commas(void **state)
+{
+	struct env *e = *state;
+	char **argv;
+
+	build(e);
+	vm_of(e, "04:02.0", NULL);
+	assert_int_equal(vfk_vm_set_vars_path(e->vm, "/vm/a,readonly=off,b_VARS.fd"), 0);
+	argv = argv_of(e);
+	assert_true(
+		has_arg(argv, "if=pflash,unit=1,format=raw,file=/vm/a,,readonly=off,,b_VARS.fd"));
+	free_argv(argv);
+	assert_int_equal(vfk_vm_set_hidden(e->vm, "has,comma"), -EINVAL);
+	assert_int_equal(vfk_vm_set_hidden(e->vm, "thirteenchars"), -EINVAL);
+	assert_int_equal(vfk_vm_set_hidden(e->vm, "AuthenticAMD"), 0);
+}
+
+static void test_unbound_refused(void **state)
+{
+	struct env *e = *state;
+	char *detail = NULL;
+
+	build(e);
+	vm_of(e, "04:00.0", NULL);
+	assert_int_equal(vfk_vm_check(e->vm, 0, &detail), -ENODEV);
+	assert_non_null(strstr(detail, "0000:04:00.0 is on i40e, not vfio-pci"));
+	free(detail);
+	assert_int_equal(vfk_vm_check(e->vm, VFK_VM_CHECK_UNBOUND_OK, &detail), 0);
+	assert_null(detail);
+}
+
+/* faults.md G4: RAM plus 1 GiB for the one container. */
+static void test_memlock(void **state)
+{
+	struct env *e = *state;
+
+	build(e);
+	vm_of(e, "04:02.0", NULL);
+	assert_int_equal(vfk_vm_set_memory(e->vm, 4096), 0);
+	assert_int_equal(vfk_vm_get_memlock_bytes(e->vm), 5ull << 30);
+	assert_int_equal(vfk_vm_set_memory(e->vm, 8), -EINVAL);
+}
+
+/* The variables are copied once from the template and then kept: they hold the guest's
+ * boot entries. */
+static void test_install_vars(void **state)
+{
+	struct env *e = *state;
+	char path[4096], buf[64] = "";
+	struct stat st;
+	FILE *f;
+
+	build(e);
+	assert_int_equal(fx_write_file(e->root, "usr/share/OVMF/OVMF_VARS_4M.fd", "template"), 0);
+	vm_of(e, "04:02.0", NULL);
+	assert_int_equal(vfk_vm_check(e->vm, 0, NULL), 0);
+	assert_int_equal(vfk_vm_install_vars(e->vm), 0);
+	snprintf(path, sizeof(path), "%s/var/lib/vfiokit/vars/t_VARS.fd", e->root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("guest's own", f);
+	fclose(f);
+	assert_int_equal(vfk_vm_install_vars(e->vm), 0);
+	f = fopen(path, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "guest's own");
+}
+
+/* faults.md G5: the group's file goes to the user and comes back; its mode never
+ * changes. */
+static void test_give_and_take_back(void **state)
+{
+	struct env *e = *state;
+	char path[4096];
+	struct stat st;
+
+	build(e);
+	snprintf(path, sizeof(path), "%s/dev/vfio/17", e->root);
+	assert_int_equal(chmod(path, 0600), 0);
+	vm_of(e, "04:02.0", NULL);
+	assert_int_equal(vfk_vm_check(e->vm, 0, NULL), 0);
+	assert_int_equal(vfk_vm_give_to_user(e->vm, getuid(), getgid()), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(vfk_vm_take_back(e->vm), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(vfk_vm_give_to_user(e->vm, 65534, 65534), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(vfk_vm_take_back(e->vm), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_uid, 0);
+	}
+}
+
+static void test_not_checked(void **state)
+{
+	struct env *e = *state;
+	char **argv = NULL, *xml = NULL;
+
+	build(e);
+	vm_of(e, "04:02.0", NULL);
+	assert_int_equal(vfk_vm_get_qemu_argv(e->vm, "qemu", NULL, 0, &argv), -ESTALE);
+	assert_int_equal(vfk_vm_get_libvirt_xml(e->vm, 0, &xml), -ESTALE);
+	assert_int_equal(vfk_vm_new(e->ctx, "bad name", e->devs, 1, &(struct vfk_vm *){NULL}),
+			 -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_layout_keeps_slot_together, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layout_renumbers_without_function_zero, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_layout_vf_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escape_commas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unbound_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memlock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_install_vars, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_give_and_take_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_checked, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

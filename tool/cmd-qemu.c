@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+#include "vm-options.h"
+
+#define QEMU_DEFAULT "qemu-system-x86_64"
+
+enum {
+	OPT_PRINT = OPT_FIRST_FREE,
+	OPT_BIND,
+	OPT_USER,
+	OPT_QEMU,
+};
+
+static void help(void)
+{
+	puts("Usage: vfiokit qemu [OPTIONS] DEVICE... [-- QEMU ARGUMENTS]\n\n"
+	     "Start a QEMU guest (q35) that owns the devices. Each must be on vfio-pci with a\n"
+	     "viable IOMMU group, or --bind moves them first and puts them back when QEMU\n"
+	     "exits, also when it crashes. Functions of one slot (a GPU and its audio) stay\n"
+	     "together in one guest slot. The locked-memory limit is raised for QEMU (guest\n"
+	     "RAM plus 1 GiB). Arguments after -- go to QEMU unchanged.\n\n"
+	     "Options:\n" VM_OPTIONS_HELP
+	     "  --vars FILE             the guest's UEFI variables (default\n"
+	     "                          /var/lib/vfiokit/vars/NAME_VARS.fd, made on first use)\n"
+	     "  --bind                  bind the devices first and restore them afterwards\n"
+	     "  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
+	     "                          with --bind: as for vfiokit bind\n"
+	     "  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
+	     "  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
+	     "  --print                 print QEMU's arguments, one per line; run nothing\n"
+	     "  -J, --json              with --print: JSON\n"
+	     "  -h, --help              show this help\n\n"
+	     "Exit status: QEMU's when it ran; 1 refused or failed; 2 usage error.");
+}
+
+/* faults.md G4: VFIO pins all guest RAM, and MAP_DMA fails with ENOMEM past the limit. */
+static int raise_memlock(uint64_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = need;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+		return 0;
+	log_error("qemu: the locked-memory limit is too low for this guest: QEMU needs %llu "
+		  "MiB (guest RAM plus 1 GiB for VFIO) and cannot raise it (%s); run as root, "
+		  "or raise it: `ulimit -l %llu`, a memlock line in /etc/security/limits.conf, "
+		  "or LimitMEMLOCK= in a systemd unit",
+		  (unsigned long long)(need >> 20), strerror(errno),
+		  (unsigned long long)(need >> 10));
+	return -EPERM;
+}
+
+static pid_t child_pid;
+
+/* QEMU shares the terminal, so it sees ^C itself; a TERM or HUP sent to us is passed on,
+ * and we stay to restore the devices after it has gone. */
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static void exec_qemu(char **argv, const struct passwd *pw)
+{
+	if (pw && (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+		   setuid(pw->pw_uid) < 0)) {
+		log_error("qemu: cannot become %s: %s", pw->pw_name, strerror(errno));
+		_exit(126);
+	}
+	execvp(argv[0], argv);
+	log_error("qemu: cannot run %s: %s%s", argv[0], strerror(errno),
+		  errno == ENOENT ? " (install qemu-system-x86, or name it with --qemu)" : "");
+	_exit(127);
+}
+
+/* Runs QEMU as a child and waits; returns its exit status (128+N for a signal). */
+static int run_child(char **argv, const struct passwd *pw)
+{
+	struct sigaction sa = {.sa_handler = forward}, ign = {.sa_handler = SIG_IGN}, old_int,
+			 old_quit, old_term, old_hup;
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		log_error("qemu: fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0)
+		exec_qemu(argv, pw);
+	child_pid = pid;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	child_pid = 0;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	if (WIFSIGNALED(status)) {
+		log_error("qemu: QEMU was killed by signal %d (%s)", WTERMSIG(status),
+			  strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
+
+/* faults.md G6: the kernel releases (and resets) the devices when the last file on them
+ * closes, which can be a moment after QEMU's exit if it left helpers behind; restore
+ * refuses while a holder remains, so it is retried for up to ten seconds. */
+static int restore_moved(struct vfk_ctx *ctx, struct vfk_plan *plan)
+{
+	size_t n = 0, k = 0;
+	struct vfk_device *const *moved = vfk_plan_get_must_move(plan, &n);
+	_cleanup_free_ const char **bdfs = calloc(n + 1, sizeof(*bdfs));
+	char *detail = NULL;
+	int err = 0;
+
+	if (!bdfs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (!vfk_device_is_vfio_bound(moved[i]))
+			bdfs[k++] = vfk_device_get_bdf(moved[i]);
+	if (k == 0)
+		return 0;
+	for (int tries = 0; tries < 50; tries++) {
+		free(detail);
+		detail = NULL;
+		err = vfk_restore(ctx, bdfs, k, 0, NULL, NULL, &detail);
+		if (err != -EBUSY)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+	}
+	if (err < 0)
+		log_error("qemu: restore failed: %s\nvfiokit: the journal keeps them; run `vfiokit "
+			  "restore --all` when the cause is gone",
+			  detail ? detail : strerror(-err));
+	else
+		for (size_t i = 0; i < k; i++)
+			fprintf(stderr, "vfiokit: %s restored\n", bdfs[i]);
+	free(detail);
+	return err;
+}
+
+static void print_argv(char **argv, const struct vfk_vm *vm)
+{
+	output_open_array("argv");
+	for (char **a = argv; *a; a++) {
+		print_string(PRINT_JSON, NULL, NULL, *a);
+		if (!output_is_json())
+			printf("%s\n", *a);
+	}
+	output_close_array();
+	print_uint(PRINT_JSON, "memlock_bytes", NULL, vfk_vm_get_memlock_bytes(vm));
+}
+
+static void free_argv(char **argv)
+{
+	for (char **a = argv; a && *a; a++)
+		free(*a);
+	free(argv);
+}
+
+static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		VM_LONG_OPTIONS,
+		BIND_LONG_OPTIONS,
+		{"print", no_argument, NULL, OPT_PRINT},
+		{"bind", no_argument, NULL, OPT_BIND},
+		{"user", required_argument, NULL, OPT_USER},
+		{"qemu", required_argument, NULL, OPT_QEMU},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct vm_request req = {};
+	struct bind_request breq = {};
+	const char *qemu = QEMU_DEFAULT, *user = NULL;
+	bool print = false, bind = false;
+	struct vfk_device **devices = NULL;
+	struct vfk_plan *plan = NULL;
+	struct passwd *pw = NULL;
+	struct vfk_vm *vm = NULL;
+	char **qargv = NULL, *detail = NULL;
+	size_t n_devices = 0;
+	int c, n_dev_args, err, rc = EXIT_NOT_READY;
+
+	while ((c = getopt_long(argc, argv, "+gh", opts, NULL)) != -1) {
+		int r = vm_parse_option(&req, "qemu", c, optarg);
+
+		if (r == EXIT_USAGE)
+			return r;
+		if (r || bind_parse_option(&breq, c))
+			continue;
+		switch (c) {
+		case OPT_PRINT:
+			print = true;
+			break;
+		case OPT_BIND:
+			bind = true;
+			break;
+		case OPT_USER:
+			user = optarg;
+			break;
+		case OPT_QEMU:
+			qemu = optarg;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("qemu", "unknown option");
+		}
+	}
+	for (n_dev_args = 0; optind + n_dev_args < argc && !streq(argv[optind + n_dev_args], "--");
+	     n_dev_args++)
+		;
+	if (n_dev_args == 0)
+		return usage_error("qemu", "name at least one device, e.g. 0000:01:00.0");
+	if (!bind && (breq.group || breq.n_forced))
+		return usage_error("qemu", "--group and --force-* go with --bind");
+	if (user) {
+		pw = getpwnam(user);
+		if (!pw)
+			return usage_error("qemu", "--user %s: no such user", user);
+	}
+	if (resolve_devices(ctx, n_dev_args, argv + optind, &devices, &n_devices) < 0)
+		return EXIT_USAGE;
+	err = vm_build(ctx, &req, "qemu", devices, n_devices, &vm);
+	if (err) {
+		rc = err;
+		goto out;
+	}
+	/* Everything is checked before anything changes; with --bind the devices may still
+	 * be on their host drivers at this point. */
+	err = vfk_vm_check(vm, bind ? VFK_VM_CHECK_UNBOUND_OK : 0, &detail);
+	if (err < 0) {
+		if (detail)
+			log_lines("qemu: ", detail);
+		else
+			log_error("qemu: %s", strerror(-err));
+		if (err == -ENODEV && !bind)
+			log_error("qemu: or pass --bind to move them for the guest's lifetime");
+		goto out;
+	}
+	if (print) {
+		vm_print_warnings(vm);
+		for (size_t i = 0; bind && i < n_devices; i++)
+			if (!vfk_device_is_vfio_bound(devices[i]))
+				fprintf(stderr,
+					"vfiokit: note: --bind first moves %s (on %s) to vfio-pci; "
+					"see: vfiokit bind --dry-run %s\n",
+					vfk_device_get_bdf(devices[i]),
+					vfk_device_get_driver(devices[i]) ?: "no driver",
+					vfk_device_get_bdf(devices[i]));
+		err = vfk_vm_get_qemu_argv(
+			vm, qemu,
+			(const char *const *)argv + optind + n_dev_args +
+				(optind + n_dev_args < argc),
+			(size_t)(argc - optind - n_dev_args - (optind + n_dev_args < argc)),
+			&qargv);
+		if (err < 0) {
+			log_error("qemu: %s", strerror(-err));
+			goto out;
+		}
+		print_argv(qargv, vm);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (bind) {
+		err = bind_targets(ctx, devices, n_devices, &breq, &plan);
+		if (err < 0)
+			goto out;
+		err = vfk_vm_check(vm, 0, &detail);
+		if (err < 0) {
+			if (detail)
+				log_lines("qemu: ", detail);
+			else
+				log_error("qemu: %s", strerror(-err));
+			goto restore;
+		}
+	}
+	vm_print_warnings(vm);
+	err = vfk_vm_get_qemu_argv(
+		vm, qemu,
+		(const char *const *)argv + optind + n_dev_args + (optind + n_dev_args < argc),
+		(size_t)(argc - optind - n_dev_args - (optind + n_dev_args < argc)), &qargv);
+	if (err >= 0)
+		err = raise_memlock(vfk_vm_get_memlock_bytes(vm));
+	if (err >= 0) {
+		err = vfk_vm_install_vars(vm);
+		if (err < 0)
+			log_error("qemu: cannot create the guest's UEFI variables: %s",
+				  strerror(-err));
+	}
+	if (err >= 0 && pw) {
+		err = vfk_vm_give_to_user(vm, pw->pw_uid, pw->pw_gid);
+		if (err < 0)
+			log_error("qemu: cannot lend the VFIO files to %s: %s", user,
+				  strerror(-err));
+	}
+	if (err < 0)
+		goto restore;
+	if (!bind && !pw) {
+		fflush(stdout);
+		exec_qemu(qargv, NULL);
+	}
+	rc = run_child(qargv, pw);
+	if (rc < 0)
+		rc = EXIT_NOT_READY;
+	if (pw && vfk_vm_take_back(vm) < 0)
+		log_error("qemu: could not give the VFIO files back to their owners");
+restore:
+	if (plan && restore_moved(ctx, plan) < 0)
+		rc = EXIT_NOT_READY;
+out:
+	free_argv(qargv);
+	free(detail);
+	vfk_plan_unref(plan);
+	vfk_vm_unref(vm);
+	vfk_device_list_free(devices, n_devices);
+	return rc;
+}
+
+const struct vfk_cmd vfk_cmd_qemu = {
+	.name = "qemu",
+	.run = qemu_run,
+	.help = "Start a QEMU guest that owns the devices",
+};
