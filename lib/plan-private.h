@@ -10,6 +10,10 @@
 int plan_add(struct vfk_plan *plan, enum vfk_finding_kind kind, const char *id, const char *device,
 	     const char *force, const char *fmt, ...) _printf_(6, 7);
 
+/* Whether the kernel lets @d stay where it is in a group given to VFIO; @why names the
+ * reason (its driver, "no driver", "bridge or port"). */
+bool plan_may_stay(struct vfk_device *d, const char **why);
+
 /*
  * plan-usage.c: what the host uses below one PCI function, found by walking its sysfs
  * directory for children whose subsystem is net, block, drm or sound, and checking

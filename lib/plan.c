@@ -79,7 +79,7 @@ static bool endswith(const char *s, const char *suffix)
  * every member is unbound, on a driver that manages DMA itself (pci-stub, vfio-pci and
  * its variants), or a bridge or port left to pcieport.
  */
-static bool may_stay(struct vfk_device *d, const char **why)
+bool plan_may_stay(struct vfk_device *d, const char **why)
 {
 	const char *drv = vfk_device_get_driver(d);
 	enum vfk_header_type h = vfk_device_get_header_type(d);
@@ -245,7 +245,7 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 			if (all[i] == targets[t] || vfk_device_get_iommu_group(all[i], &g) < 0 ||
 			    g != group || in_list(targets, n_targets, all[i]))
 				continue;
-			if (may_stay(all[i], &why))
+			if (plan_may_stay(all[i], &why))
 				err = push(&p->stay, &p->n_stay, &p->cap_stay, all[i]);
 			else if (!in_list(p->must, p->n_must, all[i])) {
 				const char *drv = vfk_device_get_driver(all[i]);

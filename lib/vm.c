@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "path.h"
+#include "plan-private.h"
 #include "procfd.h"
 #include "vm-private.h"
 #include <vfiokit/plan.h>
@@ -388,12 +389,99 @@ static int add_group(struct vfk_vm *vm, unsigned int id)
 	return 0;
 }
 
+/* The devices move later (libvirt's managed mode, qemu --bind): the whole plan, whose
+ * blockers and group members that move will meet, as warnings now. */
+static int check_plan(struct vfk_vm *vm)
+{
+	struct vfk_device *const *list;
+	struct vfk_plan *plan = NULL;
+	struct vfk_device **devs;
+	size_t n;
+	int err;
+
+	devs = calloc(vm->n_devs, sizeof(*devs));
+	if (!devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < vm->n_devs; i++)
+		devs[i] = vm->devs[i].dev;
+	err = vfk_plan_new(vm->ctx, devs, vm->n_devs, &plan);
+	free(devs);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < vfk_plan_get_n_findings(plan) && err >= 0; i++)
+		if (vfk_plan_get_finding_kind(plan, i) == VFK_FINDING_BLOCKER)
+			err = warn(vm, "%s %s (moving it to vfio-pci takes this from the host)",
+				   vfk_plan_get_finding_device(plan, i),
+				   vfk_plan_get_finding_message(plan, i));
+	list = vfk_plan_get_must_move(plan, &n);
+	for (size_t i = 0; i < n && err >= 0; i++) {
+		const char *drv = vfk_device_get_driver(list[i]);
+		unsigned int group = 0;
+
+		if (is_target(vm, list[i]) || vfk_device_is_vfio_bound(list[i]))
+			continue;
+		vfk_device_get_iommu_group(list[i], &group);
+		err = warn(vm, "%s (on %s) shares IOMMU group %u and must be on vfio-pci too",
+			   vfk_device_get_bdf(list[i]), drv ? drv : "no driver", group);
+	}
+	list = vfk_plan_get_may_stay(plan, &n);
+	for (size_t i = 0; i < n && err >= 0; i++) {
+		unsigned int group = 0;
+
+		if (is_target(vm, list[i]) || !vfk_device_is_vfio_bound(list[i]))
+			continue;
+		vfk_device_get_iommu_group(list[i], &group);
+		/* faults.md G3: a partial group works, but the rest is lost meanwhile. */
+		err = warn(vm,
+			   "%s shares IOMMU group %u but is not given to the guest; neither the "
+			   "host nor another guest can use it while this guest runs",
+			   vfk_device_get_bdf(list[i]), group);
+	}
+	vfk_plan_unref(plan);
+	return err < 0 ? err : 0;
+}
+
+/* The devices are on vfio-pci already: only their groups' other members matter, and
+ * reading just those keeps the check fast on hosts with thousands of functions. */
+static int check_groups(struct vfk_vm *vm, struct detail *d)
+{
+	int err = 0;
+
+	for (size_t g = 0; g < vm->n_groups && err >= 0; g++) {
+		struct vfk_group *group = NULL;
+
+		err = vfk_group_new(vm->ctx, (unsigned int)vm->groups[g], &group);
+		if (err < 0)
+			return err;
+		for (size_t i = 0; i < vfk_group_get_n_devices(group) && err >= 0; i++) {
+			struct vfk_device *m = vfk_group_get_device(group, i);
+			const char *why = NULL, *drv = vfk_device_get_driver(m);
+			enum vfk_header_type h = vfk_device_get_header_type(m);
+
+			if (is_target(vm, m))
+				continue;
+			if (vfk_device_is_vfio_bound(m) && h != VFK_HEADER_BRIDGE)
+				/* faults.md G3: a partial group works, but the rest is lost. */
+				err = warn(
+					vm,
+					"%s shares IOMMU group %d but is not given to the guest; "
+					"neither the host nor another guest can use it while this "
+					"guest runs",
+					vfk_device_get_bdf(m), vm->groups[g]);
+			else if (!plan_may_stay(m, &why))
+				fail(d, -EBUSY,
+				     "IOMMU group %d is not viable: %s (on %s) shares it; move it "
+				     "too (vfiokit bind --group %s)",
+				     vm->groups[g], vfk_device_get_bdf(m), drv ? drv : "no driver",
+				     vfk_device_get_bdf(vm->devs[0].dev));
+		}
+		vfk_group_unref(group);
+	}
+	return err;
+}
+
 static int check_devices(struct vfk_vm *vm, unsigned int flags, struct detail *d)
 {
-	struct vfk_device *const *must;
-	struct vfk_plan *plan = NULL;
-	struct vfk_device **list;
-	size_t n_must;
 	int err;
 
 	for (size_t i = 0; i < vm->n_devs; i++) {
@@ -424,66 +512,7 @@ static int check_devices(struct vfk_vm *vm, unsigned int flags, struct detail *d
 	}
 	if (d->err)
 		return 0;
-	list = calloc(vm->n_devs, sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	for (size_t i = 0; i < vm->n_devs; i++)
-		list[i] = vm->devs[i].dev;
-	err = vfk_plan_new(vm->ctx, list, vm->n_devs, &plan);
-	free(list);
-	if (err < 0)
-		return err;
-	/* Whoever moves the devices later (libvirt's managed mode, qemu --bind) meets the
-	 * plan's blockers then; say so now. */
-	for (size_t i = 0;
-	     (flags & VFK_VM_CHECK_UNBOUND_OK) && i < vfk_plan_get_n_findings(plan) && err >= 0;
-	     i++)
-		if (vfk_plan_get_finding_kind(plan, i) == VFK_FINDING_BLOCKER)
-			err = warn(vm, "%s %s (moving it to vfio-pci takes this from the host)",
-				   vfk_plan_get_finding_device(plan, i),
-				   vfk_plan_get_finding_message(plan, i));
-	must = vfk_plan_get_must_move(plan, &n_must);
-	for (size_t i = 0; i < n_must && err >= 0; i++) {
-		struct vfk_device *m = must[i];
-		const char *drv = vfk_device_get_driver(m);
-		unsigned int group = 0;
-
-		if (is_target(vm, m))
-			continue;
-		vfk_device_get_iommu_group(m, &group);
-		if (vfk_device_is_vfio_bound(m))
-			/* faults.md G3: a partial group works, but the rest is lost meanwhile. */
-			err = warn(
-				vm,
-				"%s shares IOMMU group %u but is not given to the guest; neither "
-				"the host nor another guest can use it while this guest runs",
-				vfk_device_get_bdf(m), group);
-		else if (flags & VFK_VM_CHECK_UNBOUND_OK)
-			err = warn(vm,
-				   "%s (on %s) shares IOMMU group %u and must be on vfio-pci too",
-				   vfk_device_get_bdf(m), drv ? drv : "no driver", group);
-		else
-			fail(d, -EBUSY,
-			     "IOMMU group %u is not viable: %s (on %s) shares it; move it too "
-			     "(vfiokit bind --group %s)",
-			     group, vfk_device_get_bdf(m), drv ? drv : "no driver",
-			     vfk_device_get_bdf(vm->devs[0].dev));
-	}
-	must = vfk_plan_get_may_stay(plan, &n_must);
-	for (size_t i = 0; i < n_must && err >= 0; i++) {
-		struct vfk_device *m = must[i];
-		unsigned int group = 0;
-
-		if (is_target(vm, m) || !vfk_device_is_vfio_bound(m))
-			continue;
-		vfk_device_get_iommu_group(m, &group);
-		err = warn(vm,
-			   "%s shares IOMMU group %u but is not given to the guest; neither the "
-			   "host nor another guest can use it while this guest runs",
-			   vfk_device_get_bdf(m), group);
-	}
-	vfk_plan_unref(plan);
-	return err < 0 ? err : 0;
+	return flags & VFK_VM_CHECK_UNBOUND_OK ? check_plan(vm) : check_groups(vm, d);
 }
 
 /* KVM is usable when /dev/kvm is a character device that answers KVM_GET_API_VERSION. */

@@ -294,9 +294,18 @@ static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		goto out;
 	}
 	if (bind) {
+		size_t n_moved = 0;
+		struct vfk_device *const *moved;
+
 		err = bind_targets(ctx, devices, n_devices, &breq, &plan);
 		if (err < 0)
 			goto out;
+		moved = vfk_plan_get_must_move(plan, &n_moved);
+		for (size_t i = 0; i < n_moved; i++)
+			if (!vfk_device_is_vfio_bound(moved[i]))
+				fprintf(stderr, "vfiokit: %s: %s -> vfio-pci until QEMU exits\n",
+					vfk_device_get_bdf(moved[i]),
+					vfk_device_get_driver(moved[i]) ?: "no driver");
 		err = vfk_vm_check(vm, 0, &detail);
 		if (err < 0) {
 			if (detail)

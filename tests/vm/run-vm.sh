@@ -57,6 +57,8 @@ else
 	shift
 	{
 		printf '#!/bin/bash\ncd %q || exit 1\nexport VM_TOPOLOGY=%q VM_KERNEL=%q\n' "$PWD" "$topo" "$kernel_kind"
+		# A small kernel for guests the tests start inside this one (build-kernel.sh).
+		printf 'export VM_NESTED_KERNEL=%q\n' "$(vm_iommufd_dir)/bzImage"
 		# What udev's coldplug does on a real host: load each device's driver.
 		printf 'for m in /sys/bus/pci/devices/*/modalias; do modprobe -q "$(cat "$m")"; done\n'
 		printf 'sleep 1\n'

@@ -38,5 +38,10 @@ step "The journal that makes it undoable" cat /run/vfiokit/journal.json
 step "vfiokit sees the change" "$tool" groups "$group"
 step "Back to the host driver" "$tool" restore --all
 step "The driver link again" readlink "/sys/bus/pci/devices/$nic/driver"
-echo
-echo "Next steps, as they land: vfiokit qemu $nic (a VM with the device passed through)."
+
+. "$(dirname "$0")/nested.sh"
+step "A VM for the NIC: QEMU's arguments (nothing runs)" "$tool" qemu --print --bind --memory 128M "$nic"
+step "Start it: bind, boot a small guest that lists its PCI devices, restore on exit" \
+	"$tool" qemu --bind --firmware bios --memory 128M "$nic" -- "${nested[@]}"
+step "The NIC is back on its host driver" readlink "/sys/bus/pci/devices/$nic/driver"
+step "And the journal is empty" "$tool" restore --all
