@@ -58,8 +58,12 @@ nic)
 	check "$nic back on e1000e" [ "$(driver_of "$nic")" = e1000e ]
 	check "journal empty" [ -z "$("$tool" restore --all --dry-run 2>/dev/null | grep "$nic")" ]
 
-	# faults.md G6: QEMU crashes; the device still comes back.
-	"$tool" qemu --bind --firmware bios --memory 64M "$nic" -- -S -display none -nodefaults \
+	# faults.md G6: QEMU crashes; the device still comes back. This QEMU gets the host's
+	# OVMF (the default), so real QEMU also takes the pflash pair and the guest's own
+	# copy of the variables is made.
+	vars=/var/lib/vfiokit/vars/vfiokit-${nic//:/-}_VARS.fd
+	rm -f "$vars"
+	"$tool" qemu --bind --memory 64M "$nic" -- -S -display none -nodefaults \
 		-monitor none >"$nest/crash" 2>&1 &
 	vfk=$!
 	qemu=
@@ -69,6 +73,8 @@ nic)
 		sleep 0.1
 	done
 	check "QEMU holds /dev/vfio/$group" [ -n "$qemu" ]
+	check "QEMU runs OVMF" grep -q "if=pflash,unit=0,format=raw,readonly=on,file=/usr/share/OVMF/" "/proc/$qemu/cmdline"
+	check "the guest's variables were made from the template" [ -s "$vars" ]
 	# faults.md G3: a second guest for the same device is refused, naming the first.
 	"$tool" qemu --print "$nic" >/dev/null 2>"$nest/second"
 	check "a second guest is refused, naming QEMU" grep -q "(qemu-system-x86) holds /dev/vfio/$group" "$nest/second"
