@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "journal.h"
 #include "path.h"
 #include "procfd.h"
+#include "tasks.h"
 #include <vfiokit/bind.h>
 
 /* drivers_probe can return before the driver is bound; this bounds the wait. */
@@ -24,6 +26,7 @@ struct op {
 	struct vfk_ctx *ctx;
 	bool dry_run;
 	char **detail;
+	pthread_mutex_t lock; /* for @detail: tasks run on several threads */
 };
 
 _printf_(2, 3) static void say(struct op *op, const char *fmt, ...)
@@ -39,6 +42,7 @@ _printf_(2, 3) static void say(struct op *op, const char *fmt, ...)
 	va_end(ap);
 	if (!s)
 		return;
+	pthread_mutex_lock(&op->lock);
 	if (*op->detail && asprintf(&joined, "%s\n%s", *op->detail, s) >= 0) {
 		free(*op->detail);
 		free(s);
@@ -48,6 +52,7 @@ _printf_(2, 3) static void say(struct op *op, const char *fmt, ...)
 	} else {
 		free(s);
 	}
+	pthread_mutex_unlock(&op->lock);
 }
 
 static bool is_vfio_driver(const char *drv)
@@ -198,39 +203,30 @@ static int put_back(struct op *op, const struct journal_entry *e)
 	return err;
 }
 
-static int move_one(struct op *op, struct journal *j, struct vfk_device *dev, bool *moved)
+static int move_task(struct task *t, void *data)
 {
-	const char *bdf = vfk_device_get_bdf(dev);
-	char drv[256], override[256];
-	bool bound = current_driver(op->ctx, bdf, drv, sizeof(drv)) == 0;
-	struct journal_entry *e;
+	struct op *op = data;
 	int err;
 
-	*moved = false;
-	if (bound && is_vfio_driver(drv))
-		return 0;
-	if (read_override(op->ctx, bdf, override, sizeof(override)) < 0)
-		override[0] = '\0';
-	/* The original state is on disk before the first change. */
-	if (j) {
-		err = journal_add(j, bdf, bound ? drv : NULL, *override ? override : NULL);
-		if (err < 0) {
-			say(op, "%s: cannot write the journal /%s: %s", bdf, VFIOKIT_JOURNAL,
-			    strerror(-err));
-			return err;
-		}
-	}
-	*moved = true;
-	err = write_attr(op, bdf, "driver_override", "vfio-pci");
-	if (err >= 0 && bound)
-		err = unbind(op, bdf, drv);
+	err = write_attr(op, t->bdf, "driver_override", "vfio-pci");
+	if (err >= 0 && t->from)
+		err = unbind(op, t->bdf, t->from);
 	if (err >= 0)
-		err = probe_until(op, bdf, "vfio-pci");
-	if (err >= 0 && j && (e = journal_find(j, bdf))) {
-		e->bound = true;
-		err = journal_save(j);
-	}
+		err = probe_until(op, t->bdf, "vfio-pci");
 	return err;
+}
+
+/* Parallel when there are enough moves to gain from it and every driver involved is on
+ * the allow-list; a dry run prints its writes in order. */
+static bool go_parallel(const struct op *op, const struct task *tasks, size_t n)
+{
+	if (op->dry_run || n < 4)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!task_driver_parallel_ok(tasks[i].from) ||
+		    !task_driver_parallel_ok(tasks[i].to))
+			return false;
+	return true;
 }
 
 static void listener(void *data, const char *path, const char *value)
@@ -244,6 +240,7 @@ static void op_begin(struct op *op, struct vfk_ctx *ctx, unsigned int flags, vfk
 		     void **cb, char **detail)
 {
 	*op = (struct op){.ctx = ctx, .dry_run = flags & VFK_BIND_DRY_RUN, .detail = detail};
+	pthread_mutex_init(&op->lock, NULL);
 	if (detail)
 		*detail = NULL;
 	if (fn)
@@ -253,6 +250,7 @@ static void op_begin(struct op *op, struct vfk_ctx *ctx, unsigned int flags, vfk
 
 static void op_end(struct op *op)
 {
+	pthread_mutex_destroy(&op->lock);
 	path_set_write_listener(op->ctx, NULL, NULL);
 	path_set_dry_run(op->ctx, false);
 }
@@ -263,15 +261,16 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 {
 	void *cb[2] = {(void *)on_write, userdata};
 	struct journal *j = NULL;
-	size_t done = 0;
+	struct task *tasks;
+	char drv[256], override[256];
+	size_t n = 0;
 	struct op op;
-	bool *moved;
 	int err = 0;
 
 	assert_return(ctx && (devices || !n_devices), -EINVAL);
 	assert_return(!(flags & ~(unsigned int)VFK_BIND_DRY_RUN), -EINVAL);
-	moved = calloc(n_devices ? n_devices : 1, sizeof(*moved));
-	if (!moved)
+	tasks = calloc(n_devices ? n_devices : 1, sizeof(*tasks));
+	if (!tasks)
 		return -ENOMEM;
 	op_begin(&op, ctx, flags, on_write, cb, ret_detail);
 	if (!op.dry_run) {
@@ -284,28 +283,63 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 	}
 	if (err >= 0)
 		err = ensure_vfio_pci(&op);
-	for (; err >= 0 && done < n_devices; done++)
-		err = move_one(&op, j, devices[done], &moved[done]);
+	/* Every device's original state is on disk, in one save, before the first change. */
+	for (size_t i = 0; err >= 0 && i < n_devices; i++) {
+		const char *bdf = vfk_device_get_bdf(devices[i]);
+		bool bound = current_driver(ctx, bdf, drv, sizeof(drv)) == 0;
+		struct task *t = &tasks[n];
+
+		if (bound && is_vfio_driver(drv))
+			continue;
+		if (read_override(ctx, bdf, override, sizeof(override)) < 0)
+			override[0] = '\0';
+		snprintf(t->bdf, sizeof(t->bdf), "%s", bdf);
+		t->to = "vfio-pci";
+		if (j) {
+			err = journal_stage(j, bdf, bound ? drv : NULL,
+					    *override ? override : NULL);
+			if (err >= 0)
+				t->from = journal_find(j, bdf)->driver;
+		} else if (bound && !(t->from = t->data = strdup(drv))) {
+			err = -ENOMEM;
+		}
+		n++;
+	}
+	if (err >= 0 && j && n > 0) {
+		err = journal_save(j);
+		if (err < 0)
+			say(&op, "cannot write the journal /%s: %s", VFIOKIT_JOURNAL,
+			    strerror(-err));
+	}
+	if (err >= 0)
+		err = tasks_run(tasks, n, go_parallel(&op, tasks, n), move_task, &op);
 	if (err < 0 && j) {
-		/* All or none: put back, newest first, every device this call touched. */
-		for (size_t i = n_devices; i-- > 0;) {
-			const char *bdf = vfk_device_get_bdf(devices[i]);
-			struct journal_entry *e = moved[i] ? journal_find(j, bdf) : NULL;
+		/* All or none: put back, newest first, every device this call touched; the
+		 * entries of those it never reached go unchanged. */
+		for (size_t i = n; i-- > 0;) {
+			struct journal_entry *e = journal_find(j, tasks[i].bdf);
 
 			if (!e)
 				continue;
-			if (put_back(&op, e) < 0)
+			if (tasks[i].started && put_back(&op, e) < 0)
 				say(&op,
 				    "%s: could not be put back; it stays in the journal for "
 				    "`vfiokit restore`",
-				    bdf);
+				    tasks[i].bdf);
 			else
-				journal_remove(j, bdf);
+				journal_unstage(j, tasks[i].bdf);
 		}
+		journal_save(j);
+	} else if (j && n > 0) {
+		for (size_t i = 0; i < n; i++)
+			journal_find(j, tasks[i].bdf)->bound = true;
+		err = journal_save(j);
 	}
 	journal_close(j);
 	op_end(&op);
-	free(moved);
+	for (size_t i = 0; i < n; i++)
+		free(tasks[i].data);
+	free(tasks);
 	return err;
 }
 
@@ -388,12 +422,71 @@ static int restore_one(struct op *op, struct journal *j, struct journal_entry *e
 	return err;
 }
 
+static int put_back_task(struct task *t, void *data)
+{
+	return put_back(data, t->data);
+}
+
+/* Puts back @n plain entries (no sriov_numvfs) named in @bdfs, side by side where their
+ * drivers allow it, and drops those done from the journal. Returns the first error. */
+static int restore_batch(struct op *op, struct journal *j, char **bdfs, size_t n)
+{
+	struct task *tasks = calloc(n ? n : 1, sizeof(*tasks));
+	size_t k = 0;
+	int err, first = 0;
+
+	if (!tasks)
+		return -ENOMEM;
+	/* What restore_one() checks first, here before anything moves. */
+	for (size_t i = 0; i < n; i++) {
+		struct journal_entry *e = journal_find(j, bdfs[i]);
+		char cur[256];
+		bool bound = current_driver(op->ctx, bdfs[i], cur, sizeof(cur)) == 0;
+
+		if (!e)
+			continue;
+		if (bound && !is_vfio_driver(cur) && !(e->driver && streq(cur, e->driver))) {
+			err = restore_one(op, j, e);
+			if (err < 0 && !first)
+				first = err;
+			continue;
+		}
+		if (bound && is_vfio_driver(cur) && in_use(op, bdfs[i])) {
+			if (!first)
+				first = -EBUSY;
+			continue;
+		}
+		snprintf(tasks[k].bdf, sizeof(tasks[k].bdf), "%s", bdfs[i]);
+		tasks[k].from = bound ? "vfio-pci" : NULL;
+		tasks[k].to = e->driver;
+		k++;
+	}
+	/* The journal does not change while the tasks run, so its entries stay put. */
+	for (size_t i = 0; i < k; i++)
+		tasks[i].data = journal_find(j, tasks[i].bdf);
+	err = tasks_run(tasks, k, go_parallel(op, tasks, k), put_back_task, op);
+	if (err < 0 && !first)
+		first = err;
+	for (size_t i = 0; i < k && !op->dry_run; i++)
+		if (tasks[i].started && tasks[i].err >= 0)
+			journal_unstage(j, tasks[i].bdf);
+	if (!op->dry_run && k > 0) {
+		err = journal_save(j);
+		if (err < 0 && !first)
+			first = err;
+	}
+	free(tasks);
+	return first;
+}
+
 VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs,
 			   unsigned int flags, vfk_write_fn on_write, void *userdata,
 			   char **ret_detail)
 {
 	void *cb[2] = {(void *)on_write, userdata};
 	struct journal *j = NULL;
+	char **order = NULL;
+	size_t n = 0, start = 0;
 	struct op op;
 	int err, first = 0;
 
@@ -406,25 +499,47 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 		op_end(&op);
 		return err;
 	}
-	if (bdfs) {
-		for (size_t i = 0; i < n_bdfs; i++) {
-			struct journal_entry *e = journal_find(j, bdfs[i]);
+	/* The devices named, in that order, or all of them newest first: the reverse of the
+	 * moves. */
+	order = calloc((bdfs ? n_bdfs : j->n) + 1, sizeof(*order));
+	if (!order)
+		first = -ENOMEM;
+	for (size_t i = 0; order && i < (bdfs ? n_bdfs : j->n); i++) {
+		const char *bdf = bdfs ? bdfs[i] : j->entries[j->n - 1 - i].bdf;
 
-			err = e ? restore_one(&op, j, e) : -ENOENT;
-			if (err == -ENOENT)
-				say(&op, "%s: not in the journal: vfiokit did not move it",
-				    bdfs[i]);
-			if (err < 0 && !first)
-				first = err;
+		if (!journal_find(j, bdf)) {
+			say(&op, "%s: not in the journal: vfiokit did not move it", bdf);
+			if (!first)
+				first = -ENOENT;
+			continue;
 		}
-	} else {
-		/* Newest first, the reverse of the moves. */
-		for (size_t i = j->n; i-- > 0;) {
-			err = restore_one(&op, j, &j->entries[i]);
-			if (err < 0 && !first)
-				first = err;
+		order[n] = strdup(bdf);
+		if (!order[n]) {
+			first = -ENOMEM;
+			break;
 		}
+		n++;
 	}
+	/* Runs of plain entries go together; a PF's sriov_numvfs waits for the VFs before
+	 * it and goes alone. */
+	for (size_t i = 0; i <= n && order; i++) {
+		struct journal_entry *e = i < n ? journal_find(j, order[i]) : NULL;
+
+		if (i < n && (!e || e->numvfs < 0))
+			continue;
+		err = restore_batch(&op, j, order + start, i - start);
+		if (err < 0 && !first)
+			first = err;
+		if (e) {
+			err = restore_one(&op, j, e);
+			if (err < 0 && !first)
+				first = err;
+		}
+		start = i + 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(order[i]);
+	free(order);
 	journal_close(j);
 	op_end(&op);
 	return first;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <pthread.h>
+
 #include <stdbool.h>
 
 #include <vfiokit/ctx.h>
@@ -29,4 +31,7 @@ struct vfk_ctx {
 	void *write_listener_data;
 	bool dry_run;
 	unsigned int mutations;
+	/* vfk_bind() and vfk_restore() write from several threads: the counter, the fault
+	 * table and the callbacks above are used under this lock. */
+	pthread_mutex_t write_lock;
 };

@@ -54,6 +54,7 @@ VFK_EXPORT int vfk_ctx_new(const char *root, struct vfk_ctx **ret)
 	}
 	ctx->refcount = 1;
 	ctx->root_fd = fd;
+	pthread_mutex_init(&ctx->write_lock, NULL);
 	ctx->is_host_root = st.st_ino == 2 && streq(root, "/");
 	ctx->root = strdup(root);
 	if (!ctx->root) {
@@ -88,6 +89,7 @@ VFK_EXPORT struct vfk_ctx *vfk_ctx_unref(struct vfk_ctx *ctx)
 		close(ctx->root_fd);
 	free(ctx->pci_ids_path);
 	free(ctx->root);
+	pthread_mutex_destroy(&ctx->write_lock);
 	free(ctx);
 	return NULL;
 }

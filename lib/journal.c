@@ -172,7 +172,7 @@ struct journal_entry *journal_find(struct journal *j, const char *bdf)
 	return NULL;
 }
 
-int journal_add(struct journal *j, const char *bdf, const char *driver, const char *override)
+int journal_stage(struct journal *j, const char *bdf, const char *driver, const char *override)
 {
 	struct journal_entry *e = realloc(j->entries, (j->n + 1) * sizeof(*e));
 
@@ -190,20 +190,34 @@ int journal_add(struct journal *j, const char *bdf, const char *driver, const ch
 		return -ENOMEM;
 	}
 	j->n++;
-	return journal_save(j);
+	return 0;
 }
 
-int journal_remove(struct journal *j, const char *bdf)
+int journal_add(struct journal *j, const char *bdf, const char *driver, const char *override)
+{
+	int err = journal_stage(j, bdf, driver, override);
+
+	return err < 0 ? err : journal_save(j);
+}
+
+void journal_unstage(struct journal *j, const char *bdf)
 {
 	struct journal_entry *e = journal_find(j, bdf);
 	size_t i;
 
 	if (!e)
-		return 0;
+		return;
 	i = (size_t)(e - j->entries);
 	entry_clear(e);
 	memmove(&j->entries[i], &j->entries[i + 1], (j->n - i - 1) * sizeof(*e));
 	j->n--;
+}
+
+int journal_remove(struct journal *j, const char *bdf)
+{
+	if (!journal_find(j, bdf))
+		return 0;
+	journal_unstage(j, bdf);
 	return journal_save(j);
 }
 

@@ -39,3 +39,7 @@ int journal_add(struct journal *j, const char *bdf, const char *driver, const ch
 int journal_add_numvfs(struct journal *j, const char *bdf, int numvfs);
 /* Removes and saves. */
 int journal_remove(struct journal *j, const char *bdf);
+/* journal_add() and journal_remove() without the save: several changes, then one
+ * journal_save(). */
+int journal_stage(struct journal *j, const char *bdf, const char *driver, const char *override);
+void journal_unstage(struct journal *j, const char *bdf);

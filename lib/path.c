@@ -294,18 +294,25 @@ int path_write(struct vfk_ctx *ctx, const char *path, const char *value)
 {
 	_cleanup_close_ int fd = -1;
 	size_t len = strlen(value);
+	bool dry_run;
 	ssize_t n;
+	int err = 0;
 
+	pthread_mutex_lock(&ctx->write_lock);
 	ctx->mutations++;
 	if (ctx->fault_nth && ctx->mutations == ctx->fault_nth) {
 		dbg(ctx, "injected fault on write #%u to %s", ctx->mutations, path);
-		return -ctx->fault_error;
+		err = -ctx->fault_error;
+	} else {
+		dbg(ctx, "write %s <- \"%s\"", path, value);
+		if (ctx->write_listener)
+			ctx->write_listener(ctx->write_listener_data, path, value);
 	}
-	dbg(ctx, "write %s <- \"%s\"", path, value);
-	if (ctx->write_listener)
-		ctx->write_listener(ctx->write_listener_data, path, value);
-	if (ctx->dry_run)
-		return 0;
+	dry_run = ctx->dry_run;
+	pthread_mutex_unlock(&ctx->write_lock);
+	if (err < 0 || dry_run)
+		return err;
+	/* The store itself runs unlocked: that is where the kernel unbinds and probes. */
 	fd = path_open(ctx, path, O_WRONLY | O_NOFOLLOW);
 	if (fd < 0)
 		return fd;
@@ -316,7 +323,11 @@ int path_write(struct vfk_ctx *ctx, const char *path, const char *value)
 	if ((size_t)n != len)
 		return -EIO;
 	/* The observer runs after the write, as the kernel reacts to the store. */
-	return ctx->write_observer ? ctx->write_observer(ctx->write_observer_data, path, value) : 0;
+	pthread_mutex_lock(&ctx->write_lock);
+	if (ctx->write_observer)
+		err = ctx->write_observer(ctx->write_observer_data, path, value);
+	pthread_mutex_unlock(&ctx->write_lock);
+	return err;
 }
 
 void path_set_write_observer(struct vfk_ctx *ctx, path_write_observer_fn fn, void *data)

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "macro.h"
 #include "path.h"
 #include <vfiokit/vfiokit.h>
 
@@ -66,8 +67,67 @@ static const struct fx_dev devs[] = {
 	 .boot_vga = FX_ABSENT,
 	 .sriov_total = 8,
 	 .caps = FX_CAP_EXP | FX_CAP_SRIOV},
+	/* NICs on e1000e, whose moves run side by side; two share slot 10:00. */
+	{.bdf = "0000:0a:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 20,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:0b:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 21,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:0c:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 22,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:0d:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 23,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:0e:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 24,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:0f:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 25,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:10:00.0",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 26,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
+	{.bdf = "0000:10:00.1",
+	 .vendor = 0x8086,
+	 .device = 0x10d3,
+	 .class_code = 0x020000,
+	 .group = 26,
+	 .driver = "e1000e",
+	 .boot_vga = FX_ABSENT},
 };
-static const struct fx_topology topo = {.name = "bind", .devs = devs, .n_devs = 5};
+static const struct fx_topology topo = {.name = "bind", .devs = devs, .n_devs = ARRAY_SIZE(devs)};
+static const char *const nics[] = {"0000:0a:00.0", "0000:0b:00.0", "0000:0c:00.0", "0000:0d:00.0",
+				   "0000:0e:00.0", "0000:0f:00.0", "0000:10:00.0", "0000:10:00.1"};
 
 /* What the kernel would bind each device to when nothing overrides it. */
 static const char *native(const char *bdf)
@@ -76,13 +136,16 @@ static const char *native(const char *bdf)
 		return "nouveau";
 	if (strcmp(bdf, "0000:01:00.1") == 0)
 		return "snd_hda_intel";
+	for (size_t i = 0; i < ARRAY_SIZE(nics); i++)
+		if (strcmp(bdf, nics[i]) == 0)
+			return "e1000e";
 	return NULL;
 }
 
 struct env {
 	char *root;
 	struct vfk_ctx *ctx;
-	char writes[4096];
+	char writes[16384];
 	int kill_after; /* the fake kernel exits the process after this many writes */
 	int numvfs;	/* the PF's sriov_numvfs as the fake kernel last took it */
 	int pause_fd;	/* when >= 0, the first write waits for a byte on it */
@@ -293,6 +356,61 @@ static int bind2(struct env *e, char **detail)
 	vfk_device_unref(d[0]);
 	vfk_device_unref(d[1]);
 	return err;
+}
+
+static int bind_nics(struct env *e, char **detail)
+{
+	struct vfk_device *d[ARRAY_SIZE(nics)];
+	int err;
+
+	for (size_t i = 0; i < ARRAY_SIZE(nics); i++)
+		get(e, nics[i], &d[i]);
+	err = vfk_bind(e->ctx, d, ARRAY_SIZE(nics), 0, NULL, NULL, detail);
+	for (size_t i = 0; i < ARRAY_SIZE(nics); i++)
+		vfk_device_unref(d[i]);
+	return err;
+}
+
+/* Eight NICs on an allow-listed driver move on several threads: all move, all come
+ * back, and a failed write at any point of the parallel run leaves everything as it was
+ * with an empty journal. */
+static void test_parallel(void **state_)
+{
+	struct env *e = *state_;
+	char before[4096], after[4096], drv[64];
+	char **list;
+	size_t n;
+	int total;
+
+	state(e, before, sizeof(before));
+	assert_int_equal(bind_nics(e, NULL), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(nics); i++)
+		assert_string_equal(driver_of(e, nics[i], drv, sizeof(drv)), "vfio-pci");
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, ARRAY_SIZE(nics));
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	total = e->n_writes;
+	assert_int_equal(total, 3 * (int)ARRAY_SIZE(nics));
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	for (int nth = 1; nth <= total; nth++) {
+		char *detail = NULL;
+
+		path_fault_set(e->ctx, (unsigned int)nth, EIO);
+		assert_int_equal(bind_nics(e, &detail), -EIO);
+		path_fault_set(e->ctx, 0, 0);
+		assert_non_null(detail);
+		free(detail);
+		state(e, after, sizeof(after));
+		if (strcmp(after, before) != 0)
+			fail_msg("fault on write %d: %s != %s", nth, after, before);
+		assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+		assert_int_equal(n, 0);
+		free(list);
+	}
 }
 
 static void test_bind_and_restore(void **state_)
@@ -597,6 +715,7 @@ int main(void)
 		T(test_bind_and_restore),
 		T(test_unbound_device),
 		T(test_fault_sweep),
+		T(test_parallel),
 		T(test_kill_sweep),
 		T(test_lock),
 		T(test_dry_run),
