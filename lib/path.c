@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@ static const char *skip_slashes(const char *path)
 	return *path ? path : ".";
 }
 
+#define OPENAT2_TRIES 200
+
 int path_open(struct vfk_ctx *ctx, const char *path, int flags)
 {
 	/*
@@ -39,14 +42,18 @@ int path_open(struct vfk_ctx *ctx, const char *path, int flags)
 	int fd;
 
 	path = skip_slashes(path);
-	fd = (int)syscall(SYS_openat2, ctx->root_fd, path, &how, sizeof(how));
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOSYS && ctx->is_host_root)
-		fd = openat(ctx->root_fd, path, flags | O_CLOEXEC);
-	else if (errno == EAGAIN)
-		/* openat2 asks for a retry when a rename raced the lookup. */
+	/* openat2 asks for a retry when a rename anywhere in the system raced a lookup
+	 * through "..", as sysfs links have; while devices are probed side by side (net
+	 * devices being named) that happens often enough to need more than one. */
+	for (int tries = 0; tries < OPENAT2_TRIES; tries++) {
 		fd = (int)syscall(SYS_openat2, ctx->root_fd, path, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN)
+			break;
+		if (tries >= 8)
+			nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
+	}
+	if (fd < 0 && errno == ENOSYS && ctx->is_host_root)
+		fd = openat(ctx->root_fd, path, flags | O_CLOEXEC);
 	return fd >= 0 ? fd : negative_errno();
 }
 
