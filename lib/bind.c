@@ -188,14 +188,36 @@ static int ensure_vfio_pci(struct op *op)
 	return 0;
 }
 
-/* Back to the recorded state: override, off vfio-pci, original driver probed. */
+/* Runtime power management's setting is part of the state put back: vfiokit does not
+ * change it, but a device's driver or its user may while it is away. */
+static int read_power(struct vfk_ctx *ctx, struct journal_entry *e)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/power/control", e->bdf);
+	if (path_read(ctx, path, buf, sizeof(buf)) <= 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!streq(buf, "auto") && !streq(buf, "on"))
+		return 0;
+	e->power = strdup(buf);
+	return e->power ? 0 : -ENOMEM;
+}
+
+/* Back to the recorded state: power control as it was, override, off vfio-pci, original
+ * driver probed. */
 static int put_back(struct op *op, const struct journal_entry *e)
 {
-	char cur[256];
+	char cur[256], path[PATH_MAX], power[32];
 	bool bound = current_driver(op->ctx, e->bdf, cur, sizeof(cur)) == 0;
-	int err;
+	int err = 0;
 
-	err = write_attr(op, e->bdf, "driver_override", e->override ? e->override : "\n");
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/power/control", e->bdf);
+	if (e->power && path_read(op->ctx, path, power, sizeof(power)) > 0 &&
+	    !startswith(power, e->power))
+		err = write_attr(op, e->bdf, "power/control", e->power);
+	if (err >= 0)
+		err = write_attr(op, e->bdf, "driver_override", e->override ? e->override : "\n");
 	if (err >= 0 && bound && !(e->driver && streq(cur, e->driver)))
 		err = unbind(op, e->bdf, cur);
 	if (err >= 0 && e->driver && !(bound && streq(cur, e->driver)))
@@ -296,10 +318,15 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 		snprintf(t->bdf, sizeof(t->bdf), "%s", bdf);
 		t->to = "vfio-pci";
 		if (j) {
+			struct journal_entry *e;
+
 			err = journal_stage(j, bdf, bound ? drv : NULL,
 					    *override ? override : NULL);
-			if (err >= 0)
-				t->from = journal_find(j, bdf)->driver;
+			if (err >= 0) {
+				e = journal_find(j, bdf);
+				t->from = e->driver;
+				err = read_power(ctx, e);
+			}
 		} else if (bound && !(t->from = t->data = strdup(drv))) {
 			err = -ENOMEM;
 		}

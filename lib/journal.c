@@ -13,6 +13,7 @@ static void entry_clear(struct journal_entry *e)
 {
 	free(e->driver);
 	free(e->override);
+	free(e->power);
 	*e = (struct journal_entry){};
 }
 
@@ -53,6 +54,8 @@ static int load(struct journal *j)
 		if (json_object_object_get_ex(o, "driver_override", &v) &&
 		    json_object_get_string(v))
 			e->override = strdup(json_object_get_string(v));
+		if (json_object_object_get_ex(o, "power_control", &v) && json_object_get_string(v))
+			e->power = strdup(json_object_get_string(v));
 		e->bound = json_object_object_get_ex(o, "state", &v) &&
 			   streq_ptr(json_object_get_string(v), "bound");
 		e->numvfs = json_object_object_get_ex(o, "sriov_numvfs", &v)
@@ -142,6 +145,9 @@ int journal_save(struct journal *j)
 				       e->driver ? json_object_new_string(e->driver) : NULL);
 		json_object_object_add(o, "driver_override",
 				       e->override ? json_object_new_string(e->override) : NULL);
+		if (e->power)
+			json_object_object_add(o, "power_control",
+					       json_object_new_string(e->power));
 		json_object_object_add(o, "state",
 				       json_object_new_string(e->numvfs >= 0 ? "sriov"
 							      : e->bound     ? "bound"

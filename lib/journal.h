@@ -15,6 +15,7 @@ struct journal_entry {
 	char bdf[VFK_ADDR_STRLEN];
 	char *driver;	/* NULL: it had none */
 	char *override; /* NULL: unset */
+	char *power;	/* power/control ("auto", "on"); NULL: not known */
 	bool bound;	/* on vfio-pci; false while moving */
 	int numvfs;	/* a PF whose sriov_numvfs vfiokit changed: the old count; -1 otherwise */
 };

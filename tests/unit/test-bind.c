@@ -239,6 +239,16 @@ static int fake_kernel(void *data, const char *path, const char *value)
 		snprintf(bdf, sizeof(bdf), "%.*s", (int)(len - 16 - strlen(SYS_PCI_DEVICES "/")),
 			 path + strlen(SYS_PCI_DEVICES "/"));
 		set_override(e, bdf, value);
+	} else if (len > 14 && strcmp(path + len - 14, "/power/control") == 0) {
+		char full[PATH_MAX + 32];
+		FILE *f;
+
+		/* sysfs replaces the value; the plain file took it without truncating. */
+		snprintf(full, sizeof(full), "%s/%s", e->root, path);
+		f = fopen(full, "w");
+		assert_non_null(f);
+		fprintf(f, "%s\n", value);
+		fclose(f);
 	} else if (len > 13 && strcmp(path + len - 13, "/sriov_numvfs") == 0) {
 		char full[PATH_MAX + 32];
 		FILE *f;
@@ -411,6 +421,52 @@ static void test_parallel(void **state_)
 		assert_int_equal(n, 0);
 		free(list);
 	}
+}
+
+static void write_power(struct env *e, const char *bdf, const char *value)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	FILE *f;
+
+	devpath(e, bdf, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/power", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/power/control", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", value);
+	fclose(f);
+}
+
+/* The journal keeps power/control; restore puts back a value changed meanwhile. */
+static void test_power_control(void **state_)
+{
+	struct env *e = *state_;
+	char dir[PATH_MAX], path[PATH_MAX + 32], buf[64] = "";
+	char *journal = NULL;
+	FILE *f;
+
+	write_power(e, "0000:01:00.0", "on");
+	write_power(e, "0000:01:00.1", "auto");
+	assert_int_equal(bind2(e, NULL), 0);
+	snprintf(path, sizeof(path), "%s/run/vfiokit/journal.json", e->root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	journal = calloc(1, 65536);
+	assert_int_equal(fread(journal, 1, 65535, f) > 0, true);
+	fclose(f);
+	assert_non_null(strstr(journal, "\"power_control\": \"on\""));
+	free(journal);
+	write_power(e, "0000:01:00.0", "auto");
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	devpath(e, "0000:01:00.0", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/power/control", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	assert_string_equal(buf, "on");
 }
 
 static void test_bind_and_restore(void **state_)
@@ -716,6 +772,7 @@ int main(void)
 		T(test_unbound_device),
 		T(test_fault_sweep),
 		T(test_parallel),
+		T(test_power_control),
 		T(test_kill_sweep),
 		T(test_lock),
 		T(test_dry_run),
