@@ -18,7 +18,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/vfiokit-bind-bench.XXXXXX")
 jq -r '.results[] | "\(.command)\t\(.median)"' "$out/guest/bind.json" |
 	awk -F'\t' '{ t[NR] = $2; n[NR] = $1 }
 	END {
-		print "| method | median (bind + restore, 64 VFs) | ratio to driverctl |"
+		print "| method | median (bind + restore, 64 devices) | ratio to driverctl |"
 		print "|---|---|---|"
 		for (i = 1; i <= NR; i++)
 			printf "| %s | %.2f s | %.3f |\n", n[i], t[i], t[i] / t[2]
