@@ -420,7 +420,55 @@ static int split_parent(struct vfk_ctx *ctx, const char *path, const char **name
 	return path_open(ctx, dir, O_RDONLY | O_DIRECTORY);
 }
 
+static int write_atomic_mode(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
+			     mode_t mode);
+
 int path_write_atomic(struct vfk_ctx *ctx, const char *path, const void *data, size_t len)
+{
+	return write_atomic_mode(ctx, path, data, len, 0600);
+}
+
+/* One mutating call: counted, and failed when the fault table says so. */
+static int mutation(struct vfk_ctx *ctx, const char *path)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&ctx->write_lock);
+	ctx->mutations++;
+	if (ctx->fault_nth && ctx->mutations == ctx->fault_nth) {
+		dbg(ctx, "injected fault on write #%u to %s", ctx->mutations, path);
+		err = -ctx->fault_error;
+	}
+	pthread_mutex_unlock(&ctx->write_lock);
+	return err;
+}
+
+int path_write_file(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
+		    mode_t mode)
+{
+	int err = mutation(ctx, path);
+
+	return err < 0 ? err : write_atomic_mode(ctx, path, data, len, mode);
+}
+
+int path_unlink(struct vfk_ctx *ctx, const char *path)
+{
+	const char *name;
+	_cleanup_close_ int dir = -1;
+	int err = mutation(ctx, path);
+
+	if (err < 0)
+		return err;
+	dir = split_parent(ctx, skip_slashes(path), &name);
+	if (dir < 0)
+		return dir;
+	if (unlinkat(dir, name, 0) < 0)
+		return negative_errno();
+	return fsync(dir) < 0 ? negative_errno() : 0;
+}
+
+static int write_atomic_mode(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
+			     mode_t mode)
 {
 	const char *name;
 	_cleanup_close_ int dir = split_parent(ctx, skip_slashes(path), &name);
@@ -436,6 +484,13 @@ int path_write_atomic(struct vfk_ctx *ctx, const char *path, const void *data, s
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return negative_errno();
+	/* The mode is set before the content arrives; umask does not apply. */
+	if (mode != 0600 && fchmod(fd, mode) < 0) {
+		int r = negative_errno();
+
+		unlinkat(dir, tmp, 0);
+		return r;
+	}
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 

@@ -76,6 +76,23 @@ struct vfk_ctx;
 		"usr/share/edk2-ovmf/x64/OVMF_VARS.fd", "usr/share/qemu/ovmf-x86_64-vars.bin"
 /* Where `vfiokit qemu` keeps each VM's own copy of the UEFI variables. */
 #define VFIOKIT_VARS_DIR "var/lib/vfiokit/vars"
+/* Early binding (vfiokit persist): vfiokit's own files, and the files and commands of
+ * each initramfs generator and bootloader. */
+#define VFIOKIT_UDEV_RULE "etc/udev/rules.d/01-vfiokit.rules"
+#define VFIOKIT_MODPROBE_CONF "etc/modprobe.d/vfiokit.conf"
+#define VFIOKIT_PERSIST_DIR "var/lib/vfiokit/persist"
+#define VFIOKIT_PERSIST_STATE "var/lib/vfiokit/persist/state.json"
+#define MODULES_BUILTIN_FMT "lib/modules/%s/modules.builtin"
+#define INITRAMFS_TOOLS_DIR "etc/initramfs-tools"
+#define INITRAMFS_TOOLS_MODULES "etc/initramfs-tools/modules"
+#define INITRAMFS_TOOLS_HOOK "etc/initramfs-tools/hooks/vfiokit"
+#define DRACUT_CONF_D "etc/dracut.conf.d"
+#define DRACUT_VFIOKIT_CONF "etc/dracut.conf.d/vfiokit.conf"
+#define DRACUT_BIN "usr/bin/dracut"
+#define MKINITCPIO_CONF "etc/mkinitcpio.conf"
+#define MKINITCPIO_CONF_D "etc/mkinitcpio.conf.d"
+#define MKINITCPIO_VFIOKIT_CONF "etc/mkinitcpio.conf.d/vfiokit.conf"
+#define BOOSTER_CONF "etc/booster.yaml"
 #define ETC "etc"
 #define RUN "run"
 #define LIB_MODULES "lib/modules"
@@ -138,6 +155,13 @@ int path_mkdir_p(struct vfk_ctx *ctx, const char *path, mode_t mode);
 /* Replaces the file at @path with @data: a new file (O_EXCL, O_NOFOLLOW, 0600) in the same
  * directory, fsync, rename over @path, fsync of the directory. */
 int path_write_atomic(struct vfk_ctx *ctx, const char *path, const void *data, size_t len);
+
+/* path_write_atomic() with @mode, for configuration files; counted as a mutating call
+ * (fault injection). */
+int path_write_file(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
+		    mode_t mode);
+/* Removes the file at @path (not a directory) and syncs its directory; counted. */
+int path_unlink(struct vfk_ctx *ctx, const char *path);
 
 /* Takes an exclusive flock on @path (created 0600); returns the fd that holds it, -EBUSY
  * when another process has it. */

@@ -59,7 +59,8 @@ static void block_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
-static bool refused(struct vfk_plan *plan, const char *const *forced, size_t n_forced)
+bool plan_refused(struct vfk_plan *plan, const char *const *forced, size_t n_forced,
+		  const char *ignore_id)
 {
 	bool refuse = false;
 
@@ -67,7 +68,8 @@ static bool refused(struct vfk_plan *plan, const char *const *forced, size_t n_f
 		const char *force = vfk_plan_get_finding_force(plan, i);
 		bool allowed = false;
 
-		if (vfk_plan_get_finding_kind(plan, i) != VFK_FINDING_BLOCKER)
+		if (vfk_plan_get_finding_kind(plan, i) != VFK_FINDING_BLOCKER ||
+		    streq_ptr(vfk_plan_get_finding_id(plan, i), ignore_id))
 			continue;
 		for (size_t k = 0; force && k < n_forced; k++)
 			allowed |= streq(force, forced[k]);
@@ -131,7 +133,7 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 		return err;
 	}
 	move = vfk_plan_get_must_move(plan, &n_move);
-	if (refused(plan, req->forced, req->n_forced)) {
+	if (plan_refused(plan, req->forced, req->n_forced, NULL)) {
 		log_error("bind: refused; nothing was changed (see vfiokit plan)");
 		err = -EPERM;
 	} else if (!req->group && n_move > n_targets) {

@@ -29,6 +29,7 @@ extern const struct vfk_cmd vfk_cmd_restore;
 extern const struct vfk_cmd vfk_cmd_sriov;
 extern const struct vfk_cmd vfk_cmd_qemu;
 extern const struct vfk_cmd vfk_cmd_libvirt;
+extern const struct vfk_cmd vfk_cmd_persist;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -68,5 +69,9 @@ bool bind_parse_option(struct bind_request *req, int c);
  * vfio-pci as `vfiokit bind` does, reporting refusals and failures on stderr. On success
  * *ret_plan holds the plan, whose must-move list is what moved. Returns 0 or -errno. */
 struct vfk_plan;
+/* Reports the plan's blockers, except those whose force flag is in @forced (warned
+ * about instead) and those with id @ignore_id (may be NULL); true when any is left. */
+bool plan_refused(struct vfk_plan *plan, const char *const *forced, size_t n_forced,
+		  const char *ignore_id);
 int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targets,
 		 const struct bind_request *req, struct vfk_plan **ret_plan);

@@ -15,5 +15,6 @@
 #include <vfiokit/plan.h>
 #include <vfiokit/bind.h>
 #include <vfiokit/vm.h>
+#include <vfiokit/persist.h>
 
 #endif

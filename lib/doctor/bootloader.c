@@ -54,7 +54,7 @@ static bool has_word(const char *line, const char *word)
 }
 
 /* Parses NAME="value" from a shell-style defaults file; returns the unquoted value. */
-static char *shell_var(const char *text, const char *name)
+char *shell_var(const char *text, const char *name)
 {
 	size_t n = strlen(name);
 	char *found = NULL;

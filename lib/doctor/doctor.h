@@ -118,6 +118,9 @@ const char *kmsg_find(const struct host *h, const char *const *needles, char *bu
 /* bootloader.c: how to change the kernel command line on this host; malloc'd. @add and
  * @remove are single tokens or NULL. */
 char *bootloader_fix(const struct host *h, const char *add, const char *remove);
+/* The value of the last assignment NAME=... in a shell-style file, unquoted; NULL when
+ * there is none. */
+char *shell_var(const char *text, const char *name);
 int host_detect_bootloader(struct host *h);
 /* os.c: distribution families from os-release's ID and ID_LIKE. */
 bool host_is_debian_like(const struct host *h);

@@ -206,7 +206,10 @@ static const struct fx_host amd_desktop_host = {
 	.os_release = "PRETTY_NAME=\"Ubuntu 22.04.3 LTS\"\nID=ubuntu\nID_LIKE=debian\n",
 	.grub = "GRUB_DEFAULT=0\nGRUB_TIMEOUT=0\n"
 		"GRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash amd_iommu=on iommu=pt\"\n"
-		"GRUB_CMDLINE_LINUX=\"\"\n",
+		"GRUB_CMDLINE_LINUX=\"\"\n"
+		"# BEGIN ansible managed block\nGRUB_TERMINAL=console\n# END ansible managed "
+		"block\n"
+		"GRUB_GFXMODE=1920x1080,\\\n    auto\n",
 	.modules = "modular",
 	.files = amd_desktop_files,
 	.memlock = "8388608",
@@ -295,7 +298,8 @@ static const struct fx_dev intel_desktop_devs[] = {
 	 .boot_vga = NV,
 	 .caps = FX_CAP_PM | FX_CAP_EXP | FX_CAP_MSI},
 };
-static const char *const intel_desktop_files[] = {"dev/kvm", "usr/sbin/grubby", NULL};
+static const char *const intel_desktop_files[] = {"dev/kvm", "usr/sbin/grubby", "usr/bin/dracut",
+						  "etc/dracut.conf.d/99-user.conf", NULL};
 static const struct fx_host intel_desktop_host = {
 	.vendor_id = "GenuineIntel",
 	.cpu_flags = "fpu vme de pse tsc msr pae mce cx8 apic sep vmx sse4_2 avx2",
@@ -651,6 +655,45 @@ static const struct fx_host vmd_host = {
 	.hugepages_2m = 1024,
 };
 
+static const struct fx_damage vmd_use_files[] = {
+	{"boot/loader/entries/arch.conf",
+	 "title   Arch Linux\n"
+	 "linux   /vmlinuz-linux\n"
+	 "initrd  /initramfs-linux.img\n"
+	 "options initrd=\\initramfs-linux.img root=PARTUUID=9c1e rw "
+	 "intel_iommu=on\n"},
+	{"etc/mkinitcpio.conf", "# vim:set ft=sh\n"
+				"MODULES=(i915)\n"
+				"BINARIES=()\n"
+				"FILES=()\n"
+				"HOOKS=(base udev autodetect microcode modconf kms keyboard "
+				"keymap consolefont block filesystems fsck)\n"},
+};
+
+/* --- Pop!_OS laptop: the Fedora desktop's hardware, booted by kernelstub, with
+ * initramfs-tools. */
+static const char *const popos_files[] = {"dev/kvm", "usr/bin/kernelstub",
+					  "etc/kernelstub/configuration", NULL};
+static const struct fx_host popos_host = {
+	.vendor_id = "GenuineIntel",
+	.cpu_flags = "fpu vme de pse tsc msr pae mce cx8 apic sep vmx sse4_2 avx2",
+	.cmdline = "initrd=\\EFI\\Pop_OS-4f2d\\initrd.img root=UUID=4f2d ro quiet splash",
+	.acpi_table = "DMAR",
+	.dmar_flags = 1,
+	.kmsg = "6,0,0,-;Linux version 6.9.3-76060903-generic\n",
+	.osrelease = "6.9.3-76060903-generic",
+	.os_release = "NAME=\"Pop!_OS\"\nPRETTY_NAME=\"Pop!_OS 22.04 LTS\"\nID=pop\n"
+		      "ID_LIKE=\"ubuntu debian\"\n",
+	.kconfig = "CONFIG_INTEL_IOMMU=y\n# CONFIG_INTEL_IOMMU_DEFAULT_ON is not set\n",
+	.modules = "modular",
+	.files = popos_files,
+	.memlock = "8388608",
+};
+static const struct fx_damage popos_use_files[] = {
+	{"etc/initramfs-tools/modules", "# List of modules that you want to include in your "
+					"initramfs.\n"},
+};
+
 /* --- Garbage everywhere (faults.md B1-B7 and bad host files): nothing may abort. */
 static const struct fx_dev malformed_devs[] = {
 	{.bdf = "0000:00:00.0",
@@ -873,6 +916,11 @@ static const struct fx_damage vfio_ws_use_links[] = {
 #define AMD_USB_KBD                                                                                \
 	"sys/bus/pci/devices/0000:05:00.0/usb1/1-1/1-1:1.0/0003:046D:C31C.0001/input/input3/"
 static const struct fx_damage amd_desktop_use_files[] = {
+	{"etc/initramfs-tools/modules",
+	 "# List of modules that you want to include in your initramfs.\n"
+	 "# They will be loaded at boot time in the order below.\n#\n"
+	 "# Syntax:  module_name [args ...]\n#\n# raid1\n# sd_mod\n"
+	 "vfio-pci ids=10de:1b80\n"},
 	{AMD_SATA "dev", "8:0\n"},
 	{AMD_SATA "sda1/dev", "8:1\n"},
 	{AMD_SATA "sda2/dev", "8:2\n"},
@@ -955,12 +1003,21 @@ const struct topology topologies[] = {
 	  N(vmd_devs), NULL, 0},
 	 &vmd_host,
 	 NULL,
-	 0},
+	 0,
+	 vmd_use_files,
+	 N(vmd_use_files)},
 	{{"malformed", "Garbage attributes and host files", malformed_devs, N(malformed_devs), NULL,
 	  0},
 	 &malformed_host,
 	 malformed_damage,
 	 N(malformed_damage)},
+	{{"popos-laptop", "Pop!_OS laptop with kernelstub and initramfs-tools", intel_desktop_devs,
+	  N(intel_desktop_devs), NULL, 0},
+	 &popos_host,
+	 NULL,
+	 0,
+	 popos_use_files,
+	 N(popos_use_files)},
 	{{"vfio-workstation", "Debian workstation with two GPUs, a NIC and a VF on vfio-pci",
 	  vfio_ws_devs, N(vfio_ws_devs), NULL, 0},
 	 &vfio_ws_host,

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * DOC: Early binding that survives reboot
+ *
+ * A &struct vfk_persist is the set of configuration changes that make the next boot
+ * give devices to vfio-pci before their host drivers can take them: a udev rule that
+ * sets driver_override by address and identity (or, with %VFK_PERSIST_BY_ID,
+ * modprobe.d's vfio-pci ids= with softdeps), the vfio modules in the initramfs of the
+ * system's generator, and the IOMMU options on the kernel command line of its
+ * bootloader. Nothing changes until vfk_persist_apply(); every file it edits is
+ * replaced atomically, keeps a backup, and only a block marked as vfiokit's changes in
+ * files that are not wholly vfiokit's. vfk_persist_undo() puts every file back.
+ */
+#ifndef VFIOKIT_PERSIST_H
+#define VFIOKIT_PERSIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <vfiokit/ctx.h>
+#include <vfiokit/pci.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vfk_persist;
+
+/**
+ * enum vfk_persist_flags - how the devices are bound at boot
+ * @VFK_PERSIST_BY_ID: by vendor:device through vfio-pci's ids= option, which also takes
+ *	every other device with the same ids (warned about), instead of per device
+ */
+enum vfk_persist_flags {
+	VFK_PERSIST_BY_ID = 1 << 0,
+};
+
+/**
+ * vfk_persist_new() - compute the changes for @devices, reading the system only
+ * @ctx: library context; every file is read and later written below its root
+ * @devices: the devices to give to vfio-pci at every boot; NULL with @n_devices 0
+ *	computes the removal of vfiokit's configuration
+ * @n_devices: how many
+ * @flags: &enum vfk_persist_flags
+ * @ret: the change set
+ * @ret_detail: on failure, a malloc'd explanation; may be NULL
+ *
+ * Return: 0, -EINVAL for a device that cannot be bound at boot (a bridge, no IOMMU
+ * group), -ENOMEM, or -errno reading the system.
+ */
+int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
+		    unsigned int flags, struct vfk_persist **ret, char **ret_detail);
+
+/**
+ * vfk_persist_ref() - take a reference
+ * @p: change set, may be NULL
+ *
+ * Return: @p.
+ */
+struct vfk_persist *vfk_persist_ref(struct vfk_persist *p);
+
+/**
+ * vfk_persist_unref() - drop a reference
+ * @p: change set, may be NULL
+ *
+ * Return: NULL.
+ */
+struct vfk_persist *vfk_persist_unref(struct vfk_persist *p);
+
+/**
+ * vfk_persist_get_n_files() - how many files the change set touches
+ * @p: change set
+ *
+ * Return: the count, including files whose content stays the same.
+ */
+size_t vfk_persist_get_n_files(const struct vfk_persist *p);
+
+/**
+ * vfk_persist_get_file() - one file: its path and its content before and after
+ * @p: change set
+ * @i: index below vfk_persist_get_n_files()
+ * @ret_old: the content now, NULL when the file does not exist
+ * @ret_new: the content after vfk_persist_apply(), NULL when the file goes away
+ *
+ * Return: the file's absolute path as on the system ("/etc/modprobe.d/vfiokit.conf"),
+ * or NULL for a bad index. The strings live as long as @p.
+ */
+const char *vfk_persist_get_file(const struct vfk_persist *p, size_t i, const char **ret_old,
+				 const char **ret_new);
+
+/**
+ * vfk_persist_get_n_warnings() - how many warnings the computation left
+ * @p: change set
+ *
+ * Return: the count.
+ */
+size_t vfk_persist_get_n_warnings(const struct vfk_persist *p);
+
+/**
+ * vfk_persist_get_warning() - one warning, naming the device or file
+ * @p: change set
+ * @i: index below vfk_persist_get_n_warnings()
+ *
+ * Return: the text, or NULL for a bad index.
+ */
+const char *vfk_persist_get_warning(const struct vfk_persist *p, size_t i);
+
+/**
+ * vfk_persist_get_n_commands() - how many commands must run after the files change
+ * @p: change set
+ *
+ * Return: the count: the distribution's initramfs and bootloader commands.
+ */
+size_t vfk_persist_get_n_commands(const struct vfk_persist *p);
+
+/**
+ * vfk_persist_get_command() - one of those commands
+ * @p: change set
+ * @i: index below vfk_persist_get_n_commands()
+ *
+ * Return: its argument vector, NULL-terminated, e.g. {"update-initramfs", "-u", "-k",
+ * "all", NULL}, or NULL for a bad index.
+ */
+const char *const *vfk_persist_get_command(const struct vfk_persist *p, size_t i);
+
+/**
+ * vfk_persist_apply() - write the changed files
+ * @p: change set
+ * @ret_detail: on failure, a malloc'd explanation; may be NULL
+ *
+ * Before any file changes, its current content is copied to
+ * /var/lib/vfiokit/persist/backup and listed in /var/lib/vfiokit/persist/state.json.
+ * Each file is then replaced atomically (a new file, fsync, rename, fsync of the
+ * directory). A failure puts back the files already written. Applying again (other
+ * devices, another mode) keeps the first backups, so vfk_persist_undo() always returns
+ * to the state before vfiokit. It runs no command: see vfk_persist_get_command().
+ *
+ * Return: 0, or -errno with nothing changed.
+ */
+int vfk_persist_apply(struct vfk_persist *p, char **ret_detail);
+
+/**
+ * vfk_persist_undo() - put back every file the last vfk_persist_apply() changed
+ * @ctx: library context
+ * @ret_n_files: how many files were put back; may be NULL
+ * @ret_detail: on failure, a malloc'd explanation; may be NULL
+ *
+ * A file changed by someone else since is left alone and named in @ret_detail.
+ *
+ * Return: 0, -ENOENT when nothing is applied, -EBUSY when a file changed since, or
+ * -errno.
+ */
+int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char **ret_detail);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "path.h"
+#include "persist-private.h"
+
+/*
+ * The state file lists every file vfiokit changed since the system was last without its
+ * configuration: whether the file existed then, where its content of that time is kept,
+ * and the hash of what vfiokit last wrote, so undo notices files changed since. A second
+ * apply keeps the first backups: undo always goes back to the state before vfiokit.
+ */
+struct entry {
+	char *path;
+	bool existed;
+	unsigned long long written; /* hash of the content vfiokit wrote; 0: removed it */
+	bool removed;
+};
+
+struct state {
+	struct entry *e;
+	size_t n;
+};
+
+static void state_free(struct state *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->e[i].path);
+	free(s->e);
+	*s = (struct state){};
+}
+
+static void backup_path(const char *path, char *buf, size_t size)
+{
+	size_t k = (size_t)snprintf(buf, size, VFIOKIT_PERSIST_DIR "/backup/");
+
+	for (const char *p = path; *p && k + 1 < size; p++)
+		buf[k++] = *p == '/' ? '%' : *p;
+	buf[k] = '\0';
+}
+
+static int state_load(struct vfk_ctx *ctx, struct state *s)
+{
+	_cleanup_free_ char *text = NULL;
+	struct json_object *root, *files;
+	ssize_t n = path_read_all(ctx, VFIOKIT_PERSIST_STATE, 1u << 20, &text);
+	int err = 0;
+
+	*s = (struct state){};
+	if (n < 0)
+		return (int)n;
+	root = json_tokener_parse(text);
+	if (!root || !json_object_object_get_ex(root, "files", &files)) {
+		json_object_put(root);
+		return -EBADMSG;
+	}
+	for (size_t i = 0; i < json_object_array_length(files) && err >= 0; i++) {
+		struct json_object *o = json_object_array_get_idx(files, i), *v;
+		struct entry *grown = realloc(s->e, (s->n + 1) * sizeof(*grown));
+
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		s->e = grown;
+		s->e[s->n] = (struct entry){};
+		if (!json_object_object_get_ex(o, "path", &v) || !json_object_get_string(v))
+			continue;
+		s->e[s->n].path = strdup(json_object_get_string(v));
+		s->e[s->n].existed =
+			json_object_object_get_ex(o, "existed", &v) && json_object_get_boolean(v);
+		s->e[s->n].removed =
+			json_object_object_get_ex(o, "removed", &v) && json_object_get_boolean(v);
+		if (json_object_object_get_ex(o, "written", &v))
+			s->e[s->n].written = strtoull(json_object_get_string(v), NULL, 16);
+		if (!s->e[s->n].path)
+			err = -ENOMEM;
+		else
+			s->n++;
+	}
+	json_object_put(root);
+	if (err < 0)
+		state_free(s);
+	return err;
+}
+
+static int state_save(struct vfk_ctx *ctx, const struct state *s)
+{
+	struct json_object *root = json_object_new_object(), *files = json_object_new_array();
+	const char *text;
+	char hash[32];
+	int err;
+
+	if (!root || !files) {
+		json_object_put(root);
+		json_object_put(files);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		snprintf(hash, sizeof(hash), "%016llx", s->e[i].written);
+		json_object_object_add(o, "path", json_object_new_string(s->e[i].path));
+		json_object_object_add(o, "existed", json_object_new_boolean(s->e[i].existed));
+		json_object_object_add(o, "removed", json_object_new_boolean(s->e[i].removed));
+		json_object_object_add(o, "written", json_object_new_string(hash));
+		json_object_array_add(files, o);
+	}
+	json_object_object_add(root, "files", files);
+	text = json_object_to_json_string_ext(root,
+					      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	err = path_write_atomic(ctx, VFIOKIT_PERSIST_STATE, text, strlen(text));
+	json_object_put(root);
+	return err;
+}
+
+static struct entry *state_find(struct state *s, const char *path)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (streq(s->e[i].path, path))
+			return &s->e[i];
+	return NULL;
+}
+
+static void say(char **detail, const char *fmt, ...) _printf_(2, 3);
+static void say(char **detail, const char *fmt, ...)
+{
+	char *s = NULL, *joined = NULL;
+	va_list ap;
+
+	if (!detail)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	if (*detail && asprintf(&joined, "%s\n%s", *detail, s) >= 0) {
+		free(*detail);
+		free(s);
+		*detail = joined;
+	} else if (!*detail) {
+		*detail = s;
+	} else {
+		free(s);
+	}
+}
+
+/* Puts @path back to its content before vfiokit (from the backup, or absent). */
+static int put_back(struct vfk_ctx *ctx, const struct entry *e)
+{
+	_cleanup_free_ char *old = NULL;
+	char backup[PATH_MAX];
+	ssize_t n;
+
+	if (!e->existed) {
+		int err = path_unlink(ctx, e->path);
+
+		return err == -ENOENT ? 0 : err;
+	}
+	backup_path(e->path, backup, sizeof(backup));
+	n = path_read_all(ctx, backup, 1u << 20, &old);
+	if (n < 0)
+		return (int)n;
+	return path_write_file(ctx, e->path, old, (size_t)n, 0644);
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && streq(a, b));
+}
+
+static int write_one(struct vfk_ctx *ctx, const struct pfile *f)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	if (!f->new) {
+		err = path_unlink(ctx, f->path);
+		return err == -ENOENT ? 0 : err;
+	}
+	snprintf(dir, sizeof(dir), "%s", f->path);
+	if (strrchr(dir, '/')) {
+		*strrchr(dir, '/') = '\0';
+		err = path_mkdir_p(ctx, dir, 0755);
+		if (err < 0)
+			return err;
+	}
+	return path_write_file(ctx, f->path, f->new, strlen(f->new), f->mode);
+}
+
+VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
+{
+	struct state s = {}, before = {};
+	size_t done = 0, n_before;
+	int err;
+
+	assert_return(p, -EINVAL);
+	if (ret_detail)
+		*ret_detail = NULL;
+	err = state_load(p->ctx, &s);
+	if (err == -ENOENT)
+		err = 0;
+	if (err < 0) {
+		say(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE, strerror(-err));
+		return err;
+	}
+	n_before = s.n;
+	err = path_mkdir_p(p->ctx, VFIOKIT_PERSIST_DIR "/backup", 0700);
+	/* Backups first, and the list of what is about to change, before any change. */
+	for (size_t i = 0; i < p->n_files && err >= 0; i++) {
+		const struct pfile *f = &p->files[i];
+		char backup[PATH_MAX];
+		struct entry *grown;
+
+		if (same(f->old, f->new) || state_find(&s, f->path))
+			continue;
+		if (f->old) {
+			backup_path(f->path, backup, sizeof(backup));
+			err = path_write_atomic(p->ctx, backup, f->old, strlen(f->old));
+			if (err < 0) {
+				say(ret_detail, "cannot keep a backup of /%s in /%s: %s", f->path,
+				    backup, strerror(-err));
+				break;
+			}
+		}
+		grown = realloc(s.e, (s.n + 1) * sizeof(*grown));
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		s.e = grown;
+		s.e[s.n] = (struct entry){.path = strdup(f->path), .existed = f->old != NULL};
+		if (!s.e[s.n].path) {
+			err = -ENOMEM;
+			break;
+		}
+		s.n++;
+	}
+	if (err >= 0)
+		err = state_save(p->ctx, &s);
+	for (; err >= 0 && done < p->n_files; done++) {
+		const struct pfile *f = &p->files[done];
+
+		if (same(f->old, f->new))
+			continue;
+		err = write_one(p->ctx, f);
+		if (err < 0)
+			say(ret_detail, "cannot write /%s: %s", f->path, strerror(-err));
+	}
+	if (err < 0) {
+		/* All or nothing: the files written go back to what they were. */
+		for (size_t i = done; i-- > 0;) {
+			const struct pfile *f = &p->files[i];
+			struct pfile back = {.path = f->path, .new = f->old, .mode = 0644};
+
+			if (!same(f->old, f->new) && write_one(p->ctx, &back) < 0)
+				say(ret_detail,
+				    "/%s could not be put back; `vfiokit persist --undo` "
+				    "will",
+				    f->path);
+		}
+		/* The entries added by this call go; earlier ones stay. */
+		before = s;
+		before.n = n_before;
+		if (n_before ? state_save(p->ctx, &before) >= 0
+			     : path_unlink(p->ctx, VFIOKIT_PERSIST_STATE) >= 0)
+			say(ret_detail, "nothing was changed");
+		state_free(&s);
+		return err;
+	}
+	for (size_t i = 0; i < p->n_files; i++) {
+		struct entry *e = state_find(&s, p->files[i].path);
+
+		if (e && !same(p->files[i].old, p->files[i].new)) {
+			e->written = p->files[i].new ? persist_hash(p->files[i].new) : 0;
+			e->removed = !p->files[i].new;
+		}
+	}
+	err = state_save(p->ctx, &s);
+	state_free(&s);
+	return err;
+}
+
+VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char **ret_detail)
+{
+	struct state s;
+	size_t n = 0;
+	int err, first = 0;
+
+	assert_return(ctx, -EINVAL);
+	if (ret_detail)
+		*ret_detail = NULL;
+	err = state_load(ctx, &s);
+	if (err < 0) {
+		if (err == -ENOENT)
+			say(ret_detail, "nothing to undo: /%s does not exist",
+			    VFIOKIT_PERSIST_STATE);
+		else
+			say(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE,
+			    strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		_cleanup_free_ char *now = NULL;
+		bool present = path_read_all(ctx, s.e[i].path, 1u << 20, &now) >= 0;
+
+		_cleanup_free_ char *orig = NULL;
+		char backup[PATH_MAX];
+
+		/* Already as before vfiokit: an apply that stopped before this file. */
+		backup_path(s.e[i].path, backup, sizeof(backup));
+		if (s.e[i].existed ? present && path_read_all(ctx, backup, 1u << 20, &orig) >= 0 &&
+					     streq(orig, now)
+				   : !present) {
+			n++;
+			continue;
+		}
+		/* A file edited by someone since vfiokit wrote it is theirs now. */
+		if (s.e[i].written && (!present || persist_hash(now) != s.e[i].written)) {
+			say(ret_detail, "/%s changed since vfiokit wrote it; left alone",
+			    s.e[i].path);
+			if (!first)
+				first = -EBUSY;
+			continue;
+		}
+		err = put_back(ctx, &s.e[i]);
+		if (err < 0) {
+			say(ret_detail, "cannot put back /%s: %s", s.e[i].path, strerror(-err));
+			if (!first)
+				first = err;
+			continue;
+		}
+		n++;
+	}
+	if (!first) {
+		for (size_t i = 0; i < s.n; i++) {
+			char backup[PATH_MAX];
+
+			backup_path(s.e[i].path, backup, sizeof(backup));
+			if (s.e[i].existed)
+				path_unlink(ctx, backup);
+		}
+		err = path_unlink(ctx, VFIOKIT_PERSIST_STATE);
+		if (err < 0)
+			first = err;
+	}
+	state_free(&s);
+	if (ret_n_files)
+		*ret_n_files = n;
+	return first;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "internal.h"
+#include <vfiokit/persist.h>
+
+/* The lines around vfiokit's block in a file that is not wholly vfiokit's. */
+#define PERSIST_BEGIN                                                                              \
+	"# >>> vfiokit persist: this block is vfiokit's; change it with vfiokit persist"
+#define PERSIST_END "# <<< vfiokit persist"
+
+struct pfile {
+	char *path; /* below the root: "etc/modprobe.d/vfiokit.conf" */
+	char *abs;  /* as on the system: "/etc/modprobe.d/vfiokit.conf" */
+	char *old;  /* NULL: absent */
+	char *new;  /* NULL: removed */
+	mode_t mode;
+};
+
+struct vfk_persist {
+	int refcount;
+	struct vfk_ctx *ctx;
+	unsigned int flags;
+	struct pfile *files;
+	size_t n_files;
+	char **warnings;
+	size_t n_warnings;
+	char ***commands;
+	size_t n_commands;
+};
+
+/* persist-edit.c: @old with vfiokit's block replaced by @body (lines, each ending in
+ * '\n'), added at the end when there is none, or removed when @body is NULL. Everything
+ * outside the block is kept byte for byte. NULL on allocation failure. */
+char *persist_block_edit(const char *old, const char *body);
+
+/* Whether @text holds vfiokit's block. */
+bool persist_has_block(const char *text);
+
+/* A 64-bit FNV-1a hash of @s, to notice files changed behind vfiokit's back. */
+unsigned long long persist_hash(const char *s);

@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor/doctor.h"
+#include "path.h"
+#include "persist-private.h"
+#include "vm-private.h"
+
+#define HEADER                                                                                     \
+	"# Written by vfiokit persist: devices given to vfio-pci at every boot.\n"                 \
+	"# Change with `vfiokit persist`, remove with `vfiokit persist --undo`.\n"
+
+struct target {
+	struct vfk_device *dev;
+	const char *host_driver; /* NULL: none known */
+	uint16_t vendor, device, sub_vendor, sub_device;
+};
+
+struct gen {
+	struct vfk_persist *p;
+	struct host h;
+	struct target *t;
+	size_t n;
+	bool by_id, vfio_builtin;
+	char *builtin; /* modules.builtin of the running kernel; NULL: unknown */
+};
+
+static int pwarn(struct vfk_persist *p, const char *fmt, ...) _printf_(2, 3);
+static int pwarn(struct vfk_persist *p, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? -ENOMEM : strv_push(&p->warnings, &p->n_warnings, s);
+}
+
+static int add_command(struct vfk_persist *p, ...)
+{
+	char **argv = NULL, ***grown;
+	size_t n = 0;
+	const char *a;
+	va_list ap;
+	int err = 0;
+
+	va_start(ap, p);
+	while (err >= 0 && (a = va_arg(ap, const char *)))
+		err = strv_push(&argv, &n, strdup(a));
+	va_end(ap);
+	if (err < 0) {
+		strv_free(argv);
+		return err;
+	}
+	grown = realloc(p->commands, (p->n_commands + 1) * sizeof(*grown));
+	if (!grown) {
+		strv_free(argv);
+		return -ENOMEM;
+	}
+	p->commands = grown;
+	p->commands[p->n_commands++] = argv;
+	return 0;
+}
+
+/* Adds a file with its current content and the @new one (NULL: remove it). */
+static int add_file(struct vfk_persist *p, const char *path, char *new, mode_t mode)
+{
+	struct pfile *grown, *f;
+	char *old = NULL;
+	ssize_t r;
+
+	r = path_read_all(p->ctx, path, 1u << 20, &old);
+	if (r < 0 && r != -ENOENT) {
+		free(new);
+		return (int)r;
+	}
+	grown = realloc(p->files, (p->n_files + 1) * sizeof(*grown));
+	if (!grown) {
+		free(old);
+		free(new);
+		return -ENOMEM;
+	}
+	p->files = grown;
+	f = &p->files[p->n_files];
+	*f = (struct pfile){.old = old, .new = new, .mode = mode};
+	f->path = strdup(path);
+	if (f->path && asprintf(&f->abs, "/%s", path) < 0)
+		f->abs = NULL;
+	p->n_files++;
+	return f->path && f->abs ? 0 : -ENOMEM;
+}
+
+/* A file wholly vfiokit's: @text, or removed when there is nothing to bind. */
+static int own_file(struct gen *g, const char *path, const char *text, mode_t mode)
+{
+	char *new = NULL;
+
+	if (g->n && !(new = strdup(text)))
+		return -ENOMEM;
+	if (!new &&path_exists(g->p->ctx, path) < 0)
+		return 0;
+	return add_file(g->p, path, new, mode);
+}
+
+/* Removes a file of vfiokit's that the chosen mode does not use. */
+static int drop_file(struct gen *g, const char *path)
+{
+	return path_exists(g->p->ctx, path) == 0 ? add_file(g->p, path, NULL, 0644) : 0;
+}
+
+/* vfiokit's block in a file of the user's; nothing to do when neither exists. */
+static int block_file(struct gen *g, const char *path, const char *body)
+{
+	_cleanup_free_ char *old = NULL;
+	char *new;
+
+	if (path_read_all(g->p->ctx, path, 1u << 20, &old) < 0 && !(g->n && body))
+		return 0;
+	if (!(g->n && body) && !persist_has_block(old))
+		return 0;
+	new = persist_block_edit(old, g->n ? body : NULL);
+	return new ? add_file(g->p, path, new, 0644) : -ENOMEM;
+}
+
+/* modules.builtin lists "kernel/drivers/vfio/pci/vfio-pci.ko"; '-' and '_' are one. */
+static bool is_builtin(const struct gen *g, const char *module)
+{
+	char want[128];
+
+	if (!g->builtin || !module)
+		return false;
+	for (const char *line = g->builtin; line && *line;) {
+		const char *next = strchr(line, '\n'), *slash, *end;
+		size_t len, i;
+
+		end = next ? next : line + strlen(line);
+		for (slash = end; slash > line && slash[-1] != '/'; slash--)
+			;
+		len = (size_t)(end - slash);
+		if (len > 3 && len - 3 < sizeof(want) && strncmp(end - 3, ".ko", 3) == 0) {
+			for (i = 0; i < len - 3; i++)
+				want[i] = slash[i] == '-' ? '_' : slash[i];
+			want[i] = '\0';
+			for (i = 0; module[i] && want[i]; i++)
+				if ((module[i] == '-' ? '_' : module[i]) != want[i])
+					break;
+			if (!module[i] && !want[i])
+				return true;
+		}
+		line = next ? next + 1 : NULL;
+	}
+	return false;
+}
+
+static int gen_udev(struct gen *g)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (g->by_id)
+		return drop_file(g, VFIOKIT_UDEV_RULE);
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	/* Run before the rule that loads drivers by modalias (80-drivers.rules): the host
+	 * driver, when it loads, then finds the device reserved for vfio-pci. Address and
+	 * identity must both match, so a card moved to another slot is not taken. */
+	fprintf(f, HEADER
+		"# udev sets driver_override as each device appears, before its host driver\n"
+		"# can load; modprobe.d's softdeps load vfio-pci first.\n");
+	for (size_t i = 0; i < g->n; i++) {
+		const struct target *t = &g->t[i];
+		const char *bdf = vfk_device_get_bdf(t->dev);
+
+		fprintf(f,
+			"ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
+			"ATTR{vendor}==\"0x%04x\", ATTR{device}==\"0x%04x\", "
+			"ATTR{subsystem_vendor}==\"0x%04x\", ATTR{subsystem_device}==\"0x%04x\", "
+			"ATTR{driver_override}=\"vfio-pci\"\n",
+			bdf, t->vendor, t->device, t->sub_vendor, t->sub_device);
+	}
+	err = fclose(f) == 0 ? 0 : -ENOMEM;
+	return err < 0 ? err : own_file(g, VFIOKIT_UDEV_RULE, text, 0644);
+}
+
+/* "10de:1b80,10de:10f0": the targets' ids, each once. */
+static void ids_list(const struct gen *g, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < g->n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			seen |= g->t[j].vendor == g->t[i].vendor &&
+				g->t[j].device == g->t[i].device;
+		if (!seen && len + 11 < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%04x:%04x",
+						len ? "," : "", g->t[i].vendor, g->t[i].device);
+	}
+}
+
+static int gen_modprobe(struct gen *g)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	size_t directives = 0;
+	char ids[512];
+
+	fputs(HEADER, f);
+	if (g->by_id && !g->vfio_builtin) {
+		ids_list(g, ids, sizeof(ids));
+		fprintf(f, "options vfio-pci ids=%s\n", ids);
+		directives++;
+	}
+	/* The host driver, when its module loads, brings vfio-pci in first. */
+	for (size_t i = 0; i < g->n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			seen |= streq_ptr(g->t[j].host_driver, g->t[i].host_driver);
+		if (!seen && g->t[i].host_driver && !is_builtin(g, g->t[i].host_driver)) {
+			fprintf(f, "softdep %s pre: vfio-pci\n", g->t[i].host_driver);
+			directives++;
+		}
+	}
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	return directives ? own_file(g, VFIOKIT_MODPROBE_CONF, text, 0644)
+			  : drop_file(g, VFIOKIT_MODPROBE_CONF);
+}
+
+static int gen_initramfs(struct gen *g)
+{
+	struct vfk_ctx *ctx = g->p->ctx;
+	int err = 0;
+
+	if (g->vfio_builtin) {
+		if (g->n)
+			err = pwarn(g->p,
+				    "vfio-pci is built into this kernel (%s): the initramfs "
+				    "needs no vfio modules",
+				    g->h.osrelease);
+		return err;
+	}
+	if (path_exists(ctx, INITRAMFS_TOOLS_DIR) == 0) {
+		err = block_file(g, INITRAMFS_TOOLS_MODULES, "vfio\nvfio_iommu_type1\nvfio_pci\n");
+		if (err >= 0 && g->by_id)
+			err = drop_file(g, INITRAMFS_TOOLS_HOOK);
+		else if (err >= 0)
+			err = own_file(
+				g, INITRAMFS_TOOLS_HOOK,
+				"#!/bin/sh\n" HEADER
+				"# Puts the udev rule that reserves the devices for vfio-pci "
+				"into the initramfs.\n"
+				"PREREQ=\"udev\"\n"
+				"prereqs() { echo \"$PREREQ\"; }\n"
+				"case \"$1\" in prereqs) prereqs; exit 0 ;; esac\n"
+				". /usr/share/initramfs-tools/hook-functions\n"
+				"copy_file udev-rule /" VFIOKIT_UDEV_RULE
+				" /lib/udev/rules.d/01-vfiokit.rules\n",
+				0755);
+		return err < 0 ? err
+			       : add_command(g->p, "update-initramfs", "-u", "-k", "all", NULL);
+	}
+	if (path_exists(ctx, DRACUT_CONF_D) == 0 || path_exists(ctx, DRACUT_BIN) == 0) {
+		err = own_file(
+			g, DRACUT_VFIOKIT_CONF,
+			g->by_id ? HEADER "force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"\n"
+				 : HEADER "force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"\n"
+					  "install_items+=\" /" VFIOKIT_UDEV_RULE " \"\n",
+			0644);
+		return err < 0 ? err
+			       : add_command(g->p, "dracut", "--force", "--regenerate-all", NULL);
+	}
+	if (path_exists(ctx, MKINITCPIO_CONF) == 0) {
+		const char *body = g->by_id ? "MODULES+=(vfio_pci vfio vfio_iommu_type1)\n"
+					      "FILES+=(/" VFIOKIT_MODPROBE_CONF ")\n"
+					    : "MODULES+=(vfio_pci vfio vfio_iommu_type1)\n"
+					      "FILES+=(/" VFIOKIT_MODPROBE_CONF
+					      " /" VFIOKIT_UDEV_RULE ")\n";
+		_cleanup_free_ char *text = NULL;
+
+		/* mkinitcpio 36 reads drop-ins; older ones only the one file. */
+		if (path_exists(ctx, MKINITCPIO_CONF_D) == 0) {
+			if (asprintf(&text, HEADER "%s", body) < 0)
+				return -ENOMEM;
+			err = own_file(g, MKINITCPIO_VFIOKIT_CONF, text, 0644);
+		} else {
+			err = block_file(g, MKINITCPIO_CONF, body);
+		}
+		return err < 0 ? err : add_command(g->p, "mkinitcpio", "-P", NULL);
+	}
+	if (path_exists(ctx, BOOSTER_CONF) == 0 && g->n)
+		return pwarn(g->p,
+			     "booster (/%s): add vfio_pci,vfio,vfio_iommu_type1 to its "
+			     "modules_force_load yourself; vfiokit does not edit it yet",
+			     BOOSTER_CONF);
+	if (g->n)
+		err = pwarn(g->p,
+			    "no initramfs generator found (initramfs-tools, dracut, "
+			    "mkinitcpio): if the host drivers load from an initramfs, vfio-pci "
+			    "must be in it too");
+	return err;
+}
+
+/* The kernel command line options the next boot needs that it does not have. */
+/* Appends the options lines of the systemd-boot entries to @f. */
+static void entry_options(struct gen *g, FILE *f)
+{
+	static const char *const dirs[] = {BOOT_LOADER_ENTRIES, EFI_LOADER_ENTRIES};
+
+	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+		struct dirent *de;
+		DIR *dir;
+
+		if (path_opendir(g->p->ctx, dirs[d], &dir) < 0)
+			continue;
+		while ((de = readdir(dir))) {
+			_cleanup_free_ char *text = NULL;
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%.200s", dirs[d], de->d_name);
+			if (de->d_name[0] == '.' ||
+			    path_read_all(g->p->ctx, path, 1u << 20, &text) < 0)
+				continue;
+			for (char *line = text; line && *line;) {
+				char *next = strchr(line, '\n');
+
+				if (startswith(line, "options"))
+					fprintf(f, " %.*s",
+						(int)(next ? next - line : (long)strlen(line)) - 7,
+						line + 7);
+				line = next ? next + 1 : NULL;
+			}
+		}
+		closedir(dir);
+	}
+}
+
+static int wanted_cmdline(struct gen *g, char *buf, size_t size)
+{
+	_cleanup_free_ char *all = NULL, *grub = NULL, *mine_gone = NULL;
+	struct cmdline c = {};
+	size_t len = 0;
+	bool present;
+	FILE *f;
+	int err;
+
+	buf[0] = '\0';
+	if (!g->n)
+		return 0;
+	/* What the running kernel got and what the bootloader is told, together; GRUB's
+	 * file without vfiokit's own block, which is recomputed here. */
+	f = open_memstream(&all, &len);
+	if (!f)
+		return -ENOMEM;
+	if (path_read_all(g->p->ctx, ETC_DEFAULT_GRUB, 256 * 1024, &grub) >= 0 &&
+	    (mine_gone = persist_block_edit(grub, NULL))) {
+		static const char *const vars[] = {"GRUB_CMDLINE_LINUX_DEFAULT",
+						   "GRUB_CMDLINE_LINUX"};
+
+		for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+			_cleanup_free_ char *v = shell_var(mine_gone, vars[i]);
+
+			fprintf(f, " %s", v ? v : "");
+		}
+	}
+	fprintf(f, " %s", g->h.kernel_cmdline_file ? g->h.kernel_cmdline_file : "");
+	entry_options(g, f);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	err = cmdline_parse(all, &c);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < g->h.cmdline.n && err >= 0; i++) {
+		struct cmdline_param *grown = realloc(c.params, (c.n + 1) * sizeof(*grown));
+
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		c.params = grown;
+		c.params[c.n].key = strdup(g->h.cmdline.params[i].key);
+		c.params[c.n].value =
+			g->h.cmdline.params[i].value ? strdup(g->h.cmdline.params[i].value) : NULL;
+		c.n++;
+	}
+	if (err >= 0 && g->h.cpu_vendor == CPU_VENDOR_INTEL && !g->h.kconfig_intel_default_on) {
+		const char *v = cmdline_get(&c, "intel_iommu", &present);
+
+		if (!present || !cmdline_value_has(v, "on"))
+			snprintf(buf + strlen(buf), size - strlen(buf), "%sintel_iommu=on",
+				 *buf ? " " : "");
+	}
+	if (err >= 0 && g->h.cpu_vendor == CPU_VENDOR_AMD) {
+		const char *v = cmdline_get(&c, "amd_iommu", &present);
+
+		if (present && cmdline_value_has(v, "off"))
+			err = pwarn(g->p, "amd_iommu=off is on the kernel command line: remove it, "
+					  "or nothing gets an IOMMU group");
+	}
+	if (err >= 0 && g->by_id && g->vfio_builtin) {
+		char ids[512];
+
+		/* Built in, vfio-pci takes its options from the command line only. */
+		ids_list(g, ids, sizeof(ids));
+		cmdline_get(&c, "vfio_pci.ids", &present);
+		if (!present)
+			snprintf(buf + strlen(buf), size - strlen(buf), "%svfio-pci.ids=%s",
+				 *buf ? " " : "", ids);
+	}
+	if (err >= 0) {
+		cmdline_get(&c, "iommu", &present);
+		if (!present)
+			snprintf(buf + strlen(buf), size - strlen(buf), "%siommu=pt",
+				 *buf ? " " : "");
+	}
+	cmdline_free(&c);
+	return err;
+}
+
+static int read_cpu(struct gen *g)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (path_read_all(g->p->ctx, PROC_CPUINFO, 4u << 20, &text) < 0)
+		return 0;
+	if (strstr(text, "GenuineIntel"))
+		g->h.cpu_vendor = CPU_VENDOR_INTEL;
+	else if (strstr(text, "AuthenticAMD") || strstr(text, "HygonGenuine"))
+		g->h.cpu_vendor = CPU_VENDOR_AMD;
+	return 0;
+}
+
+/* systemd-boot entries written by hand (Arch): each entry's options line gets the
+ * options at its end; undo puts the files back. */
+static int edit_loader_entries(struct gen *g, const char *add)
+{
+	static const char *const dirs[] = {BOOT_LOADER_ENTRIES, EFI_LOADER_ENTRIES};
+	int err = 0, n = 0;
+
+	for (size_t d = 0; d < ARRAY_SIZE(dirs) && err >= 0; d++) {
+		struct dirent *de;
+		DIR *dir;
+
+		if (path_opendir(g->p->ctx, dirs[d], &dir) < 0)
+			continue;
+		while (err >= 0 && (de = readdir(dir))) {
+			_cleanup_free_ char *old = NULL;
+			char path[PATH_MAX], *new = NULL, *opt;
+			size_t l = strlen(de->d_name);
+
+			if (l < 6 || !streq(de->d_name + l - 5, ".conf"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[d], de->d_name);
+			if (path_read_all(g->p->ctx, path, 1u << 20, &old) < 0)
+				continue;
+			opt = NULL;
+			for (char *line = old; line && *line && !opt;) {
+				if (startswith(line, "options"))
+					opt = line;
+				line = strchr(line, '\n');
+				line = line ? line + 1 : NULL;
+			}
+			if (opt) {
+				size_t end = (size_t)(opt - old) + strcspn(opt, "\n");
+
+				if (asprintf(&new, "%.*s %s%s", (int)end, old, add, old + end) < 0)
+					new = NULL;
+			} else if (asprintf(&new, "%s%soptions %s\n", old,
+					    *old && old[strlen(old) - 1] != '\n' ? "\n" : "",
+					    add) < 0) {
+				new = NULL;
+			}
+			err = new ? add_file(g->p, path, new, 0644) : -ENOMEM;
+			n++;
+		}
+		closedir(dir);
+	}
+	if (err >= 0 && n == 0)
+		err = pwarn(g->p,
+			    "add \"%s\" to the kernel command line: no systemd-boot entry "
+			    "found to edit",
+			    add);
+	return err;
+}
+
+static int gen_cmdline(struct gen *g)
+{
+	char add[1024], body[2048];
+	int err;
+
+	err = wanted_cmdline(g, add, sizeof(add));
+	if (err < 0)
+		return err;
+	switch (g->h.boot) {
+	case BOOT_GRUB_DEBIAN:
+	case BOOT_GRUB_MKCONFIG:
+	case BOOT_GRUB_GRUBBY:
+		/* An assignment of its own after the user's keeps their line untouched.
+		 * Debian's entries take _DEFAULT; BLS systems build from GRUB_CMDLINE_LINUX. */
+		{
+			const char *var = g->h.boot == BOOT_GRUB_DEBIAN
+						  ? "GRUB_CMDLINE_LINUX_DEFAULT"
+						  : "GRUB_CMDLINE_LINUX";
+
+			snprintf(body, sizeof(body), "%s=\"${%s:+$%s }%s\"\n", var, var, var, add);
+		}
+		err = block_file(g, ETC_DEFAULT_GRUB, *add ? body : NULL);
+		if (err < 0 || !*add)
+			return err;
+		if (g->h.boot == BOOT_GRUB_DEBIAN)
+			return add_command(g->p, "update-grub", NULL);
+		if (g->h.boot == BOOT_GRUB_MKCONFIG)
+			return add_command(
+				g->p,
+				g->h.grub_mkconfig[1] == 'r' ? "grub2-mkconfig" : "grub-mkconfig",
+				"-o",
+				strstr(g->h.grub_mkconfig, "grub2") ? "/boot/grub2/grub.cfg"
+								    : "/boot/grub/grub.cfg",
+				NULL);
+		snprintf(body, sizeof(body), "--args=%s", add);
+		return add_command(g->p, "grubby", "--update-kernel=ALL", body, NULL);
+	case BOOT_SYSTEMD_BOOT: {
+		char *new;
+
+		if (!*add)
+			return 0;
+		/* One line, no comments: the options go at its end (undo puts the file back). */
+		if (asprintf(&new, "%s%s%s\n", g->h.kernel_cmdline_file,
+			     *g->h.kernel_cmdline_file ? " " : "", add) < 0)
+			return -ENOMEM;
+		err = add_file(g->p, ETC_KERNEL_CMDLINE, new, 0644);
+		return err < 0 ? err : add_command(g->p, "kernel-install", "add-all", NULL);
+	}
+	case BOOT_KERNELSTUB:
+		if (!*add)
+			return 0;
+		for (char *tok = strtok(add, " "); tok && err >= 0; tok = strtok(NULL, " "))
+			err = add_command(g->p, "kernelstub", "--add-options", tok, NULL);
+		return err;
+	case BOOT_SYSTEMD_BOOT_ENTRIES:
+		return *add ? edit_loader_entries(g, add) : 0;
+	case BOOT_UNKNOWN:
+	default:
+		if (*add)
+			return pwarn(g->p,
+				     "add \"%s\" to the kernel command line of your bootloader "
+				     "(vfiokit found none it can edit: %s)",
+				     add,
+				     g->h.boot == BOOT_SYSTEMD_BOOT_ENTRIES
+					     ? "systemd-boot entries without /etc/kernel/cmdline"
+					     : "no GRUB, /etc/kernel/cmdline or kernelstub");
+		return 0;
+	}
+}
+
+static int check_targets(struct gen *g, char **detail)
+{
+	struct vfk_device **all = NULL;
+	size_t n_all = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < g->n && err >= 0; i++) {
+		struct target *t = &g->t[i];
+		const char *drv = vfk_device_get_driver(t->dev);
+		enum vfk_header_type h = vfk_device_get_header_type(t->dev);
+		unsigned int group;
+
+		vfk_device_get_ids(t->dev, &t->vendor, &t->device);
+		vfk_device_get_subsystem_ids(t->dev, &t->sub_vendor, &t->sub_device);
+		if (h == VFK_HEADER_BRIDGE || h == VFK_HEADER_CARDBUS) {
+			if (detail && asprintf(detail, "%s is a bridge: bridges stay with the host",
+					       vfk_device_get_bdf(t->dev)) < 0)
+				*detail = NULL;
+			return -EINVAL;
+		}
+		t->host_driver = drv && !vfk_device_is_vfio_bound(t->dev) ? drv : NULL;
+		if (!drv || vfk_device_is_vfio_bound(t->dev))
+			err = pwarn(
+				g->p,
+				"%s is on %s now, so its host driver is unknown: no softdep for it",
+				vfk_device_get_bdf(t->dev), drv ? drv : "no driver");
+		else if (is_builtin(g, drv))
+			err = pwarn(
+				g->p,
+				"%s: its host driver %s is built into the kernel and probes before "
+				"udev or modprobe.d act, so early binding cannot win; "
+				"vfio-pci.ids= "
+				"with vfio-pci also built in, or a kernel with %s as a module, can",
+				vfk_device_get_bdf(t->dev), drv, drv);
+		if (err >= 0 && vfk_device_get_iommu_group(t->dev, &group) < 0)
+			err = pwarn(g->p,
+				    "%s has no IOMMU group now: until the IOMMU is on (see "
+				    "vfiokit doctor) vfio-pci cannot use it",
+				    vfk_device_get_bdf(t->dev));
+	}
+	if (err < 0 || !g->by_id || !g->n)
+		return err;
+	/* ids= takes every device with those ids, not just the ones named. */
+	err = vfk_ctx_get_devices(g->p->ctx, &all, &n_all);
+	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+		uint16_t v = 0, d = 0;
+		bool named = false, same = false;
+
+		vfk_device_get_ids(all[i], &v, &d);
+		for (size_t k = 0; k < g->n; k++) {
+			named |= vfk_addr_cmp(vfk_device_get_addr(all[i]),
+					      vfk_device_get_addr(g->t[k].dev)) == 0;
+			same |= g->t[k].vendor == v && g->t[k].device == d;
+		}
+		if (same && !named)
+			err = pwarn(g->p,
+				    "%s (%04x:%04x, on %s) has the same ids and goes to vfio-pci "
+				    "too with --by-id",
+				    vfk_device_get_bdf(all[i]), v, d,
+				    vfk_device_get_driver(all[i]) ?: "no driver");
+	}
+	vfk_device_list_free(all, n_all);
+	return err;
+}
+
+VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *devices,
+			       size_t n_devices, unsigned int flags, struct vfk_persist **ret,
+			       char **ret_detail)
+{
+	struct gen g = {.by_id = flags & VFK_PERSIST_BY_ID};
+	char path[PATH_MAX];
+	int err;
+
+	assert_return(ctx && ret && (devices || !n_devices), -EINVAL);
+	assert_return(!(flags & ~(unsigned int)VFK_PERSIST_BY_ID), -EINVAL);
+	if (ret_detail)
+		*ret_detail = NULL;
+	g.p = calloc(1, sizeof(*g.p));
+	g.t = calloc(n_devices ? n_devices : 1, sizeof(*g.t));
+	if (!g.p || !g.t) {
+		free(g.p);
+		free(g.t);
+		return -ENOMEM;
+	}
+	g.p->refcount = 1;
+	g.p->ctx = vfk_ctx_ref(ctx);
+	g.p->flags = flags;
+	g.h.ctx = ctx;
+	for (size_t i = 0; i < n_devices; i++)
+		g.t[g.n++].dev = devices[i];
+	err = host_read_os(&g.h);
+	if (err >= 0)
+		err = host_read_cmdline(&g.h);
+	if (err >= 0)
+		err = host_detect_bootloader(&g.h);
+	if (err >= 0)
+		err = host_read_kconfig(&g.h);
+	if (err >= 0)
+		err = read_cpu(&g);
+	if (err >= 0 && *g.h.osrelease) {
+		snprintf(path, sizeof(path), MODULES_BUILTIN_FMT, g.h.osrelease);
+		if (path_read_all(ctx, path, 16u << 20, &g.builtin) < 0)
+			g.builtin = NULL;
+		g.vfio_builtin = is_builtin(&g, "vfio_pci");
+	}
+	if (err >= 0)
+		err = check_targets(&g, ret_detail);
+	if (err >= 0)
+		err = gen_udev(&g);
+	if (err >= 0)
+		err = gen_modprobe(&g);
+	if (err >= 0)
+		err = gen_initramfs(&g);
+	if (err >= 0)
+		err = gen_cmdline(&g);
+	if (err >= 0 && g.by_id && g.vfio_builtin && g.n)
+		err = pwarn(g.p, "vfio-pci is built in: modprobe.d options do not reach it, so the "
+				 "ids go on the kernel command line (vfio-pci.ids=)");
+	host_free(&g.h);
+	free(g.builtin);
+	free(g.t);
+	if (err < 0) {
+		vfk_persist_unref(g.p);
+		return err;
+	}
+	*ret = g.p;
+	return 0;
+}
+
+VFK_EXPORT struct vfk_persist *vfk_persist_ref(struct vfk_persist *p)
+{
+	if (p)
+		p->refcount++;
+	return p;
+}
+
+VFK_EXPORT struct vfk_persist *vfk_persist_unref(struct vfk_persist *p)
+{
+	if (!p || --p->refcount > 0)
+		return NULL;
+	for (size_t i = 0; i < p->n_files; i++) {
+		free(p->files[i].path);
+		free(p->files[i].abs);
+		free(p->files[i].old);
+		free(p->files[i].new);
+	}
+	free(p->files);
+	strv_free(p->warnings);
+	for (size_t i = 0; i < p->n_commands; i++)
+		strv_free(p->commands[i]);
+	free(p->commands);
+	vfk_ctx_unref(p->ctx);
+	free(p);
+	return NULL;
+}
+
+VFK_EXPORT size_t vfk_persist_get_n_files(const struct vfk_persist *p)
+{
+	return p ? p->n_files : 0;
+}
+
+VFK_EXPORT const char *vfk_persist_get_file(const struct vfk_persist *p, size_t i,
+					    const char **ret_old, const char **ret_new)
+{
+	assert_return(p && i < p->n_files, NULL);
+	if (ret_old)
+		*ret_old = p->files[i].old;
+	if (ret_new)
+		*ret_new = p->files[i].new;
+	return p->files[i].abs;
+}
+
+VFK_EXPORT size_t vfk_persist_get_n_warnings(const struct vfk_persist *p)
+{
+	return p ? p->n_warnings : 0;
+}
+
+VFK_EXPORT const char *vfk_persist_get_warning(const struct vfk_persist *p, size_t i)
+{
+	assert_return(p && i < p->n_warnings, NULL);
+	return p->warnings[i];
+}
+
+VFK_EXPORT size_t vfk_persist_get_n_commands(const struct vfk_persist *p)
+{
+	return p ? p->n_commands : 0;
+}
+
+VFK_EXPORT const char *const *vfk_persist_get_command(const struct vfk_persist *p, size_t i)
+{
+	assert_return(p && i < p->n_commands, NULL);
+	return (const char *const *)p->commands[i];
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture-host.h"
+#include "fixture.h"
+#include "path.h"
+#include "tools/topologies.h"
+#include <vfiokit/vfiokit.h>
+
+struct env {
+	char *root;
+	struct vfk_ctx *ctx;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	assert_int_equal(fx_mkdtemp(&e->root), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	vfk_ctx_unref(e->ctx);
+	fx_rmtree(e->root);
+	free(e->root);
+	free(e);
+	return 0;
+}
+
+static void build(struct env *e, const char *name)
+{
+	const struct topology *t = NULL;
+
+	for (size_t i = 0; i < n_topologies; i++)
+		if (strcmp(topologies[i].pci.name, name) == 0)
+			t = &topologies[i];
+	assert_non_null(t);
+	assert_int_equal(fx_build(e->root, &t->pci), 0);
+	assert_int_equal(fx_build_host(e->root, t->host), 0);
+	for (size_t i = 0; i < t->n_files; i++)
+		assert_int_equal(fx_write_file(e->root, t->files[i].path, t->files[i].content), 0);
+	for (size_t i = 0; i < t->n_links; i++)
+		assert_int_equal(fx_symlink(e->root, t->links[i].path, t->links[i].content), 0);
+	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
+}
+
+/* Every regular file below etc/ and boot/ with its content, as one string. */
+static void snap_dir(const char *root, const char *rel, FILE *out)
+{
+	char path[PATH_MAX];
+	struct dirent **names;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	n = scandir(path, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		char sub[PATH_MAX], full[PATH_MAX * 2];
+		struct stat st;
+
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			snprintf(sub, sizeof(sub), "%s/%s", rel, names[i]->d_name);
+			snprintf(full, sizeof(full), "%s/%s", root, sub);
+			if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+				snap_dir(root, sub, out);
+			} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+				FILE *f = fopen(full, "r");
+				int c;
+
+				fprintf(out, "== %s %o\n", sub, st.st_mode & 0777);
+				while (f && (c = fgetc(f)) != EOF)
+					fputc(c, out);
+				if (f)
+					fclose(f);
+			}
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+}
+
+static char *snap(struct env *e)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	snap_dir(e->root, "etc", out);
+	snap_dir(e->root, "boot", out);
+	fclose(out);
+	return text;
+}
+
+static struct vfk_persist *compute(struct env *e, unsigned int flags, const char *a, const char *b)
+{
+	struct vfk_device *d[2] = {};
+	struct vfk_persist *p = NULL;
+	size_t n = 0;
+
+	if (a)
+		assert_int_equal(vfk_device_new_from_string(e->ctx, a, &d[n++]), 0);
+	if (b)
+		assert_int_equal(vfk_device_new_from_string(e->ctx, b, &d[n++]), 0);
+	assert_int_equal(vfk_persist_new(e->ctx, d, n, flags, &p, NULL), 0);
+	for (size_t i = 0; i < n; i++)
+		vfk_device_unref(d[i]);
+	return p;
+}
+
+static size_t n_changed(const struct vfk_persist *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < vfk_persist_get_n_files(p); i++) {
+		const char *old, *new;
+
+		vfk_persist_get_file(p, i, &old, &new);
+		n += !((!old && !new) || (old && new &&strcmp(old, new) == 0));
+	}
+	return n;
+}
+
+static const char *file_after(const struct vfk_persist *p, const char *path, const char **old)
+{
+	for (size_t i = 0; i < vfk_persist_get_n_files(p); i++) {
+		const char *new, *name = vfk_persist_get_file(p, i, old, &new);
+
+		if (strcmp(name, path) == 0)
+			return new;
+	}
+	fail_msg("no file %s", path);
+	return NULL;
+}
+
+/* Apply then undo gives back every file byte for byte (and mode); the user's content
+ * around vfiokit's blocks is untouched; a second computation after apply changes
+ * nothing. */
+static void test_apply_undo(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p, *again;
+	char *before, *after, *detail = NULL;
+	const char *old, *new;
+	size_t n;
+
+	build(e, "amd-desktop");
+	before = snap(e);
+	p = compute(e, 0, "01:00.0", "01:00.1");
+	assert_int_equal(n_changed(p), 4);
+	new = file_after(p, "/etc/initramfs-tools/modules", &old);
+	assert_int_equal(strncmp(new, old, strlen(old)), 0);
+	assert_non_null(strstr(new + strlen(old), "vfio_pci\n"));
+	assert_non_null(strstr(file_after(p, "/etc/udev/rules.d/01-vfiokit.rules", &old),
+			       "KERNEL==\"0000:01:00.1\", ATTR{vendor}==\"0x10de\", "
+			       "ATTR{device}==\"0x10f0\""));
+	assert_null(old);
+	assert_int_equal(vfk_persist_apply(p, &detail), 0);
+	assert_null(detail);
+	after = snap(e);
+	assert_string_not_equal(after, before);
+	assert_non_null(strstr(after, "== etc/initramfs-tools/hooks/vfiokit 755\n"));
+	again = compute(e, 0, "01:00.0", "01:00.1");
+	assert_int_equal(n_changed(again), 0);
+	vfk_persist_unref(again);
+	assert_int_equal(vfk_persist_undo(e->ctx, &n, &detail), 0);
+	assert_null(detail);
+	assert_int_equal(n, 4);
+	free(after);
+	after = snap(e);
+	assert_string_equal(after, before);
+	assert_int_equal(vfk_persist_undo(e->ctx, &n, NULL), -ENOENT);
+	free(after);
+	free(before);
+	vfk_persist_unref(p);
+}
+
+/* faults.md F1: a write failing (ENOSPC, EROFS) at any file leaves every file as it was
+ * and no applied state; a crash after some files is undone from the state and backups. */
+static void test_faults(void **state)
+{
+	struct env *e = *state;
+	const int errors[] = {ENOSPC, EROFS};
+	struct vfk_persist *p;
+	char *before, *after;
+	unsigned int total;
+	size_t n;
+
+	build(e, "intel-desktop");
+	before = snap(e);
+	p = compute(e, 0, "01:00.0", NULL);
+	path_fault_set(e->ctx, 1000, EIO);
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	total = path_fault_count(e->ctx);
+	path_fault_set(e->ctx, 0, 0);
+	assert_int_equal(total, 4);
+	assert_int_equal(vfk_persist_undo(e->ctx, NULL, NULL), 0);
+	for (size_t k = 0; k < 2; k++)
+		for (unsigned int nth = 1; nth <= total; nth++) {
+			char *detail = NULL;
+
+			path_fault_set(e->ctx, nth, errors[k]);
+			assert_int_equal(vfk_persist_apply(p, &detail), -errors[k]);
+			path_fault_set(e->ctx, 0, 0);
+			assert_non_null(strstr(detail, "nothing was changed"));
+			free(detail);
+			after = snap(e);
+			if (strcmp(after, before) != 0)
+				fail_msg("%s on write %u left changes", strerror(errors[k]), nth);
+			free(after);
+			assert_int_equal(vfk_persist_undo(e->ctx, NULL, NULL), -ENOENT);
+		}
+	/* A crash after two files: the state lists all of them, two are written. */
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	for (size_t i = 2; i < vfk_persist_get_n_files(p); i++) {
+		const char *old, *new, *path = vfk_persist_get_file(p, i, &old, &new);
+
+		char full[PATH_MAX];
+
+		snprintf(full, sizeof(full), "%s%s", e->root, path);
+		if (old)
+			assert_int_equal(fx_write_file(e->root, path + 1, old), 0);
+		else
+			unlink(full);
+	}
+	assert_int_equal(vfk_persist_undo(e->ctx, &n, NULL), 0);
+	after = snap(e);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	vfk_persist_unref(p);
+}
+
+/* A file edited by its owner after apply is left alone by undo, which says so. */
+static void test_undo_keeps_user_edits(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p;
+	char *detail = NULL;
+
+	build(e, "amd-desktop");
+	p = compute(e, 0, "01:00.0", "01:00.1");
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	assert_int_equal(fx_write_file(e->root, "etc/modprobe.d/vfiokit.conf", "mine\n"), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, NULL, &detail), -EBUSY);
+	assert_non_null(
+		strstr(detail, "/etc/modprobe.d/vfiokit.conf changed since vfiokit wrote it"));
+	free(detail);
+	vfk_persist_unref(p);
+}
+
+/* --by-id: ids= with softdeps, no udev rule, and a warning for every other device the
+ * ids also take. */
+static void test_by_id(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p;
+	const char *old, *conf;
+	bool warned = false;
+
+	build(e, "server-switches");
+	p = compute(e, VFK_PERSIST_BY_ID, "1a:00.0", NULL);
+	conf = file_after(p, "/etc/modprobe.d/vfiokit.conf", &old);
+	assert_non_null(strstr(conf, "options vfio-pci ids=10de:1db4\n"));
+	for (size_t i = 0; i < vfk_persist_get_n_warnings(p); i++)
+		warned |= strstr(vfk_persist_get_warning(p, i), "has the same ids") != NULL;
+	assert_true(warned);
+	for (size_t i = 0; i < vfk_persist_get_n_files(p); i++)
+		assert_null(strstr(vfk_persist_get_file(p, i, NULL, NULL), "udev"));
+	vfk_persist_unref(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_apply_undo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_undo_keeps_user_edits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_by_id, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

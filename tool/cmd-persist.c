@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "diff.h"
+#include "macro.h"
+#include "output.h"
+
+enum {
+	OPT_BY_ID = OPT_FIRST_FREE,
+	OPT_APPLY,
+	OPT_UNDO,
+	OPT_NO_REGENERATE,
+};
+
+static void help(void)
+{
+	puts("Usage: vfiokit persist [--by-id] [--apply] [--no-regenerate] DEVICE...\n"
+	     "       vfiokit persist --undo [--no-regenerate]\n\n"
+	     "Make every boot give the devices to vfio-pci before their host drivers take\n"
+	     "them: a udev rule that reserves each device by address and identity (or, with\n"
+	     "--by-id, vfio-pci's ids= option), softdeps that load vfio-pci first, the vfio\n"
+	     "modules in the initramfs, and the IOMMU options on the kernel command line.\n"
+	     "Without --apply it only shows the changes as a diff.\n\n"
+	     "Options:\n"
+	     "  --by-id           bind by vendor:device (every device with those ids)\n"
+	     "  --apply           write the files (each atomically, with a backup), then run\n"
+	     "                    the initramfs and bootloader commands\n"
+	     "  -n, --dry-run     show the changes only (the default)\n"
+	     "  --no-regenerate   write the files but run no command; print them instead\n"
+	     "  --undo            put back every file vfiokit changed\n"
+	     "  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
+	     "                    as for vfiokit bind: the same plan applies at boot\n"
+	     "  -J, --json        print JSON\n"
+	     "  -h, --help        show this help\n\n"
+	     "Exit status: 0 done (or nothing to do), 1 refused or failed, 2 usage error.");
+}
+
+static void print_command(const char *const *argv)
+{
+	for (size_t i = 0; argv[i]; i++)
+		printf("%s%s", i ? " " : "  ", argv[i]);
+	putchar('\n');
+}
+
+/* Runs each command in order; stops at the first that fails. */
+static int run_commands(struct vfk_persist *p)
+{
+	for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++) {
+		const char *const *argv = vfk_persist_get_command(p, i);
+		int status = 0;
+		pid_t pid;
+
+		fflush(stdout);
+		print_command(argv);
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			return -errno;
+		if (pid == 0) {
+			execvp(argv[0], (char *const *)argv);
+			fprintf(stderr, "vfiokit: cannot run %s: %s\n", argv[0], strerror(errno));
+			_exit(127);
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			log_error("persist: %s failed (status %d); the files are written, run it "
+				  "again once the cause is fixed",
+				  argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static void show(struct vfk_persist *p, bool applied, bool regenerate)
+{
+	size_t changed = 0;
+
+	output_open_array("files");
+	for (size_t i = 0; i < vfk_persist_get_n_files(p); i++) {
+		const char *old, *new, *path = vfk_persist_get_file(p, i, &old, &new);
+
+		if ((!old && !new) || (old && new &&streq(old, new)))
+			continue;
+		changed++;
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "path", NULL, path);
+		print_string(PRINT_JSON, "old", NULL, old);
+		print_string(PRINT_JSON, "new", NULL, new);
+		output_close_object();
+		if (!output_is_json())
+			diff_print(stdout, path, old, new);
+	}
+	output_close_array();
+	if (!changed)
+		print_text("No file changes: the configuration is already in place.\n");
+	output_open_array("warnings");
+	for (size_t i = 0; i < vfk_persist_get_n_warnings(p); i++) {
+		print_string(PRINT_JSON, NULL, NULL, vfk_persist_get_warning(p, i));
+		if (!output_is_json())
+			log_warn("%s", vfk_persist_get_warning(p, i));
+	}
+	output_close_array();
+	output_open_array("commands");
+	for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++) {
+		const char *const *argv = vfk_persist_get_command(p, i);
+
+		output_open_array(NULL);
+		for (size_t k = 0; argv[k]; k++)
+			print_string(PRINT_JSON, NULL, NULL, argv[k]);
+		output_close_array();
+	}
+	output_close_array();
+	if (!output_is_json() && vfk_persist_get_n_commands(p) && !(applied && regenerate)) {
+		printf(applied ? "\nRun these to rebuild the initramfs and boot configuration:\n"
+			       : "\nWith --apply, these run afterwards:\n");
+		for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++)
+			print_command(vfk_persist_get_command(p, i));
+	}
+	print_bool(PRINT_JSON, "applied", NULL, applied);
+	if (!applied)
+		print_text("\nNothing was changed (pass --apply to write these files).\n");
+}
+
+/* What bind refuses, persist refuses too: at the next boot the same device goes. A
+ * group's other members that must move are added with --group, as they must be on
+ * vfio-pci for the group to be usable. */
+static int check_plan(struct vfk_ctx *ctx, struct vfk_device ***devices, size_t *n,
+		      const struct bind_request *req)
+{
+	struct vfk_device *const *must;
+	struct vfk_plan *plan = NULL;
+	size_t n_must;
+	int err;
+
+	err = vfk_plan_new(ctx, *devices, *n, &plan);
+	if (err < 0) {
+		log_error("persist: cannot plan: %s", strerror(-err));
+		return err;
+	}
+	err = 0;
+	/* No group yet is what the command line persist writes is for. */
+	if (plan_refused(plan, req->forced, req->n_forced, "iommu.no-group")) {
+		log_error("persist: refused; nothing was changed (see vfiokit plan)");
+		err = -EPERM;
+	}
+	must = vfk_plan_get_must_move(plan, &n_must);
+	if (err >= 0 && n_must > *n && !req->group) {
+		for (size_t i = 0; i < n_must; i++) {
+			bool target = false;
+
+			for (size_t k = 0; k < *n; k++)
+				target |= vfk_addr_cmp(vfk_device_get_addr(must[i]),
+						       vfk_device_get_addr((*devices)[k])) == 0;
+			if (!target)
+				log_error("%s (on %s) shares the IOMMU group and must be on "
+					  "vfio-pci too",
+					  vfk_device_get_bdf(must[i]),
+					  vfk_device_get_driver(must[i]) ?: "no driver");
+		}
+		log_error("persist: refused; pass --group to include the whole group, or name "
+			  "every member; nothing was changed");
+		err = -EPERM;
+	} else if (err >= 0 && n_must > *n) {
+		struct vfk_device **all = calloc(n_must + 1, sizeof(*all));
+
+		if (!all) {
+			err = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < n_must; i++)
+				all[i] = vfk_device_ref(must[i]);
+			vfk_device_list_free(*devices, *n);
+			*devices = all;
+			*n = n_must;
+		}
+	}
+	vfk_plan_unref(plan);
+	return err;
+}
+
+static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{"by-id", no_argument, NULL, OPT_BY_ID},
+		{"apply", no_argument, NULL, OPT_APPLY},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"undo", no_argument, NULL, OPT_UNDO},
+		{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
+		BIND_LONG_OPTIONS,
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct bind_request breq = {};
+	bool apply = false, undo = false, regenerate = true, dry = false;
+	unsigned int flags = 0;
+	struct vfk_device **devices = NULL;
+	struct vfk_persist *p = NULL;
+	size_t n = 0, n_files = 0;
+	char *detail = NULL;
+	int c, err, rc = EXIT_NOT_READY;
+
+	while ((c = getopt_long(argc, argv, "+nh", opts, NULL)) != -1) {
+		if (c != 'n' && bind_parse_option(&breq, c))
+			continue;
+		switch (c) {
+		case OPT_BY_ID:
+			flags |= VFK_PERSIST_BY_ID;
+			break;
+		case OPT_APPLY:
+			apply = true;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case OPT_UNDO:
+			undo = true;
+			break;
+		case OPT_NO_REGENERATE:
+			regenerate = false;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("persist", "unknown option");
+		}
+	}
+	if (apply && dry)
+		return usage_error("persist", "--apply and --dry-run contradict each other");
+	if (undo && (optind < argc || flags))
+		return usage_error("persist", "--undo takes no devices or --by-id");
+	if (!undo && optind >= argc)
+		return usage_error("persist", "name at least one device, e.g. 0000:01:00.0");
+	/* Commands act on the running system: never for another root. */
+	if (!streq(vfk_ctx_get_root(ctx), "/"))
+		regenerate = false;
+	if (undo) {
+		/* What the regeneration commands are: those of a configuration without
+		 * vfiokit's part, computed after the files are back. */
+		err = vfk_persist_undo(ctx, &n_files, &detail);
+		if (detail)
+			log_lines("persist: ", detail);
+		if (err < 0 && err != -EBUSY) {
+			free(detail);
+			return EXIT_NOT_READY;
+		}
+		print_uint(PRINT_ANY, "restored", "Put back %" PRIu64 " files.\n", n_files);
+		err = vfk_persist_new(ctx, NULL, 0, 0, &p, NULL);
+		if (err >= 0 && vfk_persist_get_n_commands(p)) {
+			if (regenerate)
+				err = run_commands(p);
+			else if (!output_is_json()) {
+				printf("Run these to rebuild the initramfs and boot "
+				       "configuration:\n");
+				for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++)
+					print_command(vfk_persist_get_command(p, i));
+			}
+		}
+		vfk_persist_unref(p);
+		free(detail);
+		return err < 0 ? EXIT_NOT_READY : EXIT_OK;
+	}
+	if (resolve_devices(ctx, argc - optind, argv + optind, &devices, &n) < 0)
+		return EXIT_USAGE;
+	err = check_plan(ctx, &devices, &n, &breq);
+	if (err < 0)
+		goto out;
+	err = vfk_persist_new(ctx, devices, n, flags, &p, &detail);
+	if (err < 0) {
+		if (detail)
+			log_lines("persist: ", detail);
+		else
+			log_error("persist: %s", strerror(-err));
+		goto out;
+	}
+	if (apply) {
+		err = vfk_persist_apply(p, &detail);
+		if (err < 0) {
+			if (detail)
+				log_lines("persist: ", detail);
+			else
+				log_error("persist: %s", strerror(-err));
+			goto out;
+		}
+	}
+	show(p, apply, regenerate);
+	rc = EXIT_OK;
+	if (apply && regenerate && run_commands(p) < 0)
+		rc = EXIT_NOT_READY;
+out:
+	free(detail);
+	vfk_persist_unref(p);
+	vfk_device_list_free(devices, n);
+	return rc;
+}
+
+const struct vfk_cmd vfk_cmd_persist = {
+	.name = "persist",
+	.run = persist_run,
+	.help = "Bind devices to vfio-pci at every boot, before their host drivers",
+};
