@@ -92,3 +92,13 @@ topo_nointremap() {
 }
 
 VM_TOPOLOGIES="flat gpu bridge switch sriov noiommu nointremap"
+
+# (twonic) two identical e1000e NICs, each on its own root port: early binding must take
+# the one named and leave its twin to e1000e.
+topo_twonic() {
+	printf '%s\n' "${IOMMU[@]}" \
+		-device pcie-root-port,id=rp1,chassis=1,slot=1 \
+		-device pcie-root-port,id=rp2,chassis=2,slot=2 \
+		-netdev user,id=n0,restrict=on -device e1000e,netdev=n0,bus=rp1 \
+		-netdev user,id=n1,restrict=on -device e1000e,netdev=n1,bus=rp2
+}

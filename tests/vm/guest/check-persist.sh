@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Runs inside the vm lane's guest (twonic): `vfiokit persist --apply` for the first of two
+# identical e1000e NICs, then what a boot does to them, for real: e1000e unloaded, both
+# devices removed and found again by a rescan while systemd-udevd runs the system's rules
+# (vfiokit's rule first, then the modalias loader with modprobe.d's softdeps). The named
+# NIC must come up on vfio-pci and its twin on e1000e; after --undo and the same again,
+# both on e1000e.
+#   check-persist.sh VFIOKIT
+set -u
+tool=$1
+fail=0
+check() {
+	local what=$1
+	shift
+	if "$@"; then echo "ok: $what"; else echo "FAIL: $what" >&2; fail=1; fi
+}
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+nics=()
+for d in /sys/bus/pci/devices/*; do
+	case "$(cat "$d/class")" in 0x0200*) nics+=("$(basename "$d")") ;; esac
+done
+[ ${#nics[@]} = 2 ] || { echo "FAIL: want two NICs, found ${#nics[@]}" >&2; exit 1; }
+target=${nics[0]} twin=${nics[1]}
+
+# A boot's device discovery: no e1000e loaded, the devices appear, udev handles them.
+# udevadm's control commands are ignored in a chroot, so each boot gets a fresh udevd,
+# which reads the rules as they are now, and stops it by its pid.
+boot() {
+	local udevd
+	modprobe -r e1000e vfio-pci 2>/dev/null
+	for n in "${nics[@]}"; do echo 1 >"/sys/bus/pci/devices/$n/remove"; done
+	/lib/systemd/systemd-udevd &
+	udevd=$!
+	sleep 1
+	echo 1 >/sys/bus/pci/rescan
+	for _ in $(seq 1 100); do
+		[ -n "$(driver_of "${nics[0]}")" ] && [ -n "$(driver_of "${nics[1]}")" ] && break
+		sleep 0.2
+	done
+	kill "$udevd"
+	wait "$udevd" 2>/dev/null
+}
+
+"$tool" persist --apply --no-regenerate "$target" >"$VM_SCRATCH/apply" 2>&1
+check "persist --apply $target" grep -q "01-vfiokit.rules" "$VM_SCRATCH/apply"
+check "the rule names $target" grep -q "KERNEL==\"$target\"" /etc/udev/rules.d/01-vfiokit.rules
+check "the softdep loads vfio-pci before e1000e" grep -qx "softdep e1000e pre: vfio-pci" /etc/modprobe.d/vfiokit.conf
+boot
+check "$target is on vfio-pci after the boot (now $(driver_of "$target"))" [ "$(driver_of "$target")" = vfio-pci ]
+check "its twin $twin stays on e1000e (now $(driver_of "$twin"))" [ "$(driver_of "$twin")" = e1000e ]
+check "$target's driver_override came from the rule" grep -qx vfio-pci "/sys/bus/pci/devices/$target/driver_override"
+
+"$tool" persist --undo --no-regenerate >"$VM_SCRATCH/undo" 2>&1
+check "persist --undo" [ ! -e /etc/udev/rules.d/01-vfiokit.rules ]
+boot
+check "$target is back on e1000e after undo and a boot (now $(driver_of "$target"))" [ "$(driver_of "$target")" = e1000e ]
+check "$twin is on e1000e (now $(driver_of "$twin"))" [ "$(driver_of "$twin")" = e1000e ]
+[ $fail = 0 ] || cat "$VM_SCRATCH/apply" "$VM_SCRATCH/undo" >&2
+exit $fail
