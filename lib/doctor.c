@@ -57,6 +57,15 @@ int report_add(struct vfk_report *r, const char *id, enum vfk_check_status statu
 	return 0;
 }
 
+struct vfk_report *report_new(void)
+{
+	struct vfk_report *r = calloc(1, sizeof(*r));
+
+	if (r)
+		r->refcount = 1;
+	return r;
+}
+
 static void report_free(struct vfk_report *r)
 {
 	for (size_t i = 0; i < r->n_checks; i++) {

@@ -18,12 +18,14 @@ enum {
 	OPT_APPLY,
 	OPT_UNDO,
 	OPT_NO_REGENERATE,
+	OPT_VERIFY,
 };
 
 static void help(void)
 {
 	puts("Usage: vfiokit persist [--by-id] [--apply] [--no-regenerate] DEVICE...\n"
-	     "       vfiokit persist --undo [--no-regenerate]\n\n"
+	     "       vfiokit persist --undo [--no-regenerate]\n"
+	     "       vfiokit persist --verify\n\n"
 	     "Make every boot give the devices to vfio-pci before their host drivers take\n"
 	     "them: a udev rule that reserves each device by address and identity (or, with\n"
 	     "--by-id, vfio-pci's ids= option), softdeps that load vfio-pci first, the vfio\n"
@@ -36,6 +38,7 @@ static void help(void)
 	     "  -n, --dry-run     show the changes only (the default)\n"
 	     "  --no-regenerate   write the files but run no command; print them instead\n"
 	     "  --undo            put back every file vfiokit changed\n"
+	     "  --verify          after a reboot: what took effect, and why not\n"
 	     "  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
 	     "                    as for vfiokit bind: the same plan applies at boot\n"
 	     "  -J, --json        print JSON\n"
@@ -187,6 +190,46 @@ static int check_plan(struct vfk_ctx *ctx, struct vfk_device ***devices, size_t 
 	return err;
 }
 
+/* After a reboot: what took effect and why not, in doctor's form. */
+static int verify_run(struct vfk_ctx *ctx)
+{
+	static const char *const tags[] = {"ok  ", "WARN", "FAIL", "skip"};
+	struct vfk_report *r = NULL;
+	bool ready;
+	int err;
+
+	err = vfk_persist_verify(ctx, &r);
+	if (err < 0) {
+		log_error("persist: cannot verify: %s", strerror(-err));
+		return EXIT_NOT_READY;
+	}
+	ready = vfk_report_is_ready(r);
+	print_bool(PRINT_JSON, "ok", NULL, ready);
+	output_open_array("checks");
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++) {
+		enum vfk_check_status st = vfk_report_get_check_status(r, i);
+		const char *fix = vfk_report_get_check_fix(r, i);
+
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "id", NULL, vfk_report_get_check_id(r, i));
+		print_string(PRINT_JSON, "status", NULL, vfk_check_status_to_string(st));
+		print_string(PRINT_JSON, "summary", NULL, vfk_report_get_check_summary(r, i));
+		print_string(PRINT_JSON, "fix", NULL, fix);
+		output_close_object();
+		if (!output_is_json()) {
+			printf("  %s  %-22s %s\n", tags[st], vfk_report_get_check_id(r, i),
+			       vfk_report_get_check_summary(r, i));
+			if (fix && st == VFK_CHECK_FAIL)
+				printf("        fix: %s\n", fix);
+		}
+	}
+	output_close_array();
+	print_text(ready ? "\nEverything vfiokit persist configured took effect.\n"
+			 : "\nSome of what vfiokit persist configured did not take effect.\n");
+	vfk_report_unref(r);
+	return ready ? EXIT_OK : EXIT_NOT_READY;
+}
+
 static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -195,12 +238,13 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{"dry-run", no_argument, NULL, 'n'},
 		{"undo", no_argument, NULL, OPT_UNDO},
 		{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
+		{"verify", no_argument, NULL, OPT_VERIFY},
 		BIND_LONG_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	struct bind_request breq = {};
-	bool apply = false, undo = false, regenerate = true, dry = false;
+	bool apply = false, undo = false, regenerate = true, dry = false, verify = false;
 	unsigned int flags = 0;
 	struct vfk_device **devices = NULL;
 	struct vfk_persist *p = NULL;
@@ -227,6 +271,9 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		case OPT_NO_REGENERATE:
 			regenerate = false;
 			break;
+		case OPT_VERIFY:
+			verify = true;
+			break;
 		case 'h':
 			help();
 			return EXIT_OK;
@@ -236,6 +283,11 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	if (apply && dry)
 		return usage_error("persist", "--apply and --dry-run contradict each other");
+	if (verify) {
+		if (optind < argc || apply || undo || flags)
+			return usage_error("persist", "--verify takes no devices or other options");
+		return verify_run(ctx);
+	}
 	if (undo && (optind < argc || flags))
 		return usage_error("persist", "--undo takes no devices or --by-id");
 	if (!undo && optind >= argc)

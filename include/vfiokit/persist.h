@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include <vfiokit/ctx.h>
+#include <vfiokit/doctor.h>
 #include <vfiokit/pci.h>
 
 #ifdef __cplusplus
@@ -151,6 +152,21 @@ int vfk_persist_apply(struct vfk_persist *p, char **ret_detail);
  * -errno.
  */
 int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char **ret_detail);
+
+/**
+ * vfk_persist_verify() - compare the running system with vfiokit's configuration
+ * @ctx: library context
+ * @ret: a report in the form of vfk_doctor_run()'s: check "persist.configured" when
+ *	nothing is configured, "iommu.active", and "device.BDF" for each device the
+ *	configuration names (or, with ids=, each device with those ids), each with what did
+ *	not take effect, why, and the fix
+ *
+ * Meant for after a reboot: a device the udev rule names but its host driver has, with
+ * or without the driver_override the rule sets, a card that moved, missing IOMMU groups.
+ *
+ * Return: 0 or -errno; vfk_report_is_ready() says whether everything took effect.
+ */
+int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret);
 
 #ifdef __cplusplus
 }

@@ -92,6 +92,9 @@ struct host {
 	bool unsafe_interrupts;
 };
 
+/* An empty report with one reference; NULL on allocation failure. */
+struct vfk_report *report_new(void);
+
 /* Report construction. @fix may be NULL; the summary is formatted. */
 int report_add(struct vfk_report *report, const char *id, enum vfk_check_status status,
 	       const char *fix, const char *fmt, ...) _printf_(5, 6);

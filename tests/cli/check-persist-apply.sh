@@ -30,6 +30,8 @@ for spec in "amd-desktop --force-boot-vga 01:00.0 01:00.1" "intel-desktop 01:00.
 	check "$topo: files changed" sh -c "! cmp -s '$work/applied' '$work/before'"
 	check "$topo: commands printed, not run" sh -c "grep -q '^Run these' '$work/out' || ! grep -q '^  ' '$work/out'"
 	check "$topo: the state is recorded" [ -f "$root/var/lib/vfiokit/persist/state.json" ]
+	"$vfiokit" --root "$root" persist --verify >"$work/verify" 2>&1 || true
+	check "$topo: --verify reports each configured device" grep -q "device\." "$work/verify"
 	"$vfiokit" --root "$root" persist "$@" >"$work/again" 2>/dev/null
 	check "$topo: a second run changes nothing" grep -q "^No file changes" "$work/again"
 	"$vfiokit" --root "$root" persist --undo >"$work/undo" 2>&1

@@ -46,15 +46,26 @@ boot() {
 check "persist --apply $target" grep -q "01-vfiokit.rules" "$VM_SCRATCH/apply"
 check "the rule names $target" grep -q "KERNEL==\"$target\"" /etc/udev/rules.d/01-vfiokit.rules
 check "the softdep loads vfio-pci before e1000e" grep -qx "softdep e1000e pre: vfio-pci" /etc/modprobe.d/vfiokit.conf
+# Before any boot: configured, but not in effect, and --verify says why.
+"$tool" persist --verify >"$VM_SCRATCH/verify" 2>&1
+check "persist --verify before the boot: $target not in effect, and why" \
+	grep -q "FAIL  device.$target .*on e1000e and its driver_override is not vfio-pci" "$VM_SCRATCH/verify"
 boot
 check "$target is on vfio-pci after the boot (now $(driver_of "$target"))" [ "$(driver_of "$target")" = vfio-pci ]
 check "its twin $twin stays on e1000e (now $(driver_of "$twin"))" [ "$(driver_of "$twin")" = e1000e ]
 check "$target's driver_override came from the rule" grep -qx vfio-pci "/sys/bus/pci/devices/$target/driver_override"
+"$tool" persist --verify >"$VM_SCRATCH/verify" 2>&1
+rc=$?
+cat "$VM_SCRATCH/verify"
+check "persist --verify: everything took effect (exit $rc)" [ $rc = 0 ]
+check "persist --verify names $target on vfio-pci" grep -q "ok    device.$target *$target is on vfio-pci" "$VM_SCRATCH/verify"
 
 "$tool" persist --undo --no-regenerate >"$VM_SCRATCH/undo" 2>&1
 check "persist --undo" [ ! -e /etc/udev/rules.d/01-vfiokit.rules ]
 boot
 check "$target is back on e1000e after undo and a boot (now $(driver_of "$target"))" [ "$(driver_of "$target")" = e1000e ]
 check "$twin is on e1000e (now $(driver_of "$twin"))" [ "$(driver_of "$twin")" = e1000e ]
+"$tool" persist --verify >"$VM_SCRATCH/verify" 2>&1
+check "persist --verify after undo: nothing configured" grep -q "FAIL  persist.configured" "$VM_SCRATCH/verify"
 [ $fail = 0 ] || cat "$VM_SCRATCH/apply" "$VM_SCRATCH/undo" >&2
 exit $fail

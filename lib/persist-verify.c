@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor/doctor.h"
+#include "path.h"
+#include "persist-private.h"
+
+/* The value of KEY=="..." or KEY="..." in a udev rule line, copied to @buf. */
+static bool rule_value(const char *line, const char *key, char *buf, size_t size)
+{
+	const char *p = strstr(line, key), *end;
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	p += strspn(p, "=");
+	if (*p++ != '"' || !(end = strchr(p, '"')))
+		return false;
+	snprintf(buf, size, "%.*s", (int)(end - p), p);
+	return true;
+}
+
+/* Why a device the rule names is not on vfio-pci, as far as the running system shows. */
+static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *line)
+{
+	char bdf[64], vendor[16], device[16], id[96], fix[512];
+	struct vfk_device *dev = NULL;
+	uint16_t v = 0, d = 0;
+	const char *drv, *ov;
+	int err;
+
+	if (!rule_value(line, "KERNEL", bdf, sizeof(bdf)) ||
+	    !rule_value(line, "ATTR{vendor}", vendor, sizeof(vendor)) ||
+	    !rule_value(line, "ATTR{device}", device, sizeof(device)))
+		return 0;
+	snprintf(id, sizeof(id), "device.%s", bdf);
+	err = vfk_device_new_from_string(ctx, bdf, &dev);
+	if (err < 0)
+		return report_add(r, id, VFK_CHECK_FAIL,
+				  "put the card back in its slot, or run vfiokit persist again for "
+				  "its new address",
+				  "no device at %s: the card was moved or removed, so the rule "
+				  "matches nothing",
+				  bdf);
+	vfk_device_get_ids(dev, &v, &d);
+	drv = vfk_device_get_driver(dev);
+	ov = vfk_device_get_driver_override(dev);
+	if (v != strtoul(vendor, NULL, 16) || d != strtoul(device, NULL, 16)) {
+		err = report_add(
+			r, id, VFK_CHECK_FAIL,
+			"run vfiokit persist again for the card you want there",
+			"%s is now %04x:%04x, not the %s:%s the rule names: another card is "
+			"in that slot, and it is left alone",
+			bdf, v, d, vendor + 2, device + 2);
+	} else if (vfk_device_is_vfio_bound(dev)) {
+		err = report_add(r, id, VFK_CHECK_OK, NULL, "%s is on %s, as configured", bdf, drv);
+	} else if (!ov || !streq(ov, "vfio-pci")) {
+		snprintf(fix, sizeof(fix),
+			 "make sure /%s is in the initramfs (rebuild it: update-initramfs -u, "
+			 "dracut -f or mkinitcpio -P) and that udev runs there",
+			 VFIOKIT_UDEV_RULE);
+		err = report_add(
+			r, id, VFK_CHECK_FAIL, fix,
+			"%s is on %s and its driver_override is not vfio-pci: the rule did "
+			"not run before the host driver took it",
+			bdf, drv ? drv : "no driver");
+	} else if (drv) {
+		err = report_add(
+			r, id, VFK_CHECK_FAIL,
+			"a driver built into the kernel probes before udev; use a kernel "
+			"with it as a module, or vfio-pci.ids= with vfio-pci built in",
+			"%s is reserved for vfio-pci (driver_override) but %s has it: that "
+			"driver bound it before the rule ran",
+			bdf, drv);
+	} else {
+		err = report_add(r, id, VFK_CHECK_FAIL,
+				 "modprobe vfio-pci (and check /" VFIOKIT_MODPROBE_CONF
+				 " is in the initramfs)",
+				 "%s is reserved for vfio-pci but has no driver: vfio-pci was not "
+				 "loaded",
+				 bdf);
+	}
+	vfk_device_unref(dev);
+	return err;
+}
+
+static int verify_iommu(struct vfk_ctx *ctx, struct vfk_report *r)
+{
+	_cleanup_free_ char *cmdline = NULL, *grub = NULL;
+	struct dirent *de;
+	size_t groups = 0;
+	DIR *dir;
+
+	if (path_opendir(ctx, SYS_IOMMU_GROUPS, &dir) == 0) {
+		while ((de = readdir(dir)))
+			groups += de->d_name[0] != '.';
+		closedir(dir);
+	}
+	if (groups)
+		return report_add(r, "iommu.active", VFK_CHECK_OK, NULL,
+				  "the IOMMU is on: %zu groups", groups);
+	path_read_all(ctx, PROC_CMDLINE, 64 * 1024, &cmdline);
+	path_read_all(ctx, ETC_DEFAULT_GRUB, 256 * 1024, &grub);
+	if (persist_has_block(grub) && cmdline && !strstr(cmdline, "intel_iommu=on"))
+		return report_add(
+			r, "iommu.active", VFK_CHECK_FAIL,
+			"regenerate the bootloader configuration (update-grub, or "
+			"grub2-mkconfig -o /boot/grub2/grub.cfg) and reboot",
+			"the IOMMU is off: the options vfiokit added to /etc/default/grub "
+			"are not on the running kernel's command line");
+	return report_add(r, "iommu.active", VFK_CHECK_FAIL, "see vfiokit doctor",
+			  "the IOMMU is off: no IOMMU groups, so vfio-pci cannot use the devices");
+}
+
+VFK_EXPORT int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret)
+{
+	_cleanup_free_ char *rule = NULL, *conf = NULL;
+	struct vfk_report *r;
+	int err;
+
+	assert_return(ctx && ret, -EINVAL);
+	r = report_new();
+	if (!r)
+		return -ENOMEM;
+	path_read_all(ctx, VFIOKIT_UDEV_RULE, 1u << 20, &rule);
+	path_read_all(ctx, VFIOKIT_MODPROBE_CONF, 1u << 20, &conf);
+	if (!rule && !conf) {
+		err = report_add(r, "persist.configured", VFK_CHECK_FAIL,
+				 "vfiokit persist --apply DEVICE...",
+				 "nothing is configured: no /%s and no /%s", VFIOKIT_UDEV_RULE,
+				 VFIOKIT_MODPROBE_CONF);
+		goto out;
+	}
+	err = verify_iommu(ctx, r);
+	for (const char *line = rule; err >= 0 && line && *line;) {
+		const char *next = strchr(line, '\n');
+		_cleanup_free_ char *one =
+			strndup(line, next ? (size_t)(next - line) : strlen(line));
+
+		if (!one)
+			err = -ENOMEM;
+		else if (one[0] != '#')
+			err = verify_device(ctx, r, one);
+		line = next ? next + 1 : NULL;
+	}
+	/* --by-id: every device with the ids must be on vfio-pci. */
+	if (err >= 0 && conf && strstr(conf, "options vfio-pci ids=")) {
+		struct vfk_device **all = NULL;
+		size_t n = 0;
+		const char *ids =
+			strstr(conf, "options vfio-pci ids=") + strlen("options vfio-pci ids=");
+
+		err = vfk_ctx_get_devices(ctx, &all, &n);
+		for (size_t i = 0; err >= 0 && i < n; i++) {
+			uint16_t v = 0, d = 0;
+			char want[16], id[96];
+			const char *drv = vfk_device_get_driver(all[i]);
+
+			vfk_device_get_ids(all[i], &v, &d);
+			snprintf(want, sizeof(want), "%04x:%04x", v, d);
+			if (!strstr(ids, want) ||
+			    strcspn(ids, "\n") < (size_t)(strstr(ids, want) - ids))
+				continue;
+			snprintf(id, sizeof(id), "device.%s", vfk_device_get_bdf(all[i]));
+			err = vfk_device_is_vfio_bound(all[i])
+				      ? report_add(r, id, VFK_CHECK_OK, NULL,
+						   "%s (%s) is on %s, as configured",
+						   vfk_device_get_bdf(all[i]), want, drv)
+				      : report_add(r, id, VFK_CHECK_FAIL,
+						   "check that /" VFIOKIT_MODPROBE_CONF
+						   " is in the initramfs and the host driver is a "
+						   "module (softdep)",
+						   "%s (%s) is on %s, not vfio-pci: its host "
+						   "driver took it first",
+						   vfk_device_get_bdf(all[i]), want,
+						   drv ? drv : "no driver");
+		}
+		vfk_device_list_free(all, n);
+	}
+out:
+	if (err < 0) {
+		vfk_report_unref(r);
+		return err;
+	}
+	*ret = r;
+	return 0;
+}
