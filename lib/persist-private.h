@@ -30,6 +30,7 @@ struct vfk_persist {
 	char **warnings;
 	size_t n_warnings;
 	char ***commands;
+	char **expects; /* per command: text its output must hold, or NULL */
 	size_t n_commands;
 };
 

@@ -46,7 +46,7 @@ static int pwarn(struct vfk_persist *p, const char *fmt, ...)
 
 static int add_command(struct vfk_persist *p, ...)
 {
-	char **argv = NULL, ***grown;
+	char **argv = NULL, ***grown, **expects;
 	size_t n = 0;
 	const char *a;
 	va_list ap;
@@ -61,13 +61,28 @@ static int add_command(struct vfk_persist *p, ...)
 		return err;
 	}
 	grown = realloc(p->commands, (p->n_commands + 1) * sizeof(*grown));
-	if (!grown) {
+	if (grown)
+		p->commands = grown;
+	expects = realloc(p->expects, (p->n_commands + 1) * sizeof(*expects));
+	if (expects)
+		p->expects = expects;
+	if (!grown || !expects) {
 		strv_free(argv);
 		return -ENOMEM;
 	}
-	p->commands = grown;
+	p->expects[p->n_commands] = NULL;
 	p->commands[p->n_commands++] = argv;
 	return 0;
+}
+
+/* faults.md F4: after the image is rebuilt, its listing must show vfio-pci. */
+static int add_image_check(struct vfk_persist *p, const char *lister, const char *image)
+{
+	int err = add_command(p, lister, image, NULL);
+
+	if (err >= 0 && !(p->expects[p->n_commands - 1] = strdup("vfio-pci.ko")))
+		err = -ENOMEM;
+	return err;
 }
 
 /* Adds a file with its current content and the @new one (NULL: remove it). */
@@ -245,9 +260,34 @@ static int gen_modprobe(struct gen *g)
 			  : drop_file(g, VFIOKIT_MODPROBE_CONF);
 }
 
+/* booster's image has no udev: the modules load there, early binding is up to the
+ * host drivers staying out of it (or --by-id, whose modprobe.d option booster honours). */
+static int gen_booster(struct gen *g)
+{
+	_cleanup_free_ char *yaml = NULL;
+	int err;
+
+	if (path_read_all(g->p->ctx, BOOSTER_CONF, 1u << 20, &yaml) >= 0 &&
+	    !persist_has_block(yaml) && strstr(yaml, "modules_force_load:")) {
+		/* A second key would break the file; the user's list gets the modules. */
+		return g->n ? pwarn(g->p,
+				    "/%s already has modules_force_load: add "
+				    "vfio,vfio_iommu_type1,vfio_pci to it",
+				    BOOSTER_CONF)
+			    : 0;
+	}
+	err = block_file(g, BOOSTER_CONF, "modules_force_load: vfio,vfio_iommu_type1,vfio_pci\n");
+	if (err >= 0 && g->n && !g->by_id)
+		err = pwarn(g->p,
+			    "booster's image runs no udev rules: a host driver inside it "
+			    "takes the device first; keep it out of the image, or use --by-id");
+	return err < 0 ? err : add_command(g->p, "/usr/lib/booster/regenerate_images", NULL);
+}
+
 static int gen_initramfs(struct gen *g)
 {
 	struct vfk_ctx *ctx = g->p->ctx;
+	char image[PATH_MAX];
 	int err = 0;
 
 	if (g->vfio_builtin) {
@@ -275,8 +315,10 @@ static int gen_initramfs(struct gen *g)
 				"copy_file udev-rule /" VFIOKIT_UDEV_RULE
 				" /lib/udev/rules.d/01-vfiokit.rules\n",
 				0755);
-		return err < 0 ? err
-			       : add_command(g->p, "update-initramfs", "-u", "-k", "all", NULL);
+		snprintf(image, sizeof(image), "/boot/initrd.img-%s", g->h.osrelease);
+		if (err >= 0)
+			err = add_command(g->p, "update-initramfs", "-u", "-k", "all", NULL);
+		return err < 0 ? err : add_image_check(g->p, "lsinitramfs", image);
 	}
 	if (path_exists(ctx, DRACUT_CONF_D) == 0 || path_exists(ctx, DRACUT_BIN) == 0) {
 		err = own_file(
@@ -285,8 +327,10 @@ static int gen_initramfs(struct gen *g)
 				 : HEADER "force_drivers+=\" vfio vfio_iommu_type1 vfio_pci \"\n"
 					  "install_items+=\" /" VFIOKIT_UDEV_RULE " \"\n",
 			0644);
-		return err < 0 ? err
-			       : add_command(g->p, "dracut", "--force", "--regenerate-all", NULL);
+		snprintf(image, sizeof(image), "/boot/initramfs-%s.img", g->h.osrelease);
+		if (err >= 0)
+			err = add_command(g->p, "dracut", "--force", "--regenerate-all", NULL);
+		return err < 0 ? err : add_image_check(g->p, "lsinitrd", image);
 	}
 	if (path_exists(ctx, MKINITCPIO_CONF) == 0) {
 		const char *body = g->by_id ? "MODULES+=(vfio_pci vfio vfio_iommu_type1)\n"
@@ -304,13 +348,14 @@ static int gen_initramfs(struct gen *g)
 		} else {
 			err = block_file(g, MKINITCPIO_CONF, body);
 		}
-		return err < 0 ? err : add_command(g->p, "mkinitcpio", "-P", NULL);
+		if (err >= 0)
+			err = add_command(g->p, "mkinitcpio", "-P", NULL);
+		/* Arch names its images after the kernel package, not the release. */
+		return err < 0 ? err
+			       : add_image_check(g->p, "lsinitcpio", "/boot/initramfs-linux.img");
 	}
-	if (path_exists(ctx, BOOSTER_CONF) == 0 && g->n)
-		return pwarn(g->p,
-			     "booster (/%s): add vfio_pci,vfio,vfio_iommu_type1 to its "
-			     "modules_force_load yourself; vfiokit does not edit it yet",
-			     BOOSTER_CONF);
+	if (path_exists(ctx, BOOSTER_CONF) == 0)
+		return gen_booster(g);
 	if (g->n)
 		err = pwarn(g->p,
 			    "no initramfs generator found (initramfs-tools, dracut, "
@@ -425,6 +470,28 @@ static int wanted_cmdline(struct gen *g, char *buf, size_t size)
 			snprintf(buf + strlen(buf), size - strlen(buf), "%svfio-pci.ids=%s",
 				 *buf ? " " : "", ids);
 	}
+	/* Only when asked by name, and always with what it costs. */
+	if (err >= 0 && (g->p->flags & VFK_PERSIST_ACS_OVERRIDE)) {
+		cmdline_get(&c, "pcie_acs_override", &present);
+		if (!present)
+			snprintf(buf + strlen(buf), size - strlen(buf),
+				 "%spcie_acs_override=downstream,multifunction", *buf ? " " : "");
+		err = pwarn(g->p,
+			    "pcie_acs_override splits IOMMU groups the hardware cannot "
+			    "isolate: the devices it separates can still reach each other's "
+			    "memory by DMA, and only kernels with the out-of-tree ACS override "
+			    "patch (linux-zen, Proxmox) know the option");
+	}
+	if (err >= 0 && (g->p->flags & VFK_PERSIST_UNSAFE_INTERRUPTS)) {
+		cmdline_get(&c, "vfio_iommu_type1.allow_unsafe_interrupts", &present);
+		if (!present)
+			snprintf(buf + strlen(buf), size - strlen(buf),
+				 "%svfio_iommu_type1.allow_unsafe_interrupts=1", *buf ? " " : "");
+		err = pwarn(g->p,
+			    "allow_unsafe_interrupts lets a guest without interrupt "
+			    "remapping send interrupts the host did not give it (MSI attacks on "
+			    "the host)");
+	}
 	if (err >= 0) {
 		cmdline_get(&c, "iommu", &present);
 		if (!present)
@@ -432,6 +499,78 @@ static int wanted_cmdline(struct gen *g, char *buf, size_t size)
 				 *buf ? " " : "");
 	}
 	cmdline_free(&c);
+	return err;
+}
+
+static void squeeze_spaces(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		char c = *r == '\t' ? ' ' : *r;
+
+		if (c != ' ' || (w > s && w[-1] != ' '))
+			*w++ = c;
+	}
+	*w = '\0';
+}
+
+/* faults.md F2: other modprobe.d files that already give vfio-pci options, read with
+ * kmod's rules (a trailing backslash continues the line; '-' and '_' in module names are
+ * one), so the user learns what the kernel will really get. */
+static int scan_modprobe_d(struct gen *g)
+{
+	static const char *const dirs[] = {ETC_MODPROBE_D, RUN_MODPROBE_D, LIB_MODPROBE_D};
+	int err = 0;
+
+	for (size_t d = 0; d < ARRAY_SIZE(dirs) && err >= 0; d++) {
+		struct dirent *de;
+		DIR *dir;
+
+		if (path_opendir(g->p->ctx, dirs[d], &dir) < 0)
+			continue;
+		while (err >= 0 && (de = readdir(dir))) {
+			_cleanup_free_ char *text = NULL;
+			char path[PATH_MAX], found[512] = "";
+			size_t l = strlen(de->d_name);
+
+			snprintf(path, sizeof(path), "%s/%.200s", dirs[d], de->d_name);
+			if (l < 6 || !streq(de->d_name + l - 5, ".conf") ||
+			    streq(path, VFIOKIT_MODPROBE_CONF) ||
+			    path_read_all(g->p->ctx, path, 1u << 20, &text) < 0)
+				continue;
+			/* Join continued lines, then look at each "options vfio[-_]pci". */
+			for (char *c = text; (c = strstr(c, "\\\n"));)
+				c[0] = c[1] = ' ';
+			for (char *line = text; line && *line;) {
+				char *next = strchr(line, '\n'), *p = line + strspn(line, " \t");
+
+				if (next)
+					*next = '\0';
+				if (startswith(p, "options") &&
+				    (startswith(p + 7 + strspn(p + 7, " \t"), "vfio-pci") ||
+				     startswith(p + 7 + strspn(p + 7, " \t"), "vfio_pci"))) {
+					char *opts = p + 7 + strspn(p + 7, " \t") + 8;
+
+					opts += strspn(opts, " \t");
+					snprintf(found + strlen(found),
+						 sizeof(found) - strlen(found), "%s%s",
+						 *found ? "; " : "", opts);
+				}
+				line = next ? next + 1 : NULL;
+			}
+			/* A continued line leaves its indentation: one space is enough. */
+			squeeze_spaces(found);
+			if (*found)
+				err = pwarn(
+					g->p,
+					"/%s already gives vfio-pci options (%s): they stay in "
+					"force, and where ids= is given more than once the kernel "
+					"takes the last",
+					path, found);
+		}
+		closedir(dir);
+	}
 	return err;
 }
 
@@ -645,7 +784,9 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 	int err;
 
 	assert_return(ctx && ret && (devices || !n_devices), -EINVAL);
-	assert_return(!(flags & ~(unsigned int)VFK_PERSIST_BY_ID), -EINVAL);
+	assert_return(!(flags & ~(unsigned int)(VFK_PERSIST_BY_ID | VFK_PERSIST_ACS_OVERRIDE |
+						VFK_PERSIST_UNSAFE_INTERRUPTS)),
+		      -EINVAL);
 	if (ret_detail)
 		*ret_detail = NULL;
 	g.p = calloc(1, sizeof(*g.p));
@@ -678,6 +819,8 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 	}
 	if (err >= 0)
 		err = check_targets(&g, ret_detail);
+	if (err >= 0 && g.n)
+		err = scan_modprobe_d(&g);
 	if (err >= 0)
 		err = gen_udev(&g);
 	if (err >= 0)
@@ -719,9 +862,12 @@ VFK_EXPORT struct vfk_persist *vfk_persist_unref(struct vfk_persist *p)
 	}
 	free(p->files);
 	strv_free(p->warnings);
-	for (size_t i = 0; i < p->n_commands; i++)
+	for (size_t i = 0; i < p->n_commands; i++) {
 		strv_free(p->commands[i]);
+		free(p->expects[i]);
+	}
 	free(p->commands);
+	free(p->expects);
 	vfk_ctx_unref(p->ctx);
 	free(p);
 	return NULL;
@@ -763,4 +909,10 @@ VFK_EXPORT const char *const *vfk_persist_get_command(const struct vfk_persist *
 {
 	assert_return(p && i < p->n_commands, NULL);
 	return (const char *const *)p->commands[i];
+}
+
+VFK_EXPORT const char *vfk_persist_get_command_expect(const struct vfk_persist *p, size_t i)
+{
+	assert_return(p && i < p->n_commands, NULL);
+	return p->expects[i];
 }

@@ -19,6 +19,8 @@ enum {
 	OPT_UNDO,
 	OPT_NO_REGENERATE,
 	OPT_VERIFY,
+	OPT_ACS_OVERRIDE,
+	OPT_UNSAFE_INTERRUPTS,
 };
 
 static void help(void)
@@ -39,6 +41,10 @@ static void help(void)
 	     "  --no-regenerate   write the files but run no command; print them instead\n"
 	     "  --undo            put back every file vfiokit changed\n"
 	     "  --verify          after a reboot: what took effect, and why not\n"
+	     "  --acs-override    also split IOMMU groups with pcie_acs_override (weakens\n"
+	     "                    isolation; patched kernels only)\n"
+	     "  --unsafe-interrupts  also allow VFIO without interrupt remapping (weakens\n"
+	     "                    isolation)\n"
 	     "  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
 	     "                    as for vfiokit bind: the same plan applies at boot\n"
 	     "  -J, --json        print JSON\n"
@@ -46,10 +52,12 @@ static void help(void)
 	     "Exit status: 0 done (or nothing to do), 1 refused or failed, 2 usage error.");
 }
 
-static void print_command(const char *const *argv)
+static void print_command(const char *const *argv, const char *expect)
 {
 	for (size_t i = 0; argv[i]; i++)
 		printf("%s%s", i ? " " : "  ", argv[i]);
+	if (expect)
+		printf("   (must list %s)", expect);
 	putchar('\n');
 }
 
@@ -58,22 +66,58 @@ static int run_commands(struct vfk_persist *p)
 {
 	for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++) {
 		const char *const *argv = vfk_persist_get_command(p, i);
-		int status = 0;
+		const char *expect = vfk_persist_get_command_expect(p, i);
+		_cleanup_free_ char *out = NULL;
+		size_t len = 0;
+		int status = 0, fds[2] = {-1, -1};
 		pid_t pid;
 
 		fflush(stdout);
-		print_command(argv);
+		print_command(argv, expect);
 		fflush(stdout);
+		/* A listing is read here, to find the module in it (faults.md F4). */
+		if (expect && pipe(fds) < 0)
+			return -errno;
 		pid = fork();
 		if (pid < 0)
 			return -errno;
 		if (pid == 0) {
+			if (expect) {
+				dup2(fds[1], STDOUT_FILENO);
+				close(fds[0]);
+				close(fds[1]);
+			}
 			execvp(argv[0], (char *const *)argv);
 			fprintf(stderr, "vfiokit: cannot run %s: %s\n", argv[0], strerror(errno));
 			_exit(127);
 		}
+		if (expect) {
+			char buf[4096];
+			ssize_t r;
+
+			close(fds[1]);
+			while ((r = read(fds[0], buf, sizeof(buf))) > 0 ||
+			       (r < 0 && errno == EINTR)) {
+				char *grown = r > 0 ? realloc(out, len + (size_t)r + 1) : out;
+
+				if (r > 0 && grown) {
+					memcpy(grown + len, buf, (size_t)r);
+					len += (size_t)r;
+					grown[len] = '\0';
+					out = grown;
+				}
+			}
+			close(fds[0]);
+		}
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+		if (expect && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    !(out && strstr(out, expect))) {
+			log_error("persist: %s does not list %s: the new initramfs lacks vfio-pci; "
+				  "check the generator's configuration above and rebuild it",
+				  argv[1] ? argv[1] : argv[0], expect);
+			return -ENOENT;
+		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			log_error("persist: %s failed (status %d); the files are written, run it "
 				  "again once the cause is fixed",
@@ -127,7 +171,8 @@ static void show(struct vfk_persist *p, bool applied, bool regenerate)
 		printf(applied ? "\nRun these to rebuild the initramfs and boot configuration:\n"
 			       : "\nWith --apply, these run afterwards:\n");
 		for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++)
-			print_command(vfk_persist_get_command(p, i));
+			print_command(vfk_persist_get_command(p, i),
+				      vfk_persist_get_command_expect(p, i));
 	}
 	print_bool(PRINT_JSON, "applied", NULL, applied);
 	if (!applied)
@@ -239,6 +284,8 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{"undo", no_argument, NULL, OPT_UNDO},
 		{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
 		{"verify", no_argument, NULL, OPT_VERIFY},
+		{"acs-override", no_argument, NULL, OPT_ACS_OVERRIDE},
+		{"unsafe-interrupts", no_argument, NULL, OPT_UNSAFE_INTERRUPTS},
 		BIND_LONG_OPTIONS,
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -273,6 +320,12 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			break;
 		case OPT_VERIFY:
 			verify = true;
+			break;
+		case OPT_ACS_OVERRIDE:
+			flags |= VFK_PERSIST_ACS_OVERRIDE;
+			break;
+		case OPT_UNSAFE_INTERRUPTS:
+			flags |= VFK_PERSIST_UNSAFE_INTERRUPTS;
 			break;
 		case 'h':
 			help();
@@ -314,7 +367,8 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 				printf("Run these to rebuild the initramfs and boot "
 				       "configuration:\n");
 				for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++)
-					print_command(vfk_persist_get_command(p, i));
+					print_command(vfk_persist_get_command(p, i),
+						      vfk_persist_get_command_expect(p, i));
 			}
 		}
 		vfk_persist_unref(p);

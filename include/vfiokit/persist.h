@@ -31,9 +31,16 @@ struct vfk_persist;
  * enum vfk_persist_flags - how the devices are bound at boot
  * @VFK_PERSIST_BY_ID: by vendor:device through vfio-pci's ids= option, which also takes
  *	every other device with the same ids (warned about), instead of per device
+ * @VFK_PERSIST_ACS_OVERRIDE: add pcie_acs_override=downstream,multifunction, which
+ *	splits IOMMU groups the hardware cannot isolate (kernels with the out-of-tree ACS
+ *	override patch only); DMA between the split devices is then unchecked (warned)
+ * @VFK_PERSIST_UNSAFE_INTERRUPTS: add vfio_iommu_type1.allow_unsafe_interrupts=1, for
+ *	hosts without interrupt remapping; a guest can then inject interrupts (warned)
  */
 enum vfk_persist_flags {
 	VFK_PERSIST_BY_ID = 1 << 0,
+	VFK_PERSIST_ACS_OVERRIDE = 1 << 1,
+	VFK_PERSIST_UNSAFE_INTERRUPTS = 1 << 2,
 };
 
 /**
@@ -123,6 +130,19 @@ size_t vfk_persist_get_n_commands(const struct vfk_persist *p);
  * "all", NULL}, or NULL for a bad index.
  */
 const char *const *vfk_persist_get_command(const struct vfk_persist *p, size_t i);
+
+/**
+ * vfk_persist_get_command_expect() - what a command's output must show
+ * @p: change set
+ * @i: index below vfk_persist_get_n_commands()
+ *
+ * The listing commands that follow an initramfs rebuild (lsinitramfs, lsinitrd,
+ * lsinitcpio) check the new image: their standard output must hold this text (the
+ * vfio-pci module), or the image lacks it.
+ *
+ * Return: the text, or NULL for a command whose exit status is all that counts.
+ */
+const char *vfk_persist_get_command_expect(const struct vfk_persist *p, size_t i);
 
 /**
  * vfk_persist_apply() - write the changed files

@@ -16,7 +16,8 @@ check() {
 	if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failed=1; fi
 }
 for spec in "amd-desktop --force-boot-vga 01:00.0 01:00.1" "intel-desktop 01:00.0" \
-	"vmd-domain 00:14.3" "popos-laptop 01:00.0" "server-switches --by-id 1a:00.0"; do
+	"vmd-domain 00:14.3" "popos-laptop 01:00.0" "server-switches --by-id 1a:00.0" \
+	"arch-desktop --force-boot-vga --acs-override 01:00.0 01:00.1"; do
 	set -- $spec
 	topo=$1
 	shift

@@ -670,6 +670,36 @@ static const struct fx_damage vmd_use_files[] = {
 				"keymap consolefont block filesystems fsck)\n"},
 };
 
+/* --- Arch desktop: the AMD desktop's hardware with vfio as modules, mkinitcpio with
+ * drop-ins, systemd-boot through /etc/kernel/cmdline; a user's modprobe.d file already
+ * sets vfio-pci options, spelled both ways, one line continued. */
+static const char *const arch_files[] = {"dev/kvm", "dev/vfio/vfio", NULL};
+static const struct fx_host arch_host = {
+	.vendor_id = "AuthenticAMD",
+	.cpu_flags = "fpu vme de pse tsc msr pae mce cx8 apic sep svm sse4_2 avx2",
+	.cmdline = "initrd=\\amd-ucode.img initrd=\\initramfs-linux.img root=UUID=77aa rw quiet",
+	.acpi_table = "IVRS",
+	.units = amd_units,
+	.n_units = N(amd_units),
+	.ir_interrupts = true,
+	.kmsg = "6,0,0,-;Linux version 6.10.10-arch1-1\n",
+	.osrelease = "6.10.10-arch1-1",
+	.os_release = "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\n",
+	.kernel_cmdline_file = "root=UUID=77aa rw quiet\n",
+	.modules = "modular",
+	.files = arch_files,
+	.memlock = "8388608",
+};
+static const struct fx_damage arch_use_files[] = {
+	{"etc/mkinitcpio.conf",
+	 "MODULES=()\nHOOKS=(base udev autodetect modconf block filesystems)\n"},
+	{"etc/mkinitcpio.conf.d/README", "drop-ins\n"},
+	{"etc/modprobe.d/gpu.conf", "# from a passthrough guide\n"
+				    "options vfio_pci ids=10de:1b80 \\\n"
+				    "    disable_vga=1\n"
+				    "options vfio-pci ids=10de:10f0\n"},
+};
+
 /* --- Pop!_OS laptop: the Fedora desktop's hardware, booted by kernelstub, with
  * initramfs-tools. */
 static const char *const popos_files[] = {"dev/kvm", "usr/bin/kernelstub",
@@ -1011,6 +1041,13 @@ const struct topology topologies[] = {
 	 &malformed_host,
 	 malformed_damage,
 	 N(malformed_damage)},
+	{{"arch-desktop", "Arch desktop: modular vfio, mkinitcpio drop-ins, /etc/kernel/cmdline",
+	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
+	 &arch_host,
+	 NULL,
+	 0,
+	 arch_use_files,
+	 N(arch_use_files)},
 	{{"popos-laptop", "Pop!_OS laptop with kernelstub and initramfs-tools", intel_desktop_devs,
 	  N(intel_desktop_devs), NULL, 0},
 	 &popos_host,

@@ -288,6 +288,33 @@ static void test_by_id(void **state)
 	vfk_persist_unref(p);
 }
 
+/* booster: a block with modules_force_load in a file without that key; with the key,
+ * a warning instead of a second key. */
+static void test_booster(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p;
+	const char *old, *yaml;
+	bool warned = false;
+
+	build(e, "server-switches");
+	assert_int_equal(fx_write_file(e->root, "etc/booster.yaml", "compression: zstd\n"), 0);
+	p = compute(e, VFK_PERSIST_BY_ID, "1a:00.0", NULL);
+	yaml = file_after(p, "/etc/booster.yaml", &old);
+	assert_non_null(strstr(yaml, "compression: zstd\n# >>> vfiokit persist"));
+	assert_non_null(strstr(yaml, "modules_force_load: vfio,vfio_iommu_type1,vfio_pci\n"));
+	vfk_persist_unref(p);
+	assert_int_equal(fx_write_file(e->root, "etc/booster.yaml", "modules_force_load: nvme\n"),
+			 0);
+	p = compute(e, VFK_PERSIST_BY_ID, "1a:00.0", NULL);
+	for (size_t i = 0; i < vfk_persist_get_n_warnings(p); i++)
+		warned |= strstr(vfk_persist_get_warning(p, i), "already has modules_force_load") !=
+			  NULL;
+	assert_true(warned);
+	assert_int_equal(n_changed(p), 1); /* only modprobe.d */
+	vfk_persist_unref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_undo_keeps_user_edits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_by_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_booster, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,5 +67,23 @@ check "$target is back on e1000e after undo and a boot (now $(driver_of "$target
 check "$twin is on e1000e (now $(driver_of "$twin"))" [ "$(driver_of "$twin")" = e1000e ]
 "$tool" persist --verify >"$VM_SCRATCH/verify" 2>&1
 check "persist --verify after undo: nothing configured" grep -q "FAIL  persist.configured" "$VM_SCRATCH/verify"
-[ $fail = 0 ] || cat "$VM_SCRATCH/apply" "$VM_SCRATCH/undo" >&2
+# The commands --apply runs, and the check of the rebuilt image (faults.md F4), with
+# stand-ins for initramfs-tools' commands: an image without vfio-pci fails the apply.
+mkdir -p /etc/initramfs-tools /tmp/fakebin
+printf '#!/bin/sh\necho "update-initramfs $*" >>/tmp/fakebin/log\n' >/tmp/fakebin/update-initramfs
+printf '#!/bin/sh\necho usr/lib/modules/6.12/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko\n' \
+	>/tmp/fakebin/lsinitramfs
+chmod +x /tmp/fakebin/update-initramfs /tmp/fakebin/lsinitramfs
+rc=0
+PATH=/tmp/fakebin:$PATH "$tool" persist --apply "$target" >"$VM_SCRATCH/regen" 2>&1 || rc=$?
+check "--apply ran update-initramfs" grep -qx "update-initramfs -u -k all" /tmp/fakebin/log
+check "--apply fails when the new image lacks vfio-pci (exit $rc)" [ $rc = 1 ]
+check "and says so" grep -q "does not list vfio-pci.ko" "$VM_SCRATCH/regen"
+"$tool" persist --undo --no-regenerate >/dev/null 2>&1
+echo 'echo usr/lib/modules/6.12/kernel/drivers/vfio/pci/vfio-pci.ko.zst' >>/tmp/fakebin/lsinitramfs
+rc=0
+PATH=/tmp/fakebin:$PATH "$tool" persist --apply "$target" >"$VM_SCRATCH/regen2" 2>&1 || rc=$?
+check "--apply succeeds once the image lists vfio-pci (exit $rc)" [ $rc = 0 ]
+"$tool" persist --undo --no-regenerate >/dev/null 2>&1
+[ $fail = 0 ] || cat "$VM_SCRATCH/apply" "$VM_SCRATCH/undo" "$VM_SCRATCH/regen" "$VM_SCRATCH/regen2" >&2
 exit $fail
