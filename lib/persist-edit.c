@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "path.h"
 #include "persist-private.h"
 
 /* The line starting at @p is exactly @marker. */
@@ -74,4 +80,74 @@ unsigned long long persist_hash(const char *s)
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+#define DSN_CAP_ID 0x0003
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size)
+{
+	uint8_t cfg[4096];
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	unsigned int off = 0x100;
+
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/config", bdf);
+	fd = path_open(ctx, path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, cfg, sizeof(cfg));
+	/* Extended capabilities: a chain of 32-bit headers (id, version, next) from 0x100,
+	 * walked at most 64 steps against loops. */
+	for (int steps = 0; n >= (ssize_t)off + 12 && off >= 0x100 && steps < 64; steps++) {
+		uint32_t h = le32(cfg + off);
+		uint64_t serial;
+
+		if (h == 0 || h == 0xffffffffu)
+			return false;
+		if ((h & 0xffff) == DSN_CAP_ID) {
+			serial = (uint64_t)le32(cfg + off + 8) << 32 | le32(cfg + off + 4);
+			snprintf(buf, size, "%02x-%02x-%02x-%02x-%02x-%02x-%02x-%02x",
+				 (unsigned int)(serial >> 56) & 0xff,
+				 (unsigned int)(serial >> 48) & 0xff,
+				 (unsigned int)(serial >> 40) & 0xff,
+				 (unsigned int)(serial >> 32) & 0xff,
+				 (unsigned int)(serial >> 24) & 0xff,
+				 (unsigned int)(serial >> 16) & 0xff,
+				 (unsigned int)(serial >> 8) & 0xff, (unsigned int)serial & 0xff);
+			return true;
+		}
+		off = (h >> 20) & 0xffc;
+	}
+	return false;
+}
+
+bool persist_read_slot(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size)
+{
+	const char *dot = strrchr(bdf, '.');
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (!dot || path_opendir(ctx, "sys/bus/pci/slots", &dir) < 0)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		char path[PATH_MAX], addr[64];
+
+		snprintf(path, sizeof(path), "sys/bus/pci/slots/%.64s/address", de->d_name);
+		if (de->d_name[0] == '.' || path_read(ctx, path, addr, sizeof(addr)) <= 0)
+			continue;
+		addr[strcspn(addr, "\n")] = '\0';
+		if (strlen(addr) == (size_t)(dot - bdf) && strncmp(addr, bdf, strlen(addr)) == 0) {
+			snprintf(buf, size, "%s", de->d_name);
+			found = true;
+		}
+	}
+	closedir(dir);
+	return found;
 }

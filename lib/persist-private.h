@@ -44,3 +44,11 @@ bool persist_has_block(const char *text);
 
 /* A 64-bit FNV-1a hash of @s, to notice files changed behind vfiokit's back. */
 unsigned long long persist_hash(const char *s);
+
+/* The PCIe Device Serial Number of @bdf as "01-23-45-67-89-ab-cd-ef" (lspci's form), from
+ * its extended configuration space; false when it has none or it is unreadable. */
+bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size);
+
+/* The name of the physical slot holding @bdf (sys/bus/pci/slots/NAME/address); false
+ * when the platform names none. */
+bool persist_read_slot(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size);

@@ -26,10 +26,13 @@ static bool rule_value(const char *line, const char *key, char *buf, size_t size
 }
 
 /* Why a device the rule names is not on vfio-pci, as far as the running system shows. */
-static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *line)
+static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *line,
+			 const char *comment)
 {
 	char bdf[64], vendor[16], device[16], id[96], fix[512];
+	char want_serial[32] = "", have_serial[32];
 	struct vfk_device *dev = NULL;
+	const char *p;
 	uint16_t v = 0, d = 0;
 	const char *drv, *ov;
 	int err;
@@ -49,6 +52,12 @@ static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *
 				  bdf);
 	vfk_device_get_ids(dev, &v, &d);
 	drv = vfk_device_get_driver(dev);
+	/* "# BDF serial=..." before the rule: the serial the card had when configured. */
+	if (comment && startswith(comment, "# ") && startswith(comment + 2, bdf) &&
+	    (p = strstr(comment, " serial=")))
+		snprintf(want_serial, sizeof(want_serial), "%.23s", p + 8);
+	if (!persist_read_serial(ctx, bdf, have_serial, sizeof(have_serial)))
+		have_serial[0] = '\0';
 	ov = vfk_device_get_driver_override(dev);
 	if (v != strtoul(vendor, NULL, 16) || d != strtoul(device, NULL, 16)) {
 		err = report_add(
@@ -57,6 +66,15 @@ static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *
 			"%s is now %04x:%04x, not the %s:%s the rule names: another card is "
 			"in that slot, and it is left alone",
 			bdf, v, d, vendor + 2, device + 2);
+	} else if (want_serial[0] && !streq(have_serial, want_serial)) {
+		/* Same address and ids, another card: identical cards were swapped. */
+		err = report_add(
+			r, id, VFK_CHECK_WARN,
+			"if that is not the card you meant, run vfiokit persist again",
+			"%s is on %s, but it is not the card configured: serial %s, not %s "
+			"(an identical card took its place)",
+			bdf, drv ? drv : "no driver", *have_serial ? have_serial : "none",
+			want_serial);
 	} else if (vfk_device_is_vfio_bound(dev)) {
 		err = report_add(r, id, VFK_CHECK_OK, NULL, "%s is on %s, as configured", bdf, drv);
 	} else if (!ov || !streq(ov, "vfio-pci")) {
@@ -137,7 +155,7 @@ VFK_EXPORT int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret)
 		goto out;
 	}
 	err = verify_iommu(ctx, r);
-	for (const char *line = rule; err >= 0 && line && *line;) {
+	for (const char *line = rule, *comment = NULL; err >= 0 && line && *line;) {
 		const char *next = strchr(line, '\n');
 		_cleanup_free_ char *one =
 			strndup(line, next ? (size_t)(next - line) : strlen(line));
@@ -145,7 +163,8 @@ VFK_EXPORT int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret)
 		if (!one)
 			err = -ENOMEM;
 		else if (one[0] != '#')
-			err = verify_device(ctx, r, one);
+			err = verify_device(ctx, r, one, comment);
+		comment = line[0] == '#' ? line : NULL;
 		line = next ? next + 1 : NULL;
 	}
 	/* --by-id: every device with the ids must be on vfio-pci. */

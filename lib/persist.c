@@ -197,6 +197,19 @@ static int gen_udev(struct gen *g)
 		const struct target *t = &g->t[i];
 		const char *bdf = vfk_device_get_bdf(t->dev);
 
+		char serial[32], slot[64];
+
+		/* What udev cannot match, kept for --verify to tell the card apart. */
+		if (persist_read_serial(g->p->ctx, bdf, serial, sizeof(serial)) ||
+		    persist_read_slot(g->p->ctx, bdf, slot, sizeof(slot))) {
+			bool has_serial =
+				persist_read_serial(g->p->ctx, bdf, serial, sizeof(serial));
+			bool has_slot = persist_read_slot(g->p->ctx, bdf, slot, sizeof(slot));
+
+			fprintf(f, "# %s%s%s%s%s\n", bdf, has_serial ? " serial=" : "",
+				has_serial ? serial : "", has_slot ? " slot=" : "",
+				has_slot ? slot : "");
+		}
 		fprintf(f,
 			"ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
 			"ATTR{vendor}==\"0x%04x\", ATTR{device}==\"0x%04x\", "

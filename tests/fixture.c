@@ -179,9 +179,15 @@ static void put32(uint8_t *c, size_t off, uint32_t v)
 	put16(c, off + 2, (uint16_t)(v >> 16));
 }
 
+static uint32_t get32(const uint8_t *c, size_t off)
+{
+	return (uint32_t)c[off] | (uint32_t)c[off + 1] << 8 | (uint32_t)c[off + 2] << 16 |
+	       (uint32_t)c[off + 3] << 24;
+}
+
 static size_t build_config(const struct fx_dev *d, uint8_t *c)
 {
-	size_t len = d->caps & (FX_CAP_ACS | FX_CAP_SRIOV) ? 4096 : 256;
+	size_t len = d->caps & (FX_CAP_ACS | FX_CAP_SRIOV | FX_CAP_DSN) ? 4096 : 256;
 	uint8_t ptr = 0x40, *prev = &c[0x34];
 	uint16_t ext = 0x100;
 
@@ -233,16 +239,30 @@ static size_t build_config(const struct fx_dev *d, uint8_t *c)
 	if (c[0x34])
 		put16(c, 0x06, 0x0010);
 	if (len == 4096) {
+		/* Extended capabilities at 0x100, 0x140, 0x180, each pointing at the next. */
+		uint16_t prev_ext = 0;
+
 		if (d->caps & FX_CAP_ACS) {
-			put32(c, ext,
-			      0x000du | 1u << 16 | (d->caps & FX_CAP_SRIOV ? 0x140u << 20 : 0));
+			put32(c, ext, 0x000du | 1u << 16);
 			put16(c, ext + 6, 0x001f);
-			ext = 0x140;
+			prev_ext = ext;
+			ext += 0x40;
 		}
 		if (d->caps & FX_CAP_SRIOV) {
+			if (prev_ext)
+				put32(c, prev_ext, get32(c, prev_ext) | (uint32_t)ext << 20);
 			put32(c, ext, 0x0010u | 1u << 16);
 			put16(c, ext + 0x0e, (uint16_t)d->sriov_total);
 			put16(c, ext + 0x10, (uint16_t)d->sriov_num);
+			prev_ext = ext;
+			ext += 0x40;
+		}
+		if (d->caps & FX_CAP_DSN) {
+			if (prev_ext)
+				put32(c, prev_ext, get32(c, prev_ext) | (uint32_t)ext << 20);
+			put32(c, ext, 0x0003u | 1u << 16);
+			put32(c, ext + 4, (uint32_t)d->serial);
+			put32(c, ext + 8, (uint32_t)(d->serial >> 32));
 		}
 	}
 	return len;

@@ -23,6 +23,7 @@ enum fx_cap {
 	FX_CAP_ACS = 1 << 6,   /* extended capability ACS with SV RR CR UF enabled */
 	FX_CAP_SRIOV = 1 << 7, /* extended capability SR-IOV (needs sriov_total) */
 	FX_CAP_LOOP = 1 << 8,  /* a capability list that points back at itself (B6) */
+	FX_CAP_DSN = 1 << 9,   /* extended capability Device Serial Number (serial) */
 };
 
 #define FX_NO_GROUP (-1)
@@ -48,6 +49,7 @@ struct fx_dev {
 	unsigned int sriov_total, sriov_num; /* a PF's SR-IOV counts */
 	bool vfio_dev;			     /* creates vfio-dev/vfio0 as vfio-pci does */
 	unsigned int caps;		     /* enum fx_cap */
+	uint64_t serial;		     /* with FX_CAP_DSN */
 };
 
 struct fx_group {

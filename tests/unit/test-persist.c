@@ -315,6 +315,42 @@ static void test_booster(void **state)
 	vfk_persist_unref(p);
 }
 
+/* The rule keeps the card's serial: --verify notices an identical card in its place. */
+static void test_verify_serial(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p;
+	struct vfk_report *r = NULL;
+	char path[PATH_MAX], real[PATH_MAX];
+	const unsigned char other[4] = {0x11, 0x11, 0x11, 0x11};
+	bool swapped = false;
+	FILE *f;
+
+	build(e, "amd-desktop");
+	p = compute(e, 0, "01:00.0", "01:00.1");
+	assert_non_null(
+		strstr(file_after(p, "/etc/udev/rules.d/01-vfiokit.rules", &(const char *){NULL}),
+		       "# 0000:01:00.0 serial=01-23-45-67-89-ab-cd-ef\n"));
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	/* The fixture puts the Device Serial Number capability first, at 0x100. */
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:01:00.0", e->root);
+	assert_non_null(realpath(path, real));
+	strncat(real, "/config", sizeof(real) - strlen(real) - 1);
+	f = fopen(real, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0x104, SEEK_SET), 0);
+	assert_int_equal(fwrite(other, 1, 4, f), 4);
+	fclose(f);
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++)
+		swapped |= vfk_report_get_check_status(r, i) == VFK_CHECK_WARN &&
+			   strstr(vfk_report_get_check_summary(r, i),
+				  "an identical card took its place");
+	assert_true(swapped);
+	vfk_report_unref(r);
+	vfk_persist_unref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_undo_keeps_user_edits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_by_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_booster, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_serial, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
