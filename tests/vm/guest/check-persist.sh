@@ -67,6 +67,19 @@ check "$target is back on e1000e after undo and a boot (now $(driver_of "$target
 check "$twin is on e1000e (now $(driver_of "$twin"))" [ "$(driver_of "$twin")" = e1000e ]
 "$tool" persist --verify >"$VM_SCRATCH/verify" 2>&1
 check "persist --verify after undo: nothing configured" grep -q "FAIL  persist.configured" "$VM_SCRATCH/verify"
+# --by-id: vfio-pci's ids= takes both twins, and says so beforehand.
+"$tool" persist --apply --no-regenerate --by-id "$target" >"$VM_SCRATCH/byid" 2>&1
+check "--by-id warns that $twin goes too" grep -q "$twin (8086:10d3, on e1000e) has the same ids" "$VM_SCRATCH/byid"
+check "--by-id writes ids=" grep -qx "options vfio-pci ids=8086:10d3" /etc/modprobe.d/vfiokit.conf
+boot
+check "--by-id: $target on vfio-pci (now $(driver_of "$target"))" [ "$(driver_of "$target")" = vfio-pci ]
+check "--by-id: $twin on vfio-pci too (now $(driver_of "$twin"))" [ "$(driver_of "$twin")" = vfio-pci ]
+"$tool" persist --verify >"$VM_SCRATCH/verify" 2>&1
+check "--by-id: --verify finds both in effect" [ "$(grep -c "ok    device" "$VM_SCRATCH/verify")" = 2 ]
+"$tool" persist --undo --no-regenerate >/dev/null 2>&1
+boot
+check "--by-id undone: both on e1000e" [ "$(driver_of "$target")$(driver_of "$twin")" = e1000ee1000e ]
+
 # The commands --apply runs, and the check of the rebuilt image (faults.md F4), with
 # stand-ins for initramfs-tools' commands: an image without vfio-pci fails the apply.
 mkdir -p /etc/initramfs-tools /tmp/fakebin
