@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boots the guest with a topology and runs a script in it as root against the real kernel.
 #   tests/vm/run-vm.sh [--kernel stock|iommufd] [--timeout S] [--shell] [--save-to DIR]
+#                      [--root-overlay DIR] [--udev]
 #                      TOPOLOGY SCRIPT [ARGS...]
 # stock is Debian's 6.12 kernel (vfio as modules, no iommufd); iommufd is the kernel
 # build-kernel.sh makes (IOMMUFD and the VFIO cdev built in).
 # Prints the script's output and exits with its status (124 on timeout). --shell gives an
 # interactive shell in the guest instead of running the script (for debugging).
 # Scripts may write results below "$VM_SCRATCH/out"; --save-to copies that to DIR.
+# --root-overlay DIR copies DIR's tree over / before drivers load (files a previous boot
+# wrote); --udev makes systemd-udevd do the coldplug with the system's rules.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -16,6 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 timeout=300
 shell=
 save_to=
+overlay=
+udev=
 kernel_kind=${VM_KERNEL:-stock}
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -23,6 +28,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	--save-to) save_to=$2; shift 2 ;;
+	--root-overlay) overlay=$(realpath "$2"); shift 2 ;;
+	--udev) udev=1; shift ;;
 	*) break ;;
 	esac
 done
@@ -59,9 +66,22 @@ else
 		printf '#!/bin/bash\ncd %q || exit 1\nexport VM_TOPOLOGY=%q VM_KERNEL=%q\n' "$PWD" "$topo" "$kernel_kind"
 		# A small kernel for guests the tests start inside this one (build-kernel.sh).
 		printf 'export VM_NESTED_KERNEL=%q\n' "$(vm_iommufd_dir)/bzImage"
-		# What udev's coldplug does on a real host: load each device's driver.
-		printf 'for m in /sys/bus/pci/devices/*/modalias; do modprobe -q "$(cat "$m")"; done\n'
-		printf 'sleep 1\n'
+		# Files a previous boot left on "disk" (--root-overlay), in place before any
+		# driver loads, as a boot finds them.
+		[ -z "$overlay" ] || printf 'cp -a %q/. /\n' "$overlay"
+		if [ -n "$udev" ]; then
+			# A real coldplug: systemd-udevd runs the system's rules for every PCI
+			# device, loading drivers by modalias. udevadm's trigger, settle and
+			# control are ignored in a chroot, so the add events are written to the
+			# devices' uevent files (what trigger does), then a wait and a kill.
+			printf '/lib/systemd/systemd-udevd & udevd=$!\nsleep 1\n'
+			printf 'for u in /sys/bus/pci/devices/*/uevent; do echo add >"$u"; done\n'
+			printf 'sleep 6\nkill $udevd; wait $udevd 2>/dev/null\n'
+		else
+			# What udev's coldplug does on a real host: load each device's driver.
+			printf 'for m in /sys/bus/pci/devices/*/modalias; do modprobe -q "$(cat "$m")"; done\n'
+			printf 'sleep 1\n'
+		fi
 		printf 'exec %q' "$script"
 		printf ' %q' "$@"
 		printf '\n'
