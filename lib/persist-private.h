@@ -25,6 +25,7 @@ struct vfk_persist {
 	int refcount;
 	struct vfk_ctx *ctx;
 	unsigned int flags;
+	bool has_devices;
 	struct pfile *files;
 	size_t n_files;
 	char **warnings;

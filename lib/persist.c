@@ -78,7 +78,12 @@ static int add_command(struct vfk_persist *p, ...)
 /* faults.md F4: after the image is rebuilt, its listing must show vfio-pci. */
 static int add_image_check(struct vfk_persist *p, const char *lister, const char *image)
 {
-	int err = add_command(p, lister, image, NULL);
+	int err;
+
+	/* Without devices (the configuration removed) there is nothing to look for. */
+	if (!p->has_devices)
+		return 0;
+	err = add_command(p, lister, image, NULL);
 
 	if (err >= 0 && !(p->expects[p->n_commands - 1] = strdup("vfio-pci.ko")))
 		err = -ENOMEM;
@@ -675,7 +680,8 @@ static int gen_cmdline(struct gen *g)
 			snprintf(body, sizeof(body), "%s=\"${%s:+$%s }%s\"\n", var, var, var, add);
 		}
 		err = block_file(g, ETC_DEFAULT_GRUB, *add ? body : NULL);
-		if (err < 0 || !*add)
+		/* With the configuration gone, GRUB's files are rebuilt from the user's own. */
+		if (err < 0 || (!*add && (g->n || g->h.boot == BOOT_GRUB_GRUBBY)))
 			return err;
 		if (g->h.boot == BOOT_GRUB_DEBIAN)
 			return add_command(g->p, "update-grub", NULL);
@@ -693,7 +699,7 @@ static int gen_cmdline(struct gen *g)
 		char *new;
 
 		if (!*add)
-			return 0;
+			return g->n ? 0 : add_command(g->p, "kernel-install", "add-all", NULL);
 		/* One line, no comments: the options go at its end (undo puts the file back). */
 		if (asprintf(&new, "%s%s%s\n", g->h.kernel_cmdline_file,
 			     *g->h.kernel_cmdline_file ? " " : "", add) < 0)
@@ -811,6 +817,7 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 	}
 	g.p->refcount = 1;
 	g.p->ctx = vfk_ctx_ref(ctx);
+	g.p->has_devices = n_devices > 0;
 	g.p->flags = flags;
 	g.h.ctx = ctx;
 	for (size_t i = 0; i < n_devices; i++)
