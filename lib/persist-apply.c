@@ -27,6 +27,9 @@ struct entry {
 struct state {
 	struct entry *e;
 	size_t n;
+	/* Commands that take back what the apply's commands did to boot entries
+	 * (grubby, kernelstub), for --undo to run. */
+	struct json_object *undo;
 };
 
 static void state_free(struct state *s)
@@ -34,6 +37,7 @@ static void state_free(struct state *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->e[i].path);
 	free(s->e);
+	json_object_put(s->undo);
 	*s = (struct state){};
 }
 
@@ -61,6 +65,8 @@ static int state_load(struct vfk_ctx *ctx, struct state *s)
 		json_object_put(root);
 		return -EBADMSG;
 	}
+	if (json_object_object_get_ex(root, "undo_commands", &s->undo))
+		json_object_get(s->undo);
 	for (size_t i = 0; i < json_object_array_length(files) && err >= 0; i++) {
 		struct json_object *o = json_object_array_get_idx(files, i), *v;
 		struct entry *grown = realloc(s->e, (s->n + 1) * sizeof(*grown));
@@ -114,6 +120,8 @@ static int state_save(struct vfk_ctx *ctx, const struct state *s)
 		json_object_array_add(files, o);
 	}
 	json_object_object_add(root, "files", files);
+	if (s->undo)
+		json_object_object_add(root, "undo_commands", json_object_get(s->undo));
 	text = json_object_to_json_string_ext(root,
 					      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	err = path_write_atomic(ctx, VFIOKIT_PERSIST_STATE, text, strlen(text));
@@ -197,6 +205,60 @@ static int write_one(struct vfk_ctx *ctx, const struct pfile *f)
 	return path_write_file(ctx, f->path, f->new, strlen(f->new), f->mode);
 }
 
+/* grubby --args=X is taken back by --remove-args=X, kernelstub --add-options T by
+ * --delete-options T; the other commands rebuild from files that undo puts back. */
+static int record_undo(struct state *s, const char *const *argv)
+{
+	struct json_object *cmd;
+	char *arg = NULL;
+
+	if (streq(argv[0], "grubby") && argv[1] && argv[2] && startswith(argv[2], "--args=")) {
+		if (asprintf(&arg, "--remove-args=%s", argv[2] + strlen("--args=")) < 0)
+			return -ENOMEM;
+	} else if (streq(argv[0], "kernelstub") && argv[1] && argv[2] &&
+		   streq(argv[1], "--add-options")) {
+		if (!(arg = strdup(argv[2])))
+			return -ENOMEM;
+	} else {
+		return 0;
+	}
+	if (!s->undo && !(s->undo = json_object_new_array())) {
+		free(arg);
+		return -ENOMEM;
+	}
+	cmd = json_object_new_array();
+	json_object_array_add(cmd, json_object_new_string(argv[0]));
+	if (streq(argv[0], "grubby")) {
+		json_object_array_add(cmd, json_object_new_string("--update-kernel=ALL"));
+	} else {
+		json_object_array_add(cmd, json_object_new_string("--delete-options"));
+	}
+	json_object_array_add(cmd, json_object_new_string(arg));
+	json_object_array_add(s->undo, cmd);
+	free(arg);
+	return 0;
+}
+
+int persist_undo_commands(struct vfk_persist *p)
+{
+	struct state s;
+	int err = state_load(p->ctx, &s);
+
+	if (err == -ENOENT)
+		return 0;
+	for (size_t i = 0; err >= 0 && s.undo && i < json_object_array_length(s.undo); i++) {
+		struct json_object *cmd = json_object_array_get_idx(s.undo, i);
+		const char *argv[4] = {};
+
+		for (size_t k = 0; k < 3 && k < json_object_array_length(cmd); k++)
+			argv[k] = json_object_get_string(json_object_array_get_idx(cmd, k));
+		if (argv[0] && argv[1] && argv[2])
+			err = persist_add_command(p, argv);
+	}
+	state_free(&s);
+	return err < 0 ? err : 0;
+}
+
 VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 {
 	struct state s = {}, before = {};
@@ -277,6 +339,8 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 		state_free(&s);
 		return err;
 	}
+	for (size_t i = 0; i < p->n_commands && err >= 0; i++)
+		err = record_undo(&s, (const char *const *)p->commands[i]);
 	for (size_t i = 0; i < p->n_files; i++) {
 		struct entry *e = state_find(&s, p->files[i].path);
 

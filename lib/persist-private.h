@@ -53,3 +53,11 @@ bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t
 /* The name of the physical slot holding @bdf (sys/bus/pci/slots/NAME/address); false
  * when the platform names none. */
 bool persist_read_slot(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size);
+
+/* Adds the command @argv (NULL-terminated) to @p. */
+int persist_add_command(struct vfk_persist *p, const char *const *argv);
+
+/* persist-apply.c: adds the commands recorded at apply time that take back what grubby
+ * or kernelstub did to the boot entries (for the computation that removes vfiokit's
+ * configuration, before the undo deletes the record). */
+int persist_undo_commands(struct vfk_persist *p);

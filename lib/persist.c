@@ -46,32 +46,38 @@ static int pwarn(struct vfk_persist *p, const char *fmt, ...)
 
 static int add_command(struct vfk_persist *p, ...)
 {
-	char **argv = NULL, ***grown, **expects;
+	const char *argv[8];
 	size_t n = 0;
-	const char *a;
 	va_list ap;
-	int err = 0;
 
 	va_start(ap, p);
-	while (err >= 0 && (a = va_arg(ap, const char *)))
-		err = strv_push(&argv, &n, strdup(a));
+	while (n + 1 < ARRAY_SIZE(argv) && (argv[n] = va_arg(ap, const char *)))
+		n++;
 	va_end(ap);
-	if (err < 0) {
-		strv_free(argv);
-		return err;
-	}
-	grown = realloc(p->commands, (p->n_commands + 1) * sizeof(*grown));
+	argv[n] = NULL;
+	return persist_add_command(p, argv);
+}
+
+int persist_add_command(struct vfk_persist *p, const char *const *argv)
+{
+	char **copy = NULL, ***grown, **expects;
+	size_t n = 0;
+	int err = 0;
+
+	for (size_t i = 0; argv[i] && err >= 0; i++)
+		err = strv_push(&copy, &n, strdup(argv[i]));
+	grown = err < 0 ? NULL : realloc(p->commands, (p->n_commands + 1) * sizeof(*grown));
 	if (grown)
 		p->commands = grown;
-	expects = realloc(p->expects, (p->n_commands + 1) * sizeof(*expects));
+	expects = err < 0 ? NULL : realloc(p->expects, (p->n_commands + 1) * sizeof(*expects));
 	if (expects)
 		p->expects = expects;
 	if (!grown || !expects) {
-		strv_free(argv);
+		strv_free(copy);
 		return -ENOMEM;
 	}
 	p->expects[p->n_commands] = NULL;
-	p->commands[p->n_commands++] = argv;
+	p->commands[p->n_commands++] = copy;
 	return 0;
 }
 
@@ -849,6 +855,8 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 		err = gen_initramfs(&g);
 	if (err >= 0)
 		err = gen_cmdline(&g);
+	if (err >= 0 && !g.n)
+		err = persist_undo_commands(g.p);
 	if (err >= 0 && g.by_id && g.vfio_builtin && g.n)
 		err = pwarn(g.p, "vfio-pci is built in: modprobe.d options do not reach it, so the "
 				 "ids go on the kernel command line (vfio-pci.ids=)");

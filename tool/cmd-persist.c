@@ -349,17 +349,24 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	if (!streq(vfk_ctx_get_root(ctx), "/"))
 		regenerate = false;
 	if (undo) {
-		/* What the regeneration commands are: those of a configuration without
-		 * vfiokit's part, computed after the files are back. */
+		/* The commands come from the configuration without vfiokit's part, computed
+		 * before the files go back, while the record of what grubby or kernelstub
+		 * were told still exists. */
+		err = vfk_persist_new(ctx, NULL, 0, 0, &p, NULL);
+		if (err < 0) {
+			log_error("persist: %s", strerror(-err));
+			return EXIT_NOT_READY;
+		}
 		err = vfk_persist_undo(ctx, &n_files, &detail);
 		if (detail)
 			log_lines("persist: ", detail);
 		if (err < 0 && err != -EBUSY) {
+			vfk_persist_unref(p);
 			free(detail);
 			return EXIT_NOT_READY;
 		}
 		print_uint(PRINT_ANY, "restored", "Put back %" PRIu64 " files.\n", n_files);
-		err = vfk_persist_new(ctx, NULL, 0, 0, &p, NULL);
+		err = 0;
 		if (err >= 0 && vfk_persist_get_n_commands(p)) {
 			if (regenerate)
 				err = run_commands(p);
