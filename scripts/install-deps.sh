@@ -10,7 +10,7 @@ DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config pytho
 	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
 	scdoc pciutils pci.ids libvirt-clients)
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
-DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs
+DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
 
 FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
