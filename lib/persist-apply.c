@@ -162,23 +162,15 @@ static void say(char **detail, const char *fmt, ...)
 	}
 }
 
-/* Puts @path back to its content before vfiokit (from the backup, or absent). */
-static int put_back(struct vfk_ctx *ctx, const struct entry *e)
+/* Puts @e's file back to @orig, its content before vfiokit (NULL: it did not exist). */
+static int put_back(struct vfk_ctx *ctx, const struct entry *e, const char *orig)
 {
-	_cleanup_free_ char *old = NULL;
-	char backup[PATH_MAX];
-	ssize_t n;
+	int err;
 
-	if (!e->existed) {
-		int err = path_unlink(ctx, e->path);
-
-		return err == -ENOENT ? 0 : err;
-	}
-	backup_path(e->path, backup, sizeof(backup));
-	n = path_read_all(ctx, backup, 1u << 20, &old);
-	if (n < 0)
-		return (int)n;
-	return path_write_file(ctx, e->path, old, (size_t)n, 0644);
+	if (e->existed)
+		return path_write_file(ctx, e->path, orig, strlen(orig), 0644);
+	err = path_unlink(ctx, e->path);
+	return err == -ENOENT ? 0 : err;
 }
 
 static bool same(const char *a, const char *b)
@@ -354,13 +346,15 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 	return err;
 }
 
-VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char **ret_detail)
+VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t *ret_n_files,
+				char **ret_detail)
 {
+	bool dry = flags & VFK_PERSIST_UNDO_DRY_RUN;
 	struct state s;
 	size_t n = 0;
 	int err, first = 0;
 
-	assert_return(ctx, -EINVAL);
+	assert_return(ctx && !(flags & ~(unsigned int)VFK_PERSIST_UNDO_DRY_RUN), -EINVAL);
 	if (ret_detail)
 		*ret_detail = NULL;
 	err = state_load(ctx, &s);
@@ -374,17 +368,19 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char *
 		return err;
 	}
 	for (size_t i = 0; i < s.n; i++) {
-		_cleanup_free_ char *now = NULL;
+		_cleanup_free_ char *now = NULL, *orig = NULL;
 		bool present = path_read_all(ctx, s.e[i].path, 1u << 20, &now) >= 0;
-
-		_cleanup_free_ char *orig = NULL;
 		char backup[PATH_MAX];
 
-		/* Already as before vfiokit: an apply that stopped before this file. */
 		backup_path(s.e[i].path, backup, sizeof(backup));
-		if (s.e[i].existed ? present && path_read_all(ctx, backup, 1u << 20, &orig) >= 0 &&
-					     streq(orig, now)
-				   : !present) {
+		if (s.e[i].existed && path_read_all(ctx, backup, 1u << 20, &orig) < 0) {
+			say(ret_detail, "cannot read the backup /%s of /%s", backup, s.e[i].path);
+			if (!first)
+				first = -EIO;
+			continue;
+		}
+		/* Already as before vfiokit: an apply that stopped before this file. */
+		if (s.e[i].existed ? present && streq(orig, now) : !present) {
 			n++;
 			continue;
 		}
@@ -396,7 +392,13 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char *
 				first = -EBUSY;
 			continue;
 		}
-		err = put_back(ctx, &s.e[i]);
+		if (dry) {
+			say(ret_detail, "would put back /%s%s", s.e[i].path,
+			    s.e[i].existed ? "" : " (vfiokit made it: removed)");
+			n++;
+			continue;
+		}
+		err = put_back(ctx, &s.e[i], orig);
 		if (err < 0) {
 			say(ret_detail, "cannot put back /%s: %s", s.e[i].path, strerror(-err));
 			if (!first)
@@ -405,7 +407,7 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char *
 		}
 		n++;
 	}
-	if (!first) {
+	if (!first && !dry) {
 		for (size_t i = 0; i < s.n; i++) {
 			char backup[PATH_MAX];
 

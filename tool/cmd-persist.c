@@ -26,7 +26,7 @@ enum {
 static void help(void)
 {
 	puts("Usage: vfiokit persist [--by-id] [--apply] [--no-regenerate] DEVICE...\n"
-	     "       vfiokit persist --undo [--no-regenerate]\n"
+	     "       vfiokit persist --undo [--dry-run] [--no-regenerate]\n"
 	     "       vfiokit persist --verify\n\n"
 	     "Make every boot give the devices to vfio-pci before their host drivers take\n"
 	     "them: a udev rule that reserves each device by address and identity (or, with\n"
@@ -37,7 +37,8 @@ static void help(void)
 	     "  --by-id           bind by vendor:device (every device with those ids)\n"
 	     "  --apply           write the files (each atomically, with a backup), then run\n"
 	     "                    the initramfs and bootloader commands\n"
-	     "  -n, --dry-run     show the changes only (the default)\n"
+	     "  -n, --dry-run     show the changes only (the default); with --undo, name\n"
+	     "                    the files it would put back\n"
 	     "  --no-regenerate   write the files but run no command; print them instead\n"
 	     "  --undo            put back every file vfiokit changed\n"
 	     "  --verify          after a reboot: what took effect, and why not\n"
@@ -357,7 +358,16 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			log_error("persist: %s", strerror(-err));
 			return EXIT_NOT_READY;
 		}
-		err = vfk_persist_undo(ctx, &n_files, &detail);
+		err = vfk_persist_undo(ctx, dry ? VFK_PERSIST_UNDO_DRY_RUN : 0, &n_files, &detail);
+		if (dry && err >= 0) {
+			print_text("%s\n", detail ? detail : "");
+			print_uint(PRINT_ANY, "would_restore",
+				   "Would put back %" PRIu64 " files (dry run, nothing changed).\n",
+				   n_files);
+			vfk_persist_unref(p);
+			free(detail);
+			return EXIT_OK;
+		}
 		if (detail)
 			log_lines("persist: ", detail);
 		if (err < 0 && err != -EBUSY) {

@@ -42,7 +42,8 @@ static void help(void)
 	     "                          with --bind: as for vfiokit bind\n"
 	     "  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
 	     "  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
-	     "  --print                 print QEMU's arguments, one per line; run nothing\n"
+	     "  --print, --dry-run      print QEMU's arguments, one per line; change and run\n"
+	     "                          nothing\n"
 	     "  -J, --json              with --print: JSON\n"
 	     "  -h, --help              show this help\n\n"
 	     "Exit status: QEMU's when it ran; 1 refused or failed; 2 usage error.");
@@ -193,6 +194,7 @@ static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		VM_LONG_OPTIONS,
 		BIND_LONG_OPTIONS,
 		{"print", no_argument, NULL, OPT_PRINT},
+		{"dry-run", no_argument, NULL, OPT_PRINT},
 		{"bind", no_argument, NULL, OPT_BIND},
 		{"user", required_argument, NULL, OPT_USER},
 		{"qemu", required_argument, NULL, OPT_QEMU},

@@ -161,17 +161,29 @@ const char *vfk_persist_get_command_expect(const struct vfk_persist *p, size_t i
 int vfk_persist_apply(struct vfk_persist *p, char **ret_detail);
 
 /**
+ * enum vfk_persist_undo_flags - how vfk_persist_undo() works
+ * @VFK_PERSIST_UNDO_DRY_RUN: change nothing; name each file that would be put back, one
+ *	line each, in the detail
+ */
+enum vfk_persist_undo_flags {
+	VFK_PERSIST_UNDO_DRY_RUN = 1 << 0,
+};
+
+/**
  * vfk_persist_undo() - put back every file the last vfk_persist_apply() changed
  * @ctx: library context
- * @ret_n_files: how many files were put back; may be NULL
- * @ret_detail: on failure, a malloc'd explanation; may be NULL
+ * @flags: &enum vfk_persist_undo_flags
+ * @ret_n_files: how many files were (or, in a dry run, would be) put back; may be NULL
+ * @ret_detail: a malloc'd explanation of what failed, or in a dry run the files that
+ *	would be put back; may be NULL
  *
  * A file changed by someone else since is left alone and named in @ret_detail.
  *
  * Return: 0, -ENOENT when nothing is applied, -EBUSY when a file changed since, or
  * -errno.
  */
-int vfk_persist_undo(struct vfk_ctx *ctx, size_t *ret_n_files, char **ret_detail);
+int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t *ret_n_files,
+		     char **ret_detail);
 
 /**
  * vfk_persist_verify() - compare the running system with vfiokit's configuration

@@ -35,6 +35,10 @@ for spec in "amd-desktop --force-boot-vga 01:00.0 01:00.1" "intel-desktop 01:00.
 	check "$topo: --verify reports each configured device" grep -q "device\." "$work/verify"
 	"$vfiokit" --root "$root" persist "$@" >"$work/again" 2>/dev/null
 	check "$topo: a second run changes nothing" grep -q "^No file changes" "$work/again"
+	"$vfiokit" --root "$root" persist --undo --dry-run >"$work/undo-dry" 2>&1
+	check "$topo: --undo --dry-run names the files" grep -q "^would put back /etc/" "$work/undo-dry"
+	sums "$root" >"$work/still"
+	check "$topo: --undo --dry-run changes nothing" cmp -s "$work/applied" "$work/still"
 	"$vfiokit" --root "$root" persist --undo >"$work/undo" 2>&1
 	sums "$root" >"$work/after"
 	check "$topo: --undo restores every file" cmp -s "$work/before" "$work/after"

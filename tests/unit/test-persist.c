@@ -181,13 +181,13 @@ static void test_apply_undo(void **state)
 	again = compute(e, 0, "01:00.0", "01:00.1");
 	assert_int_equal(n_changed(again), 0);
 	vfk_persist_unref(again);
-	assert_int_equal(vfk_persist_undo(e->ctx, &n, &detail), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, &n, &detail), 0);
 	assert_null(detail);
 	assert_int_equal(n, 4);
 	free(after);
 	after = snap(e);
 	assert_string_equal(after, before);
-	assert_int_equal(vfk_persist_undo(e->ctx, &n, NULL), -ENOENT);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, &n, NULL), -ENOENT);
 	free(after);
 	free(before);
 	vfk_persist_unref(p);
@@ -212,7 +212,7 @@ static void test_faults(void **state)
 	total = path_fault_count(e->ctx);
 	path_fault_set(e->ctx, 0, 0);
 	assert_int_equal(total, 4);
-	assert_int_equal(vfk_persist_undo(e->ctx, NULL, NULL), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, NULL), 0);
 	for (size_t k = 0; k < 2; k++)
 		for (unsigned int nth = 1; nth <= total; nth++) {
 			char *detail = NULL;
@@ -226,7 +226,7 @@ static void test_faults(void **state)
 			if (strcmp(after, before) != 0)
 				fail_msg("%s on write %u left changes", strerror(errors[k]), nth);
 			free(after);
-			assert_int_equal(vfk_persist_undo(e->ctx, NULL, NULL), -ENOENT);
+			assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, NULL), -ENOENT);
 		}
 	/* A crash after two files: the state lists all of them, two are written. */
 	assert_int_equal(vfk_persist_apply(p, NULL), 0);
@@ -241,7 +241,7 @@ static void test_faults(void **state)
 		else
 			unlink(full);
 	}
-	assert_int_equal(vfk_persist_undo(e->ctx, &n, NULL), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, &n, NULL), 0);
 	after = snap(e);
 	assert_string_equal(after, before);
 	free(after);
@@ -260,7 +260,7 @@ static void test_undo_keeps_user_edits(void **state)
 	p = compute(e, 0, "01:00.0", "01:00.1");
 	assert_int_equal(vfk_persist_apply(p, NULL), 0);
 	assert_int_equal(fx_write_file(e->root, "etc/modprobe.d/vfiokit.conf", "mine\n"), 0);
-	assert_int_equal(vfk_persist_undo(e->ctx, NULL, &detail), -EBUSY);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, &detail), -EBUSY);
 	assert_non_null(
 		strstr(detail, "/etc/modprobe.d/vfiokit.conf changed since vfiokit wrote it"));
 	free(detail);
