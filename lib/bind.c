@@ -32,27 +32,12 @@ struct op {
 _printf_(2, 3) static void say(struct op *op, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL, *joined = NULL;
 
-	if (!op->detail)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (!s)
-		return;
 	pthread_mutex_lock(&op->lock);
-	if (*op->detail && asprintf(&joined, "%s\n%s", *op->detail, s) >= 0) {
-		free(*op->detail);
-		free(s);
-		*op->detail = joined;
-	} else if (!*op->detail) {
-		*op->detail = s;
-	} else {
-		free(s);
-	}
+	detail_addv(op->detail, fmt, ap);
 	pthread_mutex_unlock(&op->lock);
+	va_end(ap);
 }
 
 static bool is_vfio_driver(const char *drv)

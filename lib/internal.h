@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <syslog.h>
 
@@ -27,6 +28,11 @@ void vfk_log(struct vfk_ctx *ctx, int priority, const char *file, int line, cons
 
 #define dbg(ctx, ...) vfk_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
 #define info(ctx, ...) vfk_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+
+/* detail.c: appends a formatted line to *@detail, the malloc'd explanation the public
+ * calls hand back ("first\nsecond"); nothing when @detail is NULL or memory runs out. */
+void detail_add(char **detail, const char *fmt, ...) _printf_(2, 3);
+void detail_addv(char **detail, const char *fmt, va_list ap) _printf_(2, 0);
 
 /* Whether the context's root is this machine's "/", where the running kernel can be asked
  * directly (netlink, getifaddrs) about what a captured tree can only record. */

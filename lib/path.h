@@ -82,7 +82,6 @@ struct vfk_ctx;
 #define VFIOKIT_MODPROBE_CONF "etc/modprobe.d/vfiokit.conf"
 #define VFIOKIT_PERSIST_DIR "var/lib/vfiokit/persist"
 #define VFIOKIT_PERSIST_STATE "var/lib/vfiokit/persist/state.json"
-#define MODULES_BUILTIN_FMT "lib/modules/%s/modules.builtin"
 #define INITRAMFS_TOOLS_DIR "etc/initramfs-tools"
 #define INITRAMFS_TOOLS_MODULES "etc/initramfs-tools/modules"
 #define INITRAMFS_TOOLS_HOOK "etc/initramfs-tools/hooks/vfiokit"

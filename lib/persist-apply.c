@@ -137,31 +137,6 @@ static struct entry *state_find(struct state *s, const char *path)
 	return NULL;
 }
 
-static void say(char **detail, const char *fmt, ...) _printf_(2, 3);
-static void say(char **detail, const char *fmt, ...)
-{
-	char *s = NULL, *joined = NULL;
-	va_list ap;
-
-	if (!detail)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	if (!s)
-		return;
-	if (*detail && asprintf(&joined, "%s\n%s", *detail, s) >= 0) {
-		free(*detail);
-		free(s);
-		*detail = joined;
-	} else if (!*detail) {
-		*detail = s;
-	} else {
-		free(s);
-	}
-}
-
 /* Puts @e's file back to @orig, its content before vfiokit (NULL: it did not exist). */
 static int put_back(struct vfk_ctx *ctx, const struct entry *e, const char *orig)
 {
@@ -264,7 +239,8 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 	if (err == -ENOENT)
 		err = 0;
 	if (err < 0) {
-		say(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE, strerror(-err));
+		detail_add(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE,
+			   strerror(-err));
 		return err;
 	}
 	n_before = s.n;
@@ -281,8 +257,8 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 			backup_path(f->path, backup, sizeof(backup));
 			err = path_write_atomic(p->ctx, backup, f->old, strlen(f->old));
 			if (err < 0) {
-				say(ret_detail, "cannot keep a backup of /%s in /%s: %s", f->path,
-				    backup, strerror(-err));
+				detail_add(ret_detail, "cannot keep a backup of /%s in /%s: %s",
+					   f->path, backup, strerror(-err));
 				break;
 			}
 		}
@@ -308,7 +284,7 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 			continue;
 		err = write_one(p->ctx, f);
 		if (err < 0)
-			say(ret_detail, "cannot write /%s: %s", f->path, strerror(-err));
+			detail_add(ret_detail, "cannot write /%s: %s", f->path, strerror(-err));
 	}
 	if (err < 0) {
 		/* All or nothing: the files written go back to what they were. */
@@ -317,17 +293,17 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 			struct pfile back = {.path = f->path, .new = f->old, .mode = 0644};
 
 			if (!same(f->old, f->new) && write_one(p->ctx, &back) < 0)
-				say(ret_detail,
-				    "/%s could not be put back; `vfiokit persist --undo` "
-				    "will",
-				    f->path);
+				detail_add(ret_detail,
+					   "/%s could not be put back; `vfiokit persist --undo` "
+					   "will",
+					   f->path);
 		}
 		/* The entries added by this call go; earlier ones stay. */
 		before = s;
 		before.n = n_before;
 		if (n_before ? state_save(p->ctx, &before) >= 0
 			     : path_unlink(p->ctx, VFIOKIT_PERSIST_STATE) >= 0)
-			say(ret_detail, "nothing was changed");
+			detail_add(ret_detail, "nothing was changed");
 		state_free(&s);
 		return err;
 	}
@@ -360,11 +336,11 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t 
 	err = state_load(ctx, &s);
 	if (err < 0) {
 		if (err == -ENOENT)
-			say(ret_detail, "nothing to undo: /%s does not exist",
-			    VFIOKIT_PERSIST_STATE);
+			detail_add(ret_detail, "nothing to undo: /%s does not exist",
+				   VFIOKIT_PERSIST_STATE);
 		else
-			say(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE,
-			    strerror(-err));
+			detail_add(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE,
+				   strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < s.n; i++) {
@@ -374,7 +350,8 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t 
 
 		backup_path(s.e[i].path, backup, sizeof(backup));
 		if (s.e[i].existed && path_read_all(ctx, backup, 1u << 20, &orig) < 0) {
-			say(ret_detail, "cannot read the backup /%s of /%s", backup, s.e[i].path);
+			detail_add(ret_detail, "cannot read the backup /%s of /%s", backup,
+				   s.e[i].path);
 			if (!first)
 				first = -EIO;
 			continue;
@@ -386,21 +363,22 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t 
 		}
 		/* A file edited by someone since vfiokit wrote it is theirs now. */
 		if (s.e[i].written && (!present || persist_hash(now) != s.e[i].written)) {
-			say(ret_detail, "/%s changed since vfiokit wrote it; left alone",
-			    s.e[i].path);
+			detail_add(ret_detail, "/%s changed since vfiokit wrote it; left alone",
+				   s.e[i].path);
 			if (!first)
 				first = -EBUSY;
 			continue;
 		}
 		if (dry) {
-			say(ret_detail, "would put back /%s%s", s.e[i].path,
-			    s.e[i].existed ? "" : " (vfiokit made it: removed)");
+			detail_add(ret_detail, "would put back /%s%s", s.e[i].path,
+				   s.e[i].existed ? "" : " (vfiokit made it: removed)");
 			n++;
 			continue;
 		}
 		err = put_back(ctx, &s.e[i], orig);
 		if (err < 0) {
-			say(ret_detail, "cannot put back /%s: %s", s.e[i].path, strerror(-err));
+			detail_add(ret_detail, "cannot put back /%s: %s", s.e[i].path,
+				   strerror(-err));
 			if (!first)
 				first = err;
 			continue;

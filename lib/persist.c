@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libkmod.h>
+
 #include "doctor/doctor.h"
 #include "path.h"
 #include "persist-private.h"
@@ -28,7 +30,7 @@ struct gen {
 	struct target *t;
 	size_t n;
 	bool by_id, vfio_builtin;
-	char *builtin; /* modules.builtin of the running kernel; NULL: unknown */
+	struct kmod_ctx *kmod; /* NULL: module state unknown */
 };
 
 static int pwarn(struct vfk_persist *p, const char *fmt, ...) _printf_(2, 3);
@@ -96,18 +98,12 @@ static int add_image_check(struct vfk_persist *p, const char *lister, const char
 	return err;
 }
 
-/* Adds a file with its current content and the @new one (NULL: remove it). */
-static int add_file(struct vfk_persist *p, const char *path, char *new, mode_t mode)
+/* Adds a file with its current content @old (NULL: absent) and the @new one (NULL:
+ * remove it); takes both strings. */
+static int add_file_old(struct vfk_persist *p, const char *path, char *old, char *new, mode_t mode)
 {
 	struct pfile *grown, *f;
-	char *old = NULL;
-	ssize_t r;
 
-	r = path_read_all(p->ctx, path, 1u << 20, &old);
-	if (r < 0 && r != -ENOENT) {
-		free(new);
-		return (int)r;
-	}
 	grown = realloc(p->files, (p->n_files + 1) * sizeof(*grown));
 	if (!grown) {
 		free(old);
@@ -122,6 +118,19 @@ static int add_file(struct vfk_persist *p, const char *path, char *new, mode_t m
 		f->abs = NULL;
 	p->n_files++;
 	return f->path && f->abs ? 0 : -ENOMEM;
+}
+
+/* add_file_old() with the content read here. */
+static int add_file(struct vfk_persist *p, const char *path, char *new, mode_t mode)
+{
+	char *old = NULL;
+	ssize_t r = path_read_all(p->ctx, path, 1u << 20, &old);
+
+	if (r < 0 && r != -ENOENT) {
+		free(new);
+		return (int)r;
+	}
+	return add_file_old(p, path, old, new, mode);
 }
 
 /* A file wholly vfiokit's: @text, or removed when there is nothing to bind. */
@@ -153,37 +162,16 @@ static int block_file(struct gen *g, const char *path, const char *body)
 	if (!(g->n && body) && !persist_has_block(old))
 		return 0;
 	new = persist_block_edit(old, g->n ? body : NULL);
-	return new ? add_file(g->p, path, new, 0644) : -ENOMEM;
+	return new ? add_file_old(g->p, path, TAKE_PTR(old), new, 0644) : -ENOMEM;
 }
 
-/* modules.builtin lists "kernel/drivers/vfio/pci/vfio-pci.ko"; '-' and '_' are one. */
-static bool is_builtin(const struct gen *g, const char *module)
+/* Built in, as libkmod reads the running kernel's module indexes below the root. */
+static bool is_builtin(struct gen *g, const char *module)
 {
-	char want[128];
+	char file[PATH_MAX];
 
-	if (!g->builtin || !module)
-		return false;
-	for (const char *line = g->builtin; line && *line;) {
-		const char *next = strchr(line, '\n'), *slash, *end;
-		size_t len, i;
-
-		end = next ? next : line + strlen(line);
-		for (slash = end; slash > line && slash[-1] != '/'; slash--)
-			;
-		len = (size_t)(end - slash);
-		if (len > 3 && len - 3 < sizeof(want) && strncmp(end - 3, ".ko", 3) == 0) {
-			for (i = 0; i < len - 3; i++)
-				want[i] = slash[i] == '-' ? '_' : slash[i];
-			want[i] = '\0';
-			for (i = 0; module[i] && want[i]; i++)
-				if ((module[i] == '-' ? '_' : module[i]) != want[i])
-					break;
-			if (!module[i] && !want[i])
-				return true;
-		}
-		line = next ? next + 1 : NULL;
-	}
-	return false;
+	return module && g->kmod &&
+	       host_module_state(&g->h, g->kmod, module, file, sizeof(file)) == MODULE_BUILTIN;
 }
 
 static int gen_udev(struct gen *g)
@@ -211,16 +199,13 @@ static int gen_udev(struct gen *g)
 		char serial[32], slot[64];
 
 		/* What udev cannot match, kept for --verify to tell the card apart. */
-		if (persist_read_serial(g->p->ctx, bdf, serial, sizeof(serial)) ||
-		    persist_read_slot(g->p->ctx, bdf, slot, sizeof(slot))) {
-			bool has_serial =
-				persist_read_serial(g->p->ctx, bdf, serial, sizeof(serial));
-			bool has_slot = persist_read_slot(g->p->ctx, bdf, slot, sizeof(slot));
+		bool has_serial = persist_read_serial(g->p->ctx, bdf, serial, sizeof(serial));
+		bool has_slot = persist_read_slot(g->p->ctx, bdf, slot, sizeof(slot));
 
+		if (has_serial || has_slot)
 			fprintf(f, "# %s%s%s%s%s\n", bdf, has_serial ? " serial=" : "",
 				has_serial ? serial : "", has_slot ? " slot=" : "",
 				has_slot ? slot : "");
-		}
 		fprintf(f,
 			"ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
 			"ATTR{vendor}==\"0x%04x\", ATTR{device}==\"0x%04x\", "
@@ -651,7 +636,7 @@ static int edit_loader_entries(struct gen *g, const char *add)
 					    add) < 0) {
 				new = NULL;
 			}
-			err = new ? add_file(g->p, path, new, 0644) : -ENOMEM;
+			err = new ? add_file_old(g->p, path, TAKE_PTR(old), new, 0644) : -ENOMEM;
 			n++;
 		}
 		closedir(dir);
@@ -805,7 +790,6 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 			       char **ret_detail)
 {
 	struct gen g = {.by_id = flags & VFK_PERSIST_BY_ID};
-	char path[PATH_MAX];
 	int err;
 
 	assert_return(ctx && ret && (devices || !n_devices), -EINVAL);
@@ -837,10 +821,8 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 		err = host_read_kconfig(&g.h);
 	if (err >= 0)
 		err = read_cpu(&g);
-	if (err >= 0 && *g.h.osrelease) {
-		snprintf(path, sizeof(path), MODULES_BUILTIN_FMT, g.h.osrelease);
-		if (path_read_all(ctx, path, 16u << 20, &g.builtin) < 0)
-			g.builtin = NULL;
+	if (err >= 0) {
+		g.kmod = host_kmod_open(&g.h);
 		g.vfio_builtin = is_builtin(&g, "vfio_pci");
 	}
 	if (err >= 0)
@@ -861,7 +843,7 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 		err = pwarn(g.p, "vfio-pci is built in: modprobe.d options do not reach it, so the "
 				 "ids go on the kernel command line (vfio-pci.ids=)");
 	host_free(&g.h);
-	free(g.builtin);
+	kmod_unref(g.kmod);
 	free(g.t);
 	if (err < 0) {
 		vfk_persist_unref(g.p);

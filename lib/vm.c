@@ -270,33 +270,19 @@ static int warn(struct vfk_vm *vm, const char *fmt, ...)
 
 struct detail {
 	char *text;
-	size_t len;
 	int err;
 };
 
 static void fail(struct detail *d, int err, const char *fmt, ...) _printf_(3, 4);
 static void fail(struct detail *d, int err, const char *fmt, ...)
 {
-	char *line = NULL, *grown;
 	va_list ap;
-	int n;
 
 	if (!d->err || d->err == -ENOMEM)
 		d->err = err;
 	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
+	detail_addv(&d->text, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	grown = realloc(d->text, d->len + (size_t)n + 2);
-	if (grown) {
-		if (d->len)
-			grown[d->len++] = '\n';
-		memcpy(grown + d->len, line, (size_t)n + 1);
-		d->len += (size_t)n;
-		d->text = grown;
-	}
-	free(line);
 }
 
 /* The functions of one physical slot share a guest slot, as on the card; VFs and ARI

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "macro.h"
 #include "output.h"
+#include "report-print.h"
 
 static void help(void)
 {
@@ -23,23 +24,6 @@ static void help(void)
 	     "  -h, --help      show this help\n\n"
 	     "Exit status: 0 ready, 1 not ready, 2 usage error.");
 }
-
-/* Fixes may span lines; each continues under the "fix:" column. */
-static void print_fix_text(const char *fix)
-{
-	const char *p = fix;
-	bool first = true;
-
-	while (*p) {
-		const char *nl = strchrnul(p, '\n');
-
-		printf("%s%.*s\n", first ? "        fix: " : "             ", (int)(nl - p), p);
-		first = false;
-		p = *nl ? nl + 1 : nl;
-	}
-}
-
-static const char *const tags[] = {"ok  ", "WARN", "FAIL", "skip"};
 
 static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
@@ -84,7 +68,6 @@ static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	for (size_t i = 0; i < n; i++) {
 		enum vfk_check_status st = vfk_report_get_check_status(report, i);
 		const char *id = vfk_report_get_check_id(report, i);
-		const char *fix = vfk_report_get_check_fix(report, i);
 
 		count[st]++;
 		if (st == VFK_CHECK_FAIL && flen < sizeof(failed)) {
@@ -96,18 +79,7 @@ static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		}
 		if (problems_only && st != VFK_CHECK_WARN && st != VFK_CHECK_FAIL)
 			continue;
-		output_open_object(NULL);
-		print_string(PRINT_JSON, "id", NULL, id);
-		print_string(PRINT_JSON, "status", NULL, vfk_check_status_to_string(st));
-		print_string(PRINT_JSON, "summary", NULL, vfk_report_get_check_summary(report, i));
-		print_string(PRINT_JSON, "fix", NULL, fix);
-		output_close_object();
-		if (!output_is_json()) {
-			printf("  %s  %-26s %s\n", tags[st], id,
-			       vfk_report_get_check_summary(report, i));
-			if (fix && (st == VFK_CHECK_WARN || st == VFK_CHECK_FAIL))
-				print_fix_text(fix);
-		}
+		print_check(report, i, 26, true);
 	}
 	output_close_array();
 	if (!output_is_json()) {

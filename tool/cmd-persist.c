@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "macro.h"
 #include "output.h"
+#include "report-print.h"
 
 enum {
 	OPT_BY_ID = OPT_FIRST_FREE,
@@ -239,7 +240,6 @@ static int check_plan(struct vfk_ctx *ctx, struct vfk_device ***devices, size_t 
 /* After a reboot: what took effect and why not, in doctor's form. */
 static int verify_run(struct vfk_ctx *ctx)
 {
-	static const char *const tags[] = {"ok  ", "WARN", "FAIL", "skip"};
 	struct vfk_report *r = NULL;
 	bool ready;
 	int err;
@@ -252,23 +252,8 @@ static int verify_run(struct vfk_ctx *ctx)
 	ready = vfk_report_is_ready(r);
 	print_bool(PRINT_JSON, "ok", NULL, ready);
 	output_open_array("checks");
-	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++) {
-		enum vfk_check_status st = vfk_report_get_check_status(r, i);
-		const char *fix = vfk_report_get_check_fix(r, i);
-
-		output_open_object(NULL);
-		print_string(PRINT_JSON, "id", NULL, vfk_report_get_check_id(r, i));
-		print_string(PRINT_JSON, "status", NULL, vfk_check_status_to_string(st));
-		print_string(PRINT_JSON, "summary", NULL, vfk_report_get_check_summary(r, i));
-		print_string(PRINT_JSON, "fix", NULL, fix);
-		output_close_object();
-		if (!output_is_json()) {
-			printf("  %s  %-22s %s\n", tags[st], vfk_report_get_check_id(r, i),
-			       vfk_report_get_check_summary(r, i));
-			if (fix && st == VFK_CHECK_FAIL)
-				printf("        fix: %s\n", fix);
-		}
-	}
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++)
+		print_check(r, i, 22, false);
 	output_close_array();
 	print_text(ready ? "\nEverything vfiokit persist configured took effect.\n"
 			 : "\nSome of what vfiokit persist configured did not take effect.\n");

@@ -31,7 +31,7 @@ _printf_(6, 0) static void kmod_log(void *data, int priority, const char *file, 
  * named by the root's path. Its own initstate lookup would read the running system's
  * /sys/module, so the loaded state comes from the path layer instead.
  */
-static struct kmod_ctx *kmod_open(struct host *h)
+struct kmod_ctx *host_kmod_open(struct host *h)
 {
 	const char *root = streq(vfk_ctx_get_root(h->ctx), "/") ? "" : vfk_ctx_get_root(h->ctx);
 	char dir[PATH_MAX], c1[PATH_MAX], c2[PATH_MAX], c3[PATH_MAX];
@@ -50,8 +50,8 @@ static struct kmod_ctx *kmod_open(struct host *h)
 	return k;
 }
 
-static enum module_state module_state(struct host *h, struct kmod_ctx *k, const char *name,
-				      char *path, size_t size)
+enum module_state host_module_state(struct host *h, struct kmod_ctx *k, const char *name,
+				    char *path, size_t size)
 {
 	struct kmod_module *mod = NULL;
 	char p[PATH_MAX], buf[32];
@@ -125,7 +125,7 @@ int check_modules(struct host *h, struct vfk_report *r)
 		{"module.vfio_pci", "vfio_pci", offsetof(struct host, mod_vfio_pci)},
 		{"module.vfio_iommu_type1", "vfio_iommu_type1", offsetof(struct host, mod_type1)},
 	};
-	struct kmod_ctx *k = kmod_open(h);
+	struct kmod_ctx *k = host_kmod_open(h);
 	char dir[PATH_MAX], file[PATH_MAX];
 	bool have_moddir;
 	int err = 0;
@@ -135,10 +135,10 @@ int check_modules(struct host *h, struct vfk_report *r)
 	for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(mods); i++) {
 		enum module_state *st = (enum module_state *)((char *)h + mods[i].offset);
 
-		*st = module_state(h, k, mods[i].name, file, sizeof(file));
+		*st = host_module_state(h, k, mods[i].name, file, sizeof(file));
 		err = report_module(h, r, mods[i].id, mods[i].name, *st, file, have_moddir);
 	}
-	h->mod_iommufd = module_state(h, k, "iommufd", file, sizeof(file));
+	h->mod_iommufd = host_module_state(h, k, "iommufd", file, sizeof(file));
 	kmod_unref(k);
 	return err;
 }

@@ -92,6 +92,14 @@ struct host {
 	bool unsafe_interrupts;
 };
 
+/* check-modules.c: libkmod over the root's module directory and modprobe.d (NULL when
+ * the release is unknown or libkmod fails), and a module's state: loaded (from the
+ * root's /sys/module), built in, loadable (@path gets its file) or missing. */
+struct kmod_ctx;
+struct kmod_ctx *host_kmod_open(struct host *h);
+enum module_state host_module_state(struct host *h, struct kmod_ctx *k, const char *name,
+				    char *path, size_t size);
+
 /* An empty report with one reference; NULL on allocation failure. */
 struct vfk_report *report_new(void);
 

@@ -5,6 +5,7 @@
  * after the build, for the garbage-attribute cases (faults.md B1-B7).
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "topologies.h"
 
@@ -1067,3 +1068,26 @@ const struct topology topologies[] = {
 	 N(vfio_ws_use_links)},
 };
 const size_t n_topologies = N(topologies);
+
+const struct topology *topology_find(const char *name)
+{
+	for (size_t i = 0; i < n_topologies; i++)
+		if (strcmp(topologies[i].pci.name, name) == 0)
+			return &topologies[i];
+	return NULL;
+}
+
+int topology_build(const struct topology *t, const char *dir)
+{
+	int err = fx_build(dir, &t->pci);
+
+	if (err >= 0 && t->host)
+		err = fx_build_host(dir, t->host);
+	for (size_t i = 0; err >= 0 && i < t->n_damage; i++)
+		err = fx_write_file(dir, t->damage[i].path, t->damage[i].content);
+	for (size_t i = 0; err >= 0 && i < t->n_files; i++)
+		err = fx_write_file(dir, t->files[i].path, t->files[i].content);
+	for (size_t i = 0; err >= 0 && i < t->n_links; i++)
+		err = fx_symlink(dir, t->links[i].path, t->links[i].content);
+	return err;
+}

@@ -28,3 +28,10 @@ struct topology {
 
 extern const struct topology topologies[];
 extern const size_t n_topologies;
+
+/* The machine called @name, or NULL. */
+const struct topology *topology_find(const char *name);
+
+/* Writes machine @t into the existing directory @dir: PCI tree, host files, damage, the
+ * host's use of devices. Returns 0 or -errno. */
+int topology_build(const struct topology *t, const char *dir);

@@ -47,18 +47,10 @@ static int teardown(void **state)
 
 static void build(struct env *e, const char *name)
 {
-	const struct topology *t = NULL;
+	const struct topology *t = topology_find(name);
 
-	for (size_t i = 0; i < n_topologies; i++)
-		if (strcmp(topologies[i].pci.name, name) == 0)
-			t = &topologies[i];
 	assert_non_null(t);
-	assert_int_equal(fx_build(e->root, &t->pci), 0);
-	assert_int_equal(fx_build_host(e->root, t->host), 0);
-	for (size_t i = 0; i < t->n_files; i++)
-		assert_int_equal(fx_write_file(e->root, t->files[i].path, t->files[i].content), 0);
-	for (size_t i = 0; i < t->n_links; i++)
-		assert_int_equal(fx_symlink(e->root, t->links[i].path, t->links[i].content), 0);
+	assert_int_equal(topology_build(t, e->root), 0);
 	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
 }
 

@@ -119,30 +119,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct topology *machine(const char *name)
-{
-	for (size_t i = 0; i < n_topologies; i++)
-		if (strcmp(topologies[i].pci.name, name) == 0)
-			return &topologies[i];
-	fail_msg("no machine %s", name);
-	return NULL;
-}
-
 /* Builds a machine of tests/tools/topologies.c, or the table above when @name is NULL. */
 static void build(struct env *e, const char *name)
 {
 	if (!name) {
 		assert_int_equal(fx_build(e->root, &topo), 0);
 	} else {
-		const struct topology *t = machine(name);
+		const struct topology *t = topology_find(name);
 
-		assert_int_equal(fx_build(e->root, &t->pci), 0);
-		for (size_t i = 0; i < t->n_files; i++)
-			assert_int_equal(
-				fx_write_file(e->root, t->files[i].path, t->files[i].content), 0);
-		for (size_t i = 0; i < t->n_links; i++)
-			assert_int_equal(fx_symlink(e->root, t->links[i].path, t->links[i].content),
-					 0);
+		assert_non_null(t);
+		assert_int_equal(topology_build(t, e->root), 0);
 	}
 	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
 }
