@@ -14,7 +14,7 @@
 
 #include "internal.h"
 #include <vfiokit/snapshot.h>
-#include "kmsg.h"
+#include "host/kmsg.h"
 #include "path.h"
 
 /* Attributes of a PCI device directory that are copied; everything else is left alone.

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "../firmware.h"
+#include "vm/firmware.h"
 #include "doctor.h"
 
 int check_ovmf(struct host *h, struct vfk_report *r)

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "attr.h"
+#include "pci/attr.h"
 
 #define S(x) x, sizeof(x) - 1
 

@@ -11,10 +11,10 @@
 
 #include <libkmod.h>
 
-#include "attr.h"
+#include "pci/attr.h"
 #include "journal.h"
 #include "path.h"
-#include "procfd.h"
+#include "host/procfd.h"
 #include "tasks.h"
 #include <vfiokit/bind.h>
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device-private.h"
+#include "pci/device-private.h"
 #include "path.h"
 #include "plan-private.h"
 

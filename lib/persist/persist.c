@@ -12,7 +12,7 @@
 #include "doctor/doctor.h"
 #include "path.h"
 #include "persist-private.h"
-#include "vm-private.h"
+#include "vm/vm-private.h"
 
 #define HEADER                                                                                     \
 	"# Written by vfiokit persist: devices given to vfio-pci at every boot.\n"                 \

@@ -14,8 +14,8 @@
 
 #include "path.h"
 #include "plan-private.h"
-#include "procfd.h"
-#include "routes.h"
+#include "host/procfd.h"
+#include "host/routes.h"
 
 /* Deep enough for SATA (ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1), bounded so a
  * strange tree cannot make the walk run away. */

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "path.h"
-#include "plan-private.h"
-#include "procfd.h"
+#include "plan/plan-private.h"
+#include "host/procfd.h"
 #include "vm-private.h"
 #include <vfiokit/plan.h>
 
