@@ -13,7 +13,7 @@ fails=0
 # PATTERN minus the NAMEs: each directory that holds one becomes a copy of symbolic links
 # without it.
 mirror_without() {
-	local pattern=$1 out= d m h x
+	local pattern=$1 out='' d m h x
 	IFS=: read -ra dirs <<<"$2"
 	shift 2
 	for d in "${dirs[@]}"; do
@@ -22,6 +22,7 @@ mirror_without() {
 		for h in "$@"; do
 			[ -e "$d/$h" ] || continue
 			m=$(mktemp -d "$tmp/dir.XXXXXX")
+			# shellcheck disable=SC2086 # the pattern is a glob
 			ln -s "$d"/$pattern "$m"/
 			for x in "$@"; do rm -f "$m/$x"; done
 			break
@@ -78,7 +79,7 @@ expect "two missing, both named" 1 '^  program meson' '^  pkg-config module cmoc
 expect "pkg-config hidden" 1 'program pkg-config +Debian: pkg-config +Fedora: pkgconf-pkg-config' \
 	'module libpci\? +Debian: libpci-dev' 'marked \? could not be checked' -- \
 	env -u PKG_CONFIG PATH="$(path_without pkg-config pkgconf)" "$checker"
-expect "CC not found" 1 'program no-such-cc \(\$CC\) +Debian: gcc' -- \
+expect "CC not found" 1 'program no-such-cc \(.CC\) +Debian: gcc' -- \
 	env CC="no-such-cc -O2" "$checker"
 
 # Nothing else is named when one thing is missing.
