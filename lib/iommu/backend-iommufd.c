@@ -60,7 +60,8 @@ static int open_iommufd(struct vfk_iommu *iommu)
 	if (ioctl(fd, IOMMU_IOAS_ALLOC, &alloc) < 0) {
 		r = negative_errno();
 		close(fd);
-		return vfk_set_error(r, "IOMMU_IOAS_ALLOC on /" DEV_IOMMU " failed: %s", strerror(-r));
+		return vfk_set_error(r, "IOMMU_IOAS_ALLOC on /" DEV_IOMMU " failed: %s",
+				     strerror(-r));
 	}
 	iommu->iommufd = fd;
 	iommu->ioas_id = alloc.out_ioas_id;
@@ -128,7 +129,8 @@ int iommufd_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *
 	r = iommufd_cdev_name(iommu, dev, cdev, sizeof(cdev));
 	if (r < 0)
 		return vfk_set_error(r == -ENOENT ? -ENODEV : r,
-				     "%s has no VFIO cdev below /" DEV_VFIO_DEVICES ": it is not on "
+				     "%s has no VFIO cdev below /" DEV_VFIO_DEVICES
+				     ": it is not on "
 				     "vfio-pci (`vfiokit bind %s`) or the kernel lacks "
 				     "CONFIG_VFIO_DEVICE_CDEV",
 				     bdf, bdf);
@@ -144,8 +146,10 @@ int iommufd_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *
 	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
 		r = negative_errno();
 		if (r == -EBUSY)
-			vfk_set_error(r, "%s is held elsewhere: it is open through its group or "
-					 "another iommufd", bdf);
+			vfk_set_error(r,
+				      "%s is held elsewhere: it is open through its group or "
+				      "another iommufd",
+				      bdf);
 		else
 			vfk_set_error(r, "VFIO_DEVICE_BIND_IOMMUFD of /%s failed: %s", path,
 				      strerror(-r));
@@ -154,8 +158,8 @@ int iommufd_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *
 	attach.pt_id = iommu->ioas_id;
 	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0) {
 		r = negative_errno();
-		vfk_set_error(r,
-			      "attaching %s to the domain's IOAS failed: %s%s", bdf, strerror(-r),
+		vfk_set_error(r, "attaching %s to the domain's IOAS failed: %s%s", bdf,
+			      strerror(-r),
 			      r == -EINVAL ? " (its reserved regions may overlap a mapping)" : "");
 		goto fail;
 	}

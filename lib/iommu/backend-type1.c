@@ -51,8 +51,9 @@ static int open_container(struct vfk_iommu *iommu)
 	version = ioctl(fd, VFIO_GET_API_VERSION);
 	if (version != VFIO_API_VERSION) {
 		close(fd);
-		return vfk_set_error(-EOPNOTSUPP, "/" DEV_VFIO_CONTAINER " speaks VFIO API %d, not %d",
-				     version, VFIO_API_VERSION);
+		return vfk_set_error(-EOPNOTSUPP,
+				     "/" DEV_VFIO_CONTAINER " speaks VFIO API %d, not %d", version,
+				     VFIO_API_VERSION);
 	}
 	iommu->container_fd = fd;
 	return 0;
@@ -67,12 +68,14 @@ int type1_check(struct vfk_iommu *iommu, enum vfk_iommu_backend backend)
 	if (ioctl(iommu->container_fd, VFIO_CHECK_EXTENSION, iommu_type(backend)) > 0)
 		return 0;
 	if (backend == VFK_IOMMU_NOIOMMU)
-		return vfk_set_error(-EOPNOTSUPP,
-				     "no-IOMMU mode asked for, but the container does not offer it: "
-				     "load vfio with enable_unsafe_noiommu_mode=1 (the kernel needs "
-				     "CONFIG_VFIO_NOIOMMU)");
+		return vfk_set_error(
+			-EOPNOTSUPP,
+			"no-IOMMU mode asked for, but the container does not offer it: "
+			"load vfio with enable_unsafe_noiommu_mode=1 (the kernel needs "
+			"CONFIG_VFIO_NOIOMMU)");
 	return vfk_set_error(-EOPNOTSUPP,
-			     "/" DEV_VFIO_CONTAINER " does not offer %s: is vfio_iommu_type1 loaded "
+			     "/" DEV_VFIO_CONTAINER
+			     " does not offer %s: is vfio_iommu_type1 loaded "
 			     "and the IOMMU on? (`vfiokit doctor`)",
 			     type_name(backend));
 }
@@ -115,7 +118,7 @@ static int refresh_info(struct vfk_iommu *iommu)
 		free(info);
 	}
 	pgsizes = (info->flags & VFIO_IOMMU_INFO_PGSIZES) ? info->iova_pgsizes
-							   : iommu_cpu_page_size();
+							  : iommu_cpu_page_size();
 	if ((info->flags & VFIO_IOMMU_INFO_CAPS) && info->cap_offset) {
 		uint32_t off = info->cap_offset;
 
@@ -179,16 +182,19 @@ static int open_group(struct vfk_iommu *iommu, struct vfk_device *dev, unsigned 
 		goto fail;
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		r = vfk_set_error(-EINVAL,
-				  "IOMMU group %u is not viable: a member of it is on a host driver; "
-				  "every device of the group must be on vfio-pci or no driver "
-				  "(`vfiokit bind %s` moves the whole group)",
-				  id, vfk_device_get_bdf(dev));
+		r = vfk_set_error(
+			-EINVAL,
+			"IOMMU group %u is not viable: a member of it is on a host driver; "
+			"every device of the group must be on vfio-pci or no driver "
+			"(`vfiokit bind %s` moves the whole group)",
+			id, vfk_device_get_bdf(dev));
 		goto fail;
 	}
 	if (status.flags & VFIO_GROUP_FLAGS_CONTAINER_SET) {
-		r = vfk_set_error(-EBUSY, "IOMMU group %u is held elsewhere: it is in another "
-					  "container already", id);
+		r = vfk_set_error(-EBUSY,
+				  "IOMMU group %u is held elsewhere: it is in another "
+				  "container already",
+				  id);
 		goto fail;
 	}
 	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &iommu->container_fd) < 0) {
@@ -231,8 +237,8 @@ fail:
 	return r;
 }
 
-int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token,
-		 int *ret_fd, uint32_t *ret_devid)
+int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token, int *ret_fd,
+		 uint32_t *ret_devid)
 {
 	unsigned int id;
 	struct group *g;
@@ -264,10 +270,13 @@ int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf
 	if (fd < 0) {
 		r = negative_errno();
 		if (r == -EBUSY)
-			vfk_set_error(r, "%s is held elsewhere: it is open already", vfk_device_get_bdf(dev));
+			vfk_set_error(r, "%s is held elsewhere: it is open already",
+				      vfk_device_get_bdf(dev));
 		else if (vf_token && (r == -EACCES || r == -EINVAL))
-			vfk_set_error(r, "%s refused the VF token: it must be the one its PF was "
-					 "given", vfk_device_get_bdf(dev));
+			vfk_set_error(r,
+				      "%s refused the VF token: it must be the one its PF was "
+				      "given",
+				      vfk_device_get_bdf(dev));
 		else
 			vfk_set_error(r, "cannot get %s from IOMMU group %u: %s",
 				      vfk_device_get_bdf(dev), id, strerror(-r));
@@ -327,8 +336,7 @@ void type1_detach(struct vfk_iommu *iommu, struct vfk_device *dev)
 		type1_release_idle_groups(iommu);
 }
 
-int type1_map(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64_t iova,
-	      unsigned int flags)
+int type1_map(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64_t iova, unsigned int flags)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),

@@ -29,6 +29,21 @@ static const char *size_name(size_t size)
 	return size == SZ_1G ? "1 GiB" : size == SZ_2M ? "2 MiB" : "4 KiB";
 }
 
+/* Why mmap() gave no hugetlb memory: EINVAL for a page size the kernel does not offer
+ * (no such hstate: the CPU lacks it or nothing reserved any at boot), else an empty pool. */
+static const char *hugetlb_failure(int err, size_t page, size_t size)
+{
+	static __thread char buf[160];
+
+	if (err == EINVAL)
+		snprintf(buf, sizeof(buf), "this kernel offers no %s hugetlb pages",
+			 size_name(page));
+	else
+		snprintf(buf, sizeof(buf), "no free %s hugetlb pages for %zu bytes (%s)",
+			 size_name(page), size, strerror(err));
+	return buf;
+}
+
 /* Shared anonymous memory: pinned pages stay the ones the device sees across fork(),
  * where private memory would be copied on write. */
 static void *map_pages(size_t size, size_t page)
@@ -53,12 +68,14 @@ VFK_EXPORT int vfk_dma_alloc(struct vfk_iommu *iommu, size_t len, unsigned int f
 	size_t sizes[3], n = 0, page = 0, size = 0;
 	char fallback[512] = "";
 	struct vfk_dma *dma;
+	const char *why;
 	void *p = NULL;
 	int r;
 
 	if (!iommu || !ret || len == 0 || (flags & ~known))
-		return vfk_set_error(-EINVAL, "vfk_dma_alloc: no domain, zero length or unknown "
-					      "flags 0x%x",
+		return vfk_set_error(-EINVAL,
+				     "vfk_dma_alloc: no domain, zero length or unknown "
+				     "flags 0x%x",
 				     flags & ~known);
 	if (flags & VFK_DMA_ALLOC_HUGE_1G)
 		sizes[n++] = SZ_1G;
@@ -78,15 +95,15 @@ VFK_EXPORT int vfk_dma_alloc(struct vfk_iommu *iommu, size_t len, unsigned int f
 		if (page == iommu_cpu_page_size())
 			return vfk_set_error(-ENOMEM, "cannot allocate %zu bytes: %s", size,
 					     strerror(errno));
+		why = hugetlb_failure(errno, page, size);
 		if (i + 1 == n)
-			return vfk_set_error(-ENOMEM,
-					     "no free %s hugetlb page for %zu bytes (%s); reserve "
-					     "them (hugepagesz=/hugepages= on the kernel command line, "
-					     "or /sys/kernel/mm/hugepages/*/nr_hugepages)",
-					     size_name(page), size, strerror(errno));
-		snprintf(fallback + strlen(fallback), sizeof(fallback) - strlen(fallback),
-			 "%sno free %s hugetlb page for %zu bytes (%s)", *fallback ? "; " : "",
-			 size_name(page), size, strerror(errno));
+			return vfk_set_error(
+				-ENOMEM,
+				"%s; reserve them (hugepagesz=/hugepages= on the kernel "
+				"command line, or /sys/kernel/mm/hugepages/*/nr_hugepages)",
+				why);
+		snprintf(fallback + strlen(fallback), sizeof(fallback) - strlen(fallback), "%s%s",
+			 *fallback ? "; " : "", why);
 	}
 	dma = calloc(1, sizeof(*dma));
 	if (!dma) {

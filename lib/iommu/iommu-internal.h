@@ -84,8 +84,8 @@ void type1_release_idle_groups(struct vfk_iommu *iommu);
 /* Whether the container's form is available: opens /dev/vfio/vfio when needed. Sets the
  * error. */
 int type1_check(struct vfk_iommu *iommu, enum vfk_iommu_backend backend);
-int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token,
-		 int *ret_fd, uint32_t *ret_devid);
+int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token, int *ret_fd,
+		 uint32_t *ret_devid);
 void type1_detach(struct vfk_iommu *iommu, struct vfk_device *dev);
 int type1_map(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64_t iova,
 	      unsigned int flags);

@@ -29,7 +29,7 @@ int vfk_set_error(int err, const char *fmt, ...)
 }
 
 static const char *const backend_names[_VFK_IOMMU_BACKEND_MAX] = {
-	[VFK_IOMMU_AUTO] = "auto",	     [VFK_IOMMU_IOMMUFD] = "iommufd",
+	[VFK_IOMMU_AUTO] = "auto",	 [VFK_IOMMU_IOMMUFD] = "iommufd",
 	[VFK_IOMMU_TYPE1V2] = "type1v2", [VFK_IOMMU_TYPE1] = "type1",
 	[VFK_IOMMU_NOIOMMU] = "noiommu",
 };
@@ -126,8 +126,8 @@ VFK_EXPORT const char *vfk_iommu_get_backend_reason(const struct vfk_iommu *iomm
 	return iommu && iommu->backend != VFK_IOMMU_AUTO ? iommu->reason : NULL;
 }
 
-VFK_EXPORT int vfk_iommu_get_iova_ranges(struct vfk_iommu *iommu,
-					 const struct vfk_iova_range **ret, size_t *ret_n)
+VFK_EXPORT int vfk_iommu_get_iova_ranges(struct vfk_iommu *iommu, const struct vfk_iova_range **ret,
+					 size_t *ret_n)
 {
 	int r = 0;
 
@@ -172,22 +172,24 @@ int iommu_open_dev_file(struct vfk_iommu *iommu, struct vfk_device *dev, const c
 	switch (fd) {
 	case -EACCES:
 	case -EPERM:
-		return vfk_set_error(fd,
-				     "cannot open /%s (%s): permission denied: the user needs the "
-				     "file lent to them (`vfiokit qemu --user` lends files) or must be "
-				     "root",
-				     path, what);
+		return vfk_set_error(
+			fd,
+			"cannot open /%s (%s): permission denied: the user needs the "
+			"file lent to them (`vfiokit qemu --user` lends files) or must be "
+			"root",
+			path, what);
 	case -EBUSY:
-		return vfk_set_error(fd,
-				     "/%s (%s) is held elsewhere: another process or container has it "
-				     "open",
-				     path, what);
+		return vfk_set_error(
+			fd,
+			"/%s (%s) is held elsewhere: another process or container has it "
+			"open",
+			path, what);
 	case -ENOENT:
 	case -ENODEV:
 		if (bdf)
-			return vfk_set_error(fd,
-					     "no /%s (%s): %s is not on vfio-pci (`vfiokit bind %s`)",
-					     path, what, bdf, bdf);
+			return vfk_set_error(
+				fd, "no /%s (%s): %s is not on vfio-pci (`vfiokit bind %s`)", path,
+				what, bdf, bdf);
 		return vfk_set_error(fd, "no /%s (%s)", path, what);
 	default:
 		return vfk_set_error(fd, "cannot open /%s (%s): %s", path, what, strerror(-fd));
@@ -239,7 +241,8 @@ static int choose_backend(struct vfk_iommu *iommu, struct vfk_device *dev, const
 	if (type1_check(iommu, VFK_IOMMU_TYPE1) == 0) {
 		iommu->backend = VFK_IOMMU_TYPE1;
 		return set_reason(iommu,
-				  "%s; /" DEV_VFIO_CONTAINER " offers only VFIO_TYPE1_IOMMU (v1)", why);
+				  "%s; /" DEV_VFIO_CONTAINER " offers only VFIO_TYPE1_IOMMU (v1)",
+				  why);
 	}
 	return vfk_set_error(-EOPNOTSUPP,
 			     "%s, and /" DEV_VFIO_CONTAINER " offers no type1 IOMMU: is "
@@ -292,7 +295,8 @@ int iommu_attach_device(struct vfk_iommu *iommu, struct vfk_device *dev, const c
 		if (r < 0)
 			goto out;
 		chose = true;
-		dbg(iommu->ctx, "IOMMU backend %s: %s", backend_names[iommu->backend], iommu->reason);
+		dbg(iommu->ctx, "IOMMU backend %s: %s", backend_names[iommu->backend],
+		    iommu->reason);
 	}
 	if (iommu->backend == VFK_IOMMU_IOMMUFD)
 		r = iommufd_attach(iommu, dev, vf_token, ret_fd, ret_devid);

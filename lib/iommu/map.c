@@ -30,8 +30,9 @@ static int check_ready(struct vfk_iommu *iommu)
 		return 0;
 	default:
 		if (iommu->n_groups == 0 || !iommu->iova)
-			return vfk_set_error(-ENODEV, "the IOMMU domain has no device left: the "
-						      "container lost its IOMMU with the last group");
+			return vfk_set_error(-ENODEV,
+					     "the IOMMU domain has no device left: the "
+					     "container lost its IOMMU with the last group");
 		return 0;
 	}
 }
@@ -42,11 +43,12 @@ static int check_args(const void *vaddr, uint64_t len, uint64_t iova, unsigned i
 
 	if (len == 0 || (len & (page - 1)) || ((uintptr_t)vaddr & (page - 1)) ||
 	    (iova & (page - 1)))
-		return vfk_set_error(-EINVAL,
-				     "mapping %p (0x%" PRIx64 " bytes) at IOVA 0x%" PRIx64
-				     ": address, length and IOVA must be multiples of the page size "
-				     "(%" PRIu64 ") and the length nonzero",
-				     vaddr, len, iova, page);
+		return vfk_set_error(
+			-EINVAL,
+			"mapping %p (0x%" PRIx64 " bytes) at IOVA 0x%" PRIx64
+			": address, length and IOVA must be multiples of the page size "
+			"(%" PRIu64 ") and the length nonzero",
+			vaddr, len, iova, page);
 	if (!(flags & VFK_DMA_BIDIRECTIONAL) || (flags & ~(unsigned int)VFK_DMA_BIDIRECTIONAL))
 		return vfk_set_error(-EINVAL,
 				     "mapping flags 0x%x: give VFK_DMA_TO_DEVICE, "
@@ -72,8 +74,8 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 				     "IOMMU can map (vfk_iommu_get_iova_ranges())",
 				     iova, iova + (len - 1));
 	if (r == -EEXIST)
-		return vfk_set_error(r, "IOVA 0x%" PRIx64 "-0x%" PRIx64 " overlaps a mapping",
-				     iova, iova + (len - 1));
+		return vfk_set_error(r, "IOVA 0x%" PRIx64 "-0x%" PRIx64 " overlaps a mapping", iova,
+				     iova + (len - 1));
 	if (r < 0)
 		return vfk_set_error(r, "out of memory");
 	r = memlock_check_locked(iommu, len);
@@ -107,8 +109,9 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 				      vaddr, len);
 			break;
 		default:
-			vfk_set_error(r, "mapping %p (0x%" PRIx64 " bytes) at IOVA 0x%" PRIx64
-					 " failed: %s",
+			vfk_set_error(r,
+				      "mapping %p (0x%" PRIx64 " bytes) at IOVA 0x%" PRIx64
+				      " failed: %s",
 				      vaddr, len, iova, strerror(-r));
 		}
 		goto release;
@@ -176,9 +179,10 @@ int iommu_map_alloc_aligned(struct vfk_iommu *iommu, void *vaddr, uint64_t len, 
 		/* Fragmented or small ranges: an IOVA with smaller pages beats none. */
 		r = iova_alloc(iommu->iova, len, iommu_cpu_page_size(), &iova);
 	if (r < 0) {
-		r = vfk_set_error(r, r == -ENOSPC ? "no free IOVA range of 0x%" PRIx64
-						    " bytes is left in the domain"
-						  : "out of memory (0x%" PRIx64 " bytes)",
+		r = vfk_set_error(r,
+				  r == -ENOSPC ? "no free IOVA range of 0x%" PRIx64
+						 " bytes is left in the domain"
+					       : "out of memory (0x%" PRIx64 " bytes)",
 				  len);
 		goto out;
 	}
@@ -210,9 +214,8 @@ VFK_EXPORT int vfk_iommu_unmap(struct vfk_iommu *iommu, uint64_t iova, size_t le
 	pthread_mutex_lock(&iommu->lock);
 	n = tree_find(&iommu->by_iova, iova);
 	if (!n || n->value - n->key != len - 1) {
-		r = vfk_set_error(-ENOENT,
-				  "no mapping of 0x%zx bytes starts at IOVA 0x%" PRIx64 "", len,
-				  iova);
+		r = vfk_set_error(-ENOENT, "no mapping of 0x%zx bytes starts at IOVA 0x%" PRIx64 "",
+				  len, iova);
 		goto out;
 	}
 	r = check_ready(iommu);
@@ -223,8 +226,8 @@ VFK_EXPORT int vfk_iommu_unmap(struct vfk_iommu *iommu, uint64_t iova, size_t le
 	else
 		r = type1_unmap(iommu, iova, len);
 	if (r < 0) {
-		vfk_set_error(r, "unmapping IOVA 0x%" PRIx64 " (0x%zx bytes) failed: %s", iova,
-			      len, strerror(-r));
+		vfk_set_error(r, "unmapping IOVA 0x%" PRIx64 " (0x%zx bytes) failed: %s", iova, len,
+			      strerror(-r));
 		goto out;
 	}
 	m = container_of(n, struct mapping, by_iova);
@@ -240,8 +243,7 @@ out:
 	return r;
 }
 
-VFK_EXPORT int vfk_iommu_translate(struct vfk_iommu *iommu, const void *vaddr,
-				   uint64_t *ret_iova)
+VFK_EXPORT int vfk_iommu_translate(struct vfk_iommu *iommu, const void *vaddr, uint64_t *ret_iova)
 {
 	struct tree_node *n;
 	int r = 0;

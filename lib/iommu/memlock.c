@@ -38,7 +38,8 @@ int memlock_check_locked(struct vfk_iommu *iommu, uint64_t bytes)
 			     " KiB; raise it with `ulimit -l %" PRIu64 "` (or unlimited), a "
 			     "memlock line in /etc/security/limits.conf, or LimitMEMLOCK= for a "
 			     "systemd service",
-			     bytes >> 10, need >> 10, (uint64_t)rl.rlim_cur >> 10, (need + 1023) >> 10);
+			     bytes >> 10, need >> 10, (uint64_t)rl.rlim_cur >> 10,
+			     (need + 1023) >> 10);
 }
 
 VFK_EXPORT int vfk_iommu_check_memlock(struct vfk_iommu *iommu, uint64_t bytes)

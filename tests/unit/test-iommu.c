@@ -100,7 +100,7 @@ static void test_backend_names(void **state)
 		assert_int_equal(vfk_iommu_backend_from_string(vfk_iommu_backend_to_string(i)), i);
 	assert_string_equal(vfk_iommu_backend_to_string(VFK_IOMMU_TYPE1V2), "type1v2");
 	assert_null(vfk_iommu_backend_to_string(_VFK_IOMMU_BACKEND_MAX));
-	assert_null(vfk_iommu_backend_to_string((enum vfk_iommu_backend)-1));
+	assert_null(vfk_iommu_backend_to_string((enum vfk_iommu_backend) - 1));
 	assert_int_equal(vfk_iommu_backend_from_string("type2"), -EINVAL);
 	assert_non_null(strstr(vfk_last_error(), "\"type2\""));
 	assert_non_null(strstr(vfk_last_error(), "iommufd"));
@@ -115,7 +115,7 @@ static void test_new_bad_backend(void **state)
 	assert_int_equal(vfk_iommu_new(e->ctx, _VFK_IOMMU_BACKEND_MAX, &iommu), -EINVAL);
 	assert_null(iommu);
 	assert_non_null(strstr(vfk_last_error(), "out of range"));
-	assert_int_equal(vfk_iommu_new(e->ctx, (enum vfk_iommu_backend)-3, &iommu), -EINVAL);
+	assert_int_equal(vfk_iommu_new(e->ctx, (enum vfk_iommu_backend) - 3, &iommu), -EINVAL);
 	assert_int_equal(vfk_iommu_new(NULL, VFK_IOMMU_AUTO, &iommu), -EINVAL);
 }
 

@@ -264,9 +264,9 @@ static void test_tree_stab(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_holes),	       cmocka_unit_test(test_reuse),
-		cmocka_unit_test(test_alignment),      cmocka_unit_test(test_exhaustion),
-		cmocka_unit_test(test_never_zero),     cmocka_unit_test(test_top_of_space),
+		cmocka_unit_test(test_holes),	      cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_alignment),     cmocka_unit_test(test_exhaustion),
+		cmocka_unit_test(test_never_zero),    cmocka_unit_test(test_top_of_space),
 		cmocka_unit_test(test_ranges_merged), cmocka_unit_test(test_tree_stab),
 	};
 
