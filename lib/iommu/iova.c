@@ -127,7 +127,6 @@ static int fits(const struct tree_node *n, void *data)
 static int carve(struct iova_allocator *a, struct tree_node *n, uint64_t at, uint64_t len)
 {
 	uint64_t start = n->key, last = range_last(n), end = at + (len - 1);
-	struct free_range *f = (struct free_range *)n;
 
 	if (at > start && end < last) {
 		/* The right piece needs a new node; get it before anything changes. */
@@ -144,10 +143,16 @@ static int carve(struct iova_allocator *a, struct tree_node *n, uint64_t at, uin
 		tree_update(&a->free, n);
 		return 0;
 	}
+	if (end < last) {
+		/* No other free range lies between the old start and the new one, so the node
+		 * keeps its place in the order: move its start in place. */
+		n->key = end + 1;
+		n->value = last - (end + 1);
+		tree_update(&a->free, n);
+		return 0;
+	}
 	tree_remove(&a->free, n);
-	if (end < last)
-		return add_free(a, end + 1, last, f);
-	free(f);
+	free(n);
 	return 0;
 }
 
@@ -231,10 +236,11 @@ int iova_release(struct iova_allocator *a, uint64_t iova, uint64_t len)
 		return 0;
 	}
 	if (join_succ) {
-		uint64_t succ_last = range_last(succ);
-
-		tree_remove(&a->free, succ);
-		return add_free(a, iova, succ_last, (struct free_range *)succ);
+		/* As in carve(): nothing lies between, so the start moves in place. */
+		succ->value = range_last(succ) - iova;
+		succ->key = iova;
+		tree_update(&a->free, succ);
+		return 0;
 	}
 	return add_free(a, iova, last, NULL);
 }

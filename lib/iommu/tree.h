@@ -28,7 +28,8 @@ struct tree {
 
 void tree_insert(struct tree *t, struct tree_node *node);
 void tree_remove(struct tree *t, struct tree_node *node);
-/* Call after changing a node's value in place (not its key). */
+/* Call after changing a node's value in place, or its key when that keeps the node's
+ * place in the order. */
 void tree_update(struct tree *t, struct tree_node *node);
 
 /* The first node with exactly @key, or NULL. */
