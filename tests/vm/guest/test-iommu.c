@@ -61,8 +61,7 @@ struct edu {
 static int edu_open(struct edu *e)
 {
 	struct vfio_region_info bar = {.argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX};
-	struct vfio_region_info cfg = {.argsz = sizeof(cfg),
-				       .index = VFIO_PCI_CONFIG_REGION_INDEX};
+	struct vfio_region_info cfg = {.argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX};
 	uint16_t cmd;
 	void *p;
 
@@ -163,7 +162,8 @@ int main(int argc, char **argv)
 	printf("backend %s: %s\n", vfk_iommu_backend_to_string(vfk_iommu_get_backend(iommu)),
 	       vfk_iommu_get_backend_reason(iommu));
 	if (argc > 4)
-		CHECK(strcmp(vfk_iommu_backend_to_string(vfk_iommu_get_backend(iommu)), argv[4]) == 0,
+		CHECK(strcmp(vfk_iommu_backend_to_string(vfk_iommu_get_backend(iommu)), argv[4]) ==
+			      0,
 		      "backend is %s", argv[4]);
 
 	CHECK(vfk_iommu_get_iova_ranges(iommu, &ranges, &n_ranges) == 0 && n_ranges > 0,
@@ -220,14 +220,15 @@ int main(int argc, char **argv)
 	{
 		uint64_t old = vfk_dma_get_iova(b);
 		uint8_t *bp = vfk_dma_get_vaddr(b);
-		uint8_t *keep = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		uint8_t *keep =
+			mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 		memset(bp, 0, 4096);
 		CHECK(vfk_iommu_unmap(iommu, old, 4096) == 0, "unmap b");
 		CHECK(vfk_iommu_unmap(iommu, old, 4096) == -ENOENT, "unmap b again: -ENOENT");
 		edu_dma(&edu, EDU_BUF, old, EDU_LEN, true);
-		CHECK(bp[0] == 0 && bp[EDU_LEN - 1] == 0, "DMA to the unmapped IOVA did not arrive");
+		CHECK(bp[0] == 0 && bp[EDU_LEN - 1] == 0,
+		      "DMA to the unmapped IOVA did not arrive");
 		/* Map it again (fixed IOVA) for vfk_dma_free(). */
 		CHECK(vfk_iommu_map(iommu, bp, 4096, old, VFK_DMA_BIDIRECTIONAL) == 0,
 		      "map b again at 0x%" PRIx64, old);
@@ -241,8 +242,8 @@ int main(int argc, char **argv)
 
 	/* 1000 map/unmap pairs: one IOVA, reused each time. */
 	{
-		void *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-				 -1, 0);
+		void *buf =
+			mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		double t0 = now_ns();
 
 		for (int i = 0; i < 1000; i++) {
@@ -266,8 +267,8 @@ int main(int argc, char **argv)
 	/* 1000 live mappings of one buffer's pages, then all unmapped. */
 	{
 		size_t len = 1000 * 4096;
-		uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-				    -1, 0);
+		uint8_t *buf =
+			mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		uint64_t *iovas = calloc(1000, sizeof(*iovas));
 		bool ok = true;
 
