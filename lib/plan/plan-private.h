@@ -6,6 +6,21 @@
 #include "internal.h"
 #include <vfiokit/plan.h>
 
+struct finding {
+	enum vfk_finding_kind kind;
+	char *id, *device, *message;
+	const char *force;
+};
+
+/* plan.c: the plan itself and its findings; plan-build.c fills it in. */
+struct vfk_plan {
+	int refcount;
+	struct vfk_device **must, **stay;
+	size_t n_must, cap_must, n_stay, cap_stay;
+	struct finding *findings;
+	size_t n_findings;
+};
+
 /* Adds a finding; @force is a static string or NULL; the message is formatted. */
 int plan_add(struct vfk_plan *plan, enum vfk_finding_kind kind, const char *id, const char *device,
 	     const char *force, const char *fmt, ...) _printf_(6, 7);
