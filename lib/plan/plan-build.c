@@ -75,19 +75,18 @@ static int check_identity(struct vfk_plan *p, struct vfk_device *d, bool target)
 	int err = 0;
 
 	if (target && (h == VFK_HEADER_BRIDGE || h == VFK_HEADER_CARDBUS))
-		err = plan_add(p, VFK_FINDING_BLOCKER, "device.bridge", bdf, NULL,
+		err = plan_add(p, VFK_FINDING_BLOCKER, "device.bridge", bdf, 0,
 			       "is a bridge or port: vfio-pci takes only endpoints (header "
 			       "type 0); pass through the devices below it");
 	if (err >= 0 && vfk_device_get_ids(d, &v, &dv) == 0)
 		for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(denylist); i++)
 			if (denylist[i].vendor == v && denylist[i].device == dv)
-				err = plan_add(p, VFK_FINDING_BLOCKER, "device.denylisted", bdf,
-					       NULL,
+				err = plan_add(p, VFK_FINDING_BLOCKER, "device.denylisted", bdf, 0,
 					       "%04x:%04x is on vfio-pci's denylist: the kernel "
 					       "refuses to bind it",
 					       v, dv);
 	if (err >= 0 && vfk_device_is_boot_vga(d) == 1)
-		err = plan_add(p, VFK_FINDING_BLOCKER, "display.boot-vga", bdf, "force-boot-vga",
+		err = plan_add(p, VFK_FINDING_BLOCKER, "display.boot-vga", bdf, VFK_FORCE_BOOT_VGA,
 			       "is the boot display (boot_vga=1): the screen goes dark when it "
 			       "moves, and the console with it");
 	return err;
@@ -108,7 +107,7 @@ static int check_reset(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_devic
 	    path_exists(ctx, SYS_MODULE "/vendor_reset") < 0)
 		for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(amd_bad_reset); i++)
 			if (dv == amd_bad_reset[i])
-				err = plan_add(p, VFK_FINDING_NOTE, "reset.known-bad", bdf, NULL,
+				err = plan_add(p, VFK_FINDING_NOTE, "reset.known-bad", bdf, 0,
 					       "this AMD GPU (1002:%04x) often fails to reset and "
 					       "then needs a host reboot; the vendor-reset module "
 					       "is not loaded",
@@ -116,15 +115,15 @@ static int check_reset(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_devic
 	if (err < 0)
 		return err;
 	if (!methods)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.unknown", bdf, NULL,
+		return plan_add(p, VFK_FINDING_NOTE, "reset.unknown", bdf, 0,
 				"the kernel shows no reset_method (older than 5.15, or none)");
 	if (!*methods)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.none", bdf, NULL,
+		return plan_add(p, VFK_FINDING_NOTE, "reset.none", bdf, 0,
 				"the kernel knows no way to reset it: state may leak between "
 				"guests");
 	if (strstr(methods, "flr") || strstr(methods, "pm") || strstr(methods, "device_specific") ||
 	    !strstr(methods, "bus") || vfk_device_get_parent_addr(d, &parent) < 0)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.methods", bdf, NULL, "resets with: %s",
+		return plan_add(p, VFK_FINDING_NOTE, "reset.methods", bdf, 0, "resets with: %s",
 				methods);
 	/* Only a bus reset: everything below the same bridge is reset with it. */
 	for (size_t i = 0; i < n_all; i++) {
@@ -139,10 +138,10 @@ static int check_reset(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_devic
 			break;
 	}
 	if (!len)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.methods", bdf, NULL,
+		return plan_add(p, VFK_FINDING_NOTE, "reset.methods", bdf, 0,
 				"resets with: %s (no device that stays on the host shares its bus)",
 				methods);
-	return plan_add(p, VFK_FINDING_NOTE, "reset.bus-scope", bdf, NULL,
+	return plan_add(p, VFK_FINDING_NOTE, "reset.bus-scope", bdf, 0,
 			"resets only with a bus reset, which also resets %s", scope);
 }
 
@@ -160,7 +159,7 @@ static int check_siblings(struct vfk_plan *p, struct vfk_device *t, struct vfk_d
 			continue;
 		if (vfk_device_get_iommu_group(all[i], &g) == 0)
 			err = plan_add(p, VFK_FINDING_NOTE, "slot.sibling", vfk_device_get_bdf(t),
-				       NULL,
+				       0,
 				       "%s is another function of the same card, in group %u: "
 				       "pass it through too if the guest needs the whole card",
 				       vfk_device_get_bdf(all[i]), g);
@@ -188,8 +187,8 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 		if (err < 0)
 			break;
 		if (vfk_device_get_iommu_group(targets[t], &group) < 0) {
-			err = plan_add(p, VFK_FINDING_BLOCKER, "iommu.no-group",
-				       vfk_device_get_bdf(targets[t]), NULL,
+			err = plan_add(p, VFK_FINDING_BLOCKER, PLAN_ID_NO_GROUP,
+				       vfk_device_get_bdf(targets[t]), 0,
 				       "has no IOMMU group: the IOMMU is off or absent (vfiokit "
 				       "doctor says why)");
 			continue;
@@ -209,8 +208,8 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 				err = push(&p->must, &p->n_must, &p->cap_must, all[i]);
 				if (err >= 0)
 					err = plan_add(
-						p, VFK_FINDING_HOST_LOSES, "group.member",
-						vfk_device_get_bdf(all[i]), NULL,
+						p, VFK_FINDING_HOST_LOSES, PLAN_ID_GROUP_MEMBER,
+						vfk_device_get_bdf(all[i]), 0,
 						"moves too: it shares IOMMU group %u with %s "
 						"(now on %s)",
 						group, vfk_device_get_bdf(targets[t]),
@@ -233,7 +232,7 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 		    (streq(drv, "vfio-pci") || endswith(drv, "vfio_pci") ||
 		     endswith(drv, "vfio-pci")))
 			err = plan_add(p, VFK_FINDING_NOTE, "device.already-vfio",
-				       vfk_device_get_bdf(d), NULL, "is already on %s", drv);
+				       vfk_device_get_bdf(d), 0, "is already on %s", drv);
 		if (err >= 0)
 			err = check_identity(p, d, target);
 		if (err >= 0)

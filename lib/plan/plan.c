@@ -8,7 +8,7 @@
 #include "plan-private.h"
 
 int plan_add(struct vfk_plan *p, enum vfk_finding_kind kind, const char *id, const char *device,
-	     const char *force, const char *fmt, ...)
+	     unsigned int force, const char *fmt, ...)
 {
 	struct finding *f;
 	va_list ap;
@@ -19,7 +19,7 @@ int plan_add(struct vfk_plan *p, enum vfk_finding_kind kind, const char *id, con
 		return -ENOMEM;
 	p->findings = f;
 	f = &p->findings[p->n_findings];
-	*f = (struct finding){.kind = kind, .force = kind == VFK_FINDING_BLOCKER ? force : NULL};
+	*f = (struct finding){.kind = kind, .force = kind == VFK_FINDING_BLOCKER ? force : 0};
 	va_start(ap, fmt);
 	n = vasprintf(&f->message, fmt, ap);
 	va_end(ap);
@@ -120,9 +120,52 @@ VFK_EXPORT const char *vfk_plan_get_finding_message(const struct vfk_plan *p, si
 	return f ? f->message : NULL;
 }
 
-VFK_EXPORT const char *vfk_plan_get_finding_force(const struct vfk_plan *p, size_t i)
+VFK_EXPORT unsigned int vfk_plan_get_finding_force(const struct vfk_plan *p, size_t i)
 {
 	const struct finding *f = get(p, i);
 
-	return f ? f->force : NULL;
+	return f ? f->force : 0;
+}
+
+VFK_EXPORT enum vfk_verdict vfk_plan_get_finding_verdict(const struct vfk_plan *p, size_t i,
+							 unsigned int forces, unsigned int flags)
+{
+	const struct finding *f = get(p, i);
+
+	if (!f)
+		return VFK_VERDICT_NONE;
+	/* The plan names each member it adds to the move once; the targets never. */
+	if (streq(f->id, PLAN_ID_GROUP_MEMBER))
+		return flags & VFK_PLAN_CHECK_GROUP ? VFK_VERDICT_NONE : VFK_VERDICT_REFUSED;
+	if (f->kind != VFK_FINDING_BLOCKER)
+		return VFK_VERDICT_NONE;
+	/* The kernel command line the next boot gets turns the IOMMU on. */
+	if ((flags & VFK_PLAN_CHECK_NEXT_BOOT) && streq(f->id, PLAN_ID_NO_GROUP))
+		return VFK_VERDICT_NONE;
+	return f->force & forces ? VFK_VERDICT_FORCED : VFK_VERDICT_REFUSED;
+}
+
+VFK_EXPORT int vfk_plan_check(const struct vfk_plan *p, unsigned int forces, unsigned int flags,
+			      char **ret_detail)
+{
+	char *detail = NULL;
+	bool refused = false;
+
+	assert_return(p, -EINVAL);
+	for (size_t i = 0; i < p->n_findings; i++) {
+		const struct finding *f = &p->findings[i];
+
+		if (vfk_plan_get_finding_verdict(p, i, forces, flags) != VFK_VERDICT_REFUSED)
+			continue;
+		refused = true;
+		if (f->kind == VFK_FINDING_BLOCKER)
+			detail_add(&detail, "%s: %s", f->device, f->message);
+		else
+			detail_add(&detail, "%s: was not named, but %s", f->device, f->message);
+	}
+	if (ret_detail)
+		*ret_detail = detail;
+	else
+		free(detail);
+	return refused ? -EPERM : 0;
 }
