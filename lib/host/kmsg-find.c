@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "doctor/doctor.h"
+#include "host/host.h"
 #include "kmsg.h"
 
 #define KMSG_MAX (8u << 20)

@@ -9,7 +9,7 @@
 
 #include <libkmod.h>
 
-#include "doctor/doctor.h"
+#include "host/host.h"
 #include "path.h"
 #include "persist-private.h"
 #include "vm/vm-private.h"
