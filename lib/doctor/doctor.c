@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "doctor.h"
-#include "path.h"
 
 struct check {
 	char *id;
@@ -75,29 +74,6 @@ static void report_free(struct vfk_report *r)
 	}
 	free(r->checks);
 	free(r);
-}
-
-void host_free(struct host *h)
-{
-	cmdline_free(&h->cmdline);
-	free(h->grub_default);
-	free(h->grub_linux);
-	free(h->kernel_cmdline_file);
-	free(h->kmsg);
-}
-
-int host_read_cmdline(struct host *h)
-{
-	_cleanup_free_ char *text = NULL;
-	ssize_t n;
-
-	n = path_read_all(h->ctx, PROC_CMDLINE, 64 * 1024, &text);
-	if (n < 0) {
-		dbg(h->ctx, "%s: %s", PROC_CMDLINE, strerror((int)-n));
-		return 0;
-	}
-	h->cmdline_read = true;
-	return cmdline_parse(text, &h->cmdline);
 }
 
 VFK_EXPORT int vfk_doctor_run(struct vfk_ctx *ctx, struct vfk_report **ret)
