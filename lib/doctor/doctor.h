@@ -9,14 +9,8 @@
 
 #include "host/host.h"
 #include "internal.h"
+#include "report.h"
 #include <vfiokit/doctor.h>
-
-/* An empty report with one reference; NULL on allocation failure. */
-struct vfk_report *report_new(void);
-
-/* Report construction. @fix may be NULL; the summary is formatted. */
-int report_add(struct vfk_report *report, const char *id, enum vfk_check_status status,
-	       const char *fix, const char *fmt, ...) _printf_(5, 6);
 
 /* The checks, in the order they run. */
 int check_cpu(struct host *h, struct vfk_report *r);
