@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "persist-private.h"
-#include "vm/vm-private.h"
+#include "strv.h"
 
 int persist_add_command(struct vfk_persist *p, const char *const *argv)
 {

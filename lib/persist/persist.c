@@ -12,7 +12,7 @@
 #include "host/host.h"
 #include "path.h"
 #include "persist-private.h"
-#include "vm/vm-private.h"
+#include "strv.h"
 
 #define HEADER                                                                                     \
 	"# Written by vfiokit persist: devices given to vfio-pci at every boot.\n"                 \

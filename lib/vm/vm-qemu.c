@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "vm-private.h"
 
 /* "host=" takes a 16-bit PCI domain; beyond it QEMU needs the sysfs path (faults.md G2). */

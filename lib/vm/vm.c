@@ -15,46 +15,11 @@
 #include "path.h"
 #include "plan/plan-private.h"
 #include "host/procfd.h"
+#include "strv.h"
 #include "vm-private.h"
 #include <vfiokit/plan.h>
 
 #define GIB (1024ull * 1024 * 1024)
-
-int strv_push(char ***strv, size_t *n, char *s)
-{
-	char **grown;
-
-	if (!s)
-		return -ENOMEM;
-	grown = realloc(*strv, (*n + 2) * sizeof(**strv));
-	if (!grown) {
-		free(s);
-		return -ENOMEM;
-	}
-	grown[(*n)++] = s;
-	grown[*n] = NULL;
-	*strv = grown;
-	return 0;
-}
-
-int strv_pushf(char ***strv, size_t *n, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return strv_push(strv, n, r < 0 ? NULL : s);
-}
-
-void strv_free(char **strv)
-{
-	for (char **p = strv; p && *p; p++)
-		free(*p);
-	free(strv);
-}
 
 char *qemu_escape(const char *s)
 {
