@@ -60,7 +60,7 @@ static int add_command(struct vfk_persist *p, ...)
 	return persist_add_command(p, argv);
 }
 
-/* faults.md F4: after the image is rebuilt, its listing must show vfio-pci. */
+/* After the image is rebuilt, its listing must show vfio-pci. */
 static int add_image_check(struct vfk_persist *p, const char *lister, const char *image)
 {
 	int err;
@@ -501,7 +501,7 @@ static void squeeze_spaces(char *s)
 	*w = '\0';
 }
 
-/* faults.md F2: other modprobe.d files that already give vfio-pci options, read with
+/* Other modprobe.d files that already give vfio-pci options, read with
  * kmod's rules (a trailing backslash continues the line; '-' and '_' in module names are
  * one), so the user learns what the kernel will really get. */
 static int scan_modprobe_d(struct gen *g)

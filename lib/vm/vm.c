@@ -382,7 +382,7 @@ static int check_plan(struct vfk_vm *vm)
 		if (is_target(vm, list[i]) || !vfk_device_is_vfio_bound(list[i]))
 			continue;
 		vfk_device_get_iommu_group(list[i], &group);
-		/* faults.md G3: a partial group works, but the rest is lost meanwhile. */
+		/* A partial group works, but the rest is lost meanwhile. */
 		err = warn(vm,
 			   "%s shares IOMMU group %u but is not given to the guest; neither the "
 			   "host nor another guest can use it while this guest runs",
@@ -412,7 +412,7 @@ static int check_groups(struct vfk_vm *vm, struct detail *d)
 			if (is_target(vm, m))
 				continue;
 			if (vfk_device_is_vfio_bound(m) && h != VFK_HEADER_BRIDGE)
-				/* faults.md G3: a partial group works, but the rest is lost. */
+				/* A partial group works, but the rest is lost. */
 				err = warn(
 					vm,
 					"%s shares IOMMU group %d but is not given to the guest; "
