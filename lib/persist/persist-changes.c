@@ -45,7 +45,7 @@ VFK_EXPORT struct vfk_persist *vfk_persist_unref(struct vfk_persist *p)
 		free(p->files[i].path);
 		free(p->files[i].abs);
 		free(p->files[i].old);
-		free(p->files[i].new);
+		free(p->files[i].updated);
 	}
 	free(p->files);
 	strv_free(p->warnings);
@@ -72,7 +72,7 @@ VFK_EXPORT const char *vfk_persist_get_file(const struct vfk_persist *p, size_t 
 	if (ret_old)
 		*ret_old = p->files[i].old;
 	if (ret_new)
-		*ret_new = p->files[i].new;
+		*ret_new = p->files[i].updated;
 	return p->files[i].abs;
 }
 

@@ -14,10 +14,10 @@
 #define PERSIST_END "# <<< vfiokit persist"
 
 struct pfile {
-	char *path; /* below the root: "etc/modprobe.d/vfiokit.conf" */
-	char *abs;  /* as on the system: "/etc/modprobe.d/vfiokit.conf" */
-	char *old;  /* NULL: absent */
-	char *new;  /* NULL: removed */
+	char *path;    /* below the root: "etc/modprobe.d/vfiokit.conf" */
+	char *abs;     /* as on the system: "/etc/modprobe.d/vfiokit.conf" */
+	char *old;     /* NULL: absent */
+	char *updated; /* NULL: removed */
 	mode_t mode;
 };
 

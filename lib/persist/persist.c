@@ -75,21 +75,22 @@ static int add_image_check(struct vfk_persist *p, const char *lister, const char
 	return err;
 }
 
-/* Adds a file with its current content @old (NULL: absent) and the @new one (NULL:
+/* Adds a file with its current content @old (NULL: absent) and the @updated one (NULL:
  * remove it); takes both strings. */
-static int add_file_old(struct vfk_persist *p, const char *path, char *old, char *new, mode_t mode)
+static int add_file_old(struct vfk_persist *p, const char *path, char *old, char *updated,
+			mode_t mode)
 {
 	struct pfile *grown, *f;
 
 	grown = realloc(p->files, (p->n_files + 1) * sizeof(*grown));
 	if (!grown) {
 		free(old);
-		free(new);
+		free(updated);
 		return -ENOMEM;
 	}
 	p->files = grown;
 	f = &p->files[p->n_files];
-	*f = (struct pfile){.old = old, .new = new, .mode = mode};
+	*f = (struct pfile){.old = old, .updated = updated, .mode = mode};
 	f->path = strdup(path);
 	if (f->path && asprintf(&f->abs, "/%s", path) < 0)
 		f->abs = NULL;
@@ -98,28 +99,28 @@ static int add_file_old(struct vfk_persist *p, const char *path, char *old, char
 }
 
 /* add_file_old() with the content read here. */
-static int add_file(struct vfk_persist *p, const char *path, char *new, mode_t mode)
+static int add_file(struct vfk_persist *p, const char *path, char *updated, mode_t mode)
 {
 	char *old = NULL;
 	ssize_t r = path_read_all(p->ctx, path, 1u << 20, &old);
 
 	if (r < 0 && r != -ENOENT) {
-		free(new);
+		free(updated);
 		return (int)r;
 	}
-	return add_file_old(p, path, old, new, mode);
+	return add_file_old(p, path, old, updated, mode);
 }
 
 /* A file wholly vfiokit's: @text, or removed when there is nothing to bind. */
 static int own_file(struct gen *g, const char *path, const char *text, mode_t mode)
 {
-	char *new = NULL;
+	char *updated = NULL;
 
-	if (g->n && !(new = strdup(text)))
+	if (g->n && !(updated = strdup(text)))
 		return -ENOMEM;
-	if (!new &&path_exists(g->p->ctx, path) < 0)
+	if (!updated && path_exists(g->p->ctx, path) < 0)
 		return 0;
-	return add_file(g->p, path, new, mode);
+	return add_file(g->p, path, updated, mode);
 }
 
 /* Removes a file of vfiokit's that the chosen mode does not use. */
@@ -132,14 +133,14 @@ static int drop_file(struct gen *g, const char *path)
 static int block_file(struct gen *g, const char *path, const char *body)
 {
 	_cleanup_free_ char *old = NULL;
-	char *new;
+	char *updated;
 
 	if (path_read_all(g->p->ctx, path, 1u << 20, &old) < 0 && !(g->n && body))
 		return 0;
 	if (!(g->n && body) && !persist_has_block(old))
 		return 0;
-	new = persist_block_edit(old, g->n ? body : NULL);
-	return new ? add_file_old(g->p, path, TAKE_PTR(old), new, 0644) : -ENOMEM;
+	updated = persist_block_edit(old, g->n ? body : NULL);
+	return updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0644) : -ENOMEM;
 }
 
 /* Built in, as libkmod reads the running kernel's module indexes below the root. */
@@ -588,7 +589,7 @@ static int edit_loader_entries(struct gen *g, const char *add)
 			continue;
 		while (err >= 0 && (de = readdir(dir))) {
 			_cleanup_free_ char *old = NULL;
-			char path[PATH_MAX], *new = NULL, *opt;
+			char path[PATH_MAX], *updated = NULL, *opt;
 			size_t l = strlen(de->d_name);
 
 			if (l < 6 || !streq(de->d_name + l - 5, ".conf"))
@@ -606,14 +607,16 @@ static int edit_loader_entries(struct gen *g, const char *add)
 			if (opt) {
 				size_t end = (size_t)(opt - old) + strcspn(opt, "\n");
 
-				if (asprintf(&new, "%.*s %s%s", (int)end, old, add, old + end) < 0)
-					new = NULL;
-			} else if (asprintf(&new, "%s%soptions %s\n", old,
+				if (asprintf(&updated, "%.*s %s%s", (int)end, old, add, old + end) <
+				    0)
+					updated = NULL;
+			} else if (asprintf(&updated, "%s%soptions %s\n", old,
 					    *old && old[strlen(old) - 1] != '\n' ? "\n" : "",
 					    add) < 0) {
-				new = NULL;
+				updated = NULL;
 			}
-			err = new ? add_file_old(g->p, path, TAKE_PTR(old), new, 0644) : -ENOMEM;
+			err = updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0644)
+				      : -ENOMEM;
 			n++;
 		}
 		closedir(dir);
@@ -664,15 +667,15 @@ static int gen_cmdline(struct gen *g)
 		snprintf(body, sizeof(body), "--args=%s", add);
 		return add_command(g->p, "grubby", "--update-kernel=ALL", body, NULL);
 	case BOOT_SYSTEMD_BOOT: {
-		char *new;
+		char *updated;
 
 		if (!*add)
 			return g->n ? 0 : add_command(g->p, "kernel-install", "add-all", NULL);
 		/* One line, no comments: the options go at its end (undo puts the file back). */
-		if (asprintf(&new, "%s%s%s\n", g->h.kernel_cmdline_file,
+		if (asprintf(&updated, "%s%s%s\n", g->h.kernel_cmdline_file,
 			     *g->h.kernel_cmdline_file ? " " : "", add) < 0)
 			return -ENOMEM;
-		err = add_file(g->p, ETC_KERNEL_CMDLINE, new, 0644);
+		err = add_file(g->p, ETC_KERNEL_CMDLINE, updated, 0644);
 		return err < 0 ? err : add_command(g->p, "kernel-install", "add-all", NULL);
 	}
 	case BOOT_KERNELSTUB:
