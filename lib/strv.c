@@ -23,16 +23,22 @@ int strv_push(char ***strv, size_t *n, char *s)
 	return 0;
 }
 
-int strv_pushf(char ***strv, size_t *n, const char *fmt, ...)
+int strv_pushv(char ***strv, size_t *n, const char *fmt, va_list ap)
 {
 	char *s = NULL;
+
+	return strv_push(strv, n, vasprintf(&s, fmt, ap) < 0 ? NULL : s);
+}
+
+int strv_pushf(char ***strv, size_t *n, const char *fmt, ...)
+{
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_pushv(strv, n, fmt, ap);
 	va_end(ap);
-	return strv_push(strv, n, r < 0 ? NULL : s);
+	return r;
 }
 
 void strv_free(char **strv)

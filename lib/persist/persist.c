@@ -36,14 +36,13 @@ struct gen {
 static int pwarn(struct vfk_persist *p, const char *fmt, ...) _printf_(2, 3);
 static int pwarn(struct vfk_persist *p, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_pushv(&p->warnings, &p->n_warnings, fmt, ap);
 	va_end(ap);
-	return r < 0 ? -ENOMEM : strv_push(&p->warnings, &p->n_warnings, s);
+	return r;
 }
 
 static int add_command(struct vfk_persist *p, ...)

@@ -96,9 +96,7 @@ VFK_EXPORT struct vfk_vm *vfk_vm_ref(struct vfk_vm *vm)
 
 static void clear_results(struct vfk_vm *vm)
 {
-	for (size_t i = 0; i < vm->n_warnings; i++)
-		free(vm->warnings[i]);
-	free(vm->warnings);
+	strv_free(vm->warnings);
 	vm->warnings = NULL;
 	vm->n_warnings = 0;
 	free(vm->groups);
@@ -223,14 +221,13 @@ VFK_EXPORT int vfk_vm_set_rom(struct vfk_vm *vm, const struct vfk_addr *device, 
 static int warn(struct vfk_vm *vm, const char *fmt, ...) _printf_(2, 3);
 static int warn(struct vfk_vm *vm, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_pushv(&vm->warnings, &vm->n_warnings, fmt, ap);
 	va_end(ap);
-	return r < 0 ? -ENOMEM : strv_push(&vm->warnings, &vm->n_warnings, s);
+	return r;
 }
 
 struct detail {
