@@ -8,18 +8,23 @@
 # both are.
 set -u
 tool=$1 prog=$2 backend=$3 topo=$4
-find_devs() { # vendor device
+find_devs() { # vendor device: sets found=(addresses)
+	found=()
 	for d in /sys/bus/pci/devices/*; do
 		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
-			basename "$d"
+			found+=("$(basename "$d")")
 		fi
 	done
 }
-# Process substitution needs /dev/fd, which the guest lacks.
-edu=($(find_devs 0x1234 0x11e8))
+find_devs 0x1234 0x11e8
+edu=("${found[@]}")
 if [ "$topo" = flat ]; then
-	nvme=$(find_devs 0x1b36 0x0010)
-	[ ${#edu[@]} -eq 1 ] && [ -n "$nvme" ] || { echo "FAIL: edu or nvme missing" >&2; exit 1; }
+	find_devs 0x1b36 0x0010
+	nvme=${found[0]:-}
+	if [ ${#edu[@]} -ne 1 ] || [ -z "$nvme" ]; then
+		echo "FAIL: edu or nvme missing" >&2
+		exit 1
+	fi
 	"$tool" bind "${edu[0]}" "$nvme" || { echo "FAIL: vfiokit bind" >&2; exit 1; }
 	exec "$prog" "$backend" "${edu[0]}" "$nvme"
 fi
