@@ -207,7 +207,14 @@ static int info_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	if (r == 0)
 		r = vfk_vfio_open(iommu, devs[0], NULL, &v);
 	if (r < 0) {
-		log_error("%s", vfk_last_error()[0] ? vfk_last_error() : strerror(-r));
+		const char *why = vfk_last_error()[0] ? vfk_last_error() : strerror(-r);
+		const char *bdf = vfk_device_get_bdf(devs[0]);
+
+		/* Say which device, also when the reason is about the domain. */
+		if (strstr(why, bdf))
+			log_error("%s", why);
+		else
+			log_error("%s: %s", bdf, why);
 		vfk_iommu_unref(iommu);
 		vfk_device_list_free(devs, n_devs);
 		return EXIT_NOT_READY;
