@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs inside the vm lane's guest: moves devices to vfio-pci with vfiokit bind and runs the
-# device-access checks (tests/vm/vfio-api.c) on them.
-#   check-vfio-api.sh VFIOKIT VFIO_API BACKEND flat|bridge
+# device-access checks (tests/vm/guest/test-vfio.c) on them.
+#   check-vfio-api.sh VFIOKIT TEST_VFIO BACKEND flat|bridge
 # flat: the edu device and the nvme. bridge: the two edu devices behind one PCIe-to-PCI
 # bridge, where a bus reset hits both: refused while only the first is open, done once
 # both are.

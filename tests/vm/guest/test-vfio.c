@@ -7,8 +7,8 @@
  * that exclude one another, and the resets edu does not have. On the nvme: MSI-X vectors
  * added to enabled ones, the function reset (FLR) with the vectors re-armed after it.
  *
- *   vfio-api BACKEND EDU_BDF [NVME_BDF]
- *   vfio-api BACKEND --hot-reset EDU_BDF [EDU_BDF...]
+ *   test-vfio BACKEND EDU_BDF [NVME_BDF]
+ *   test-vfio BACKEND --hot-reset EDU_BDF [EDU_BDF...]
  *
  * The second form opens the edu devices given and resets their bus: refused, naming the
  * one left out, when a device it hits is not among them; otherwise done, with each
@@ -284,8 +284,8 @@ int main(int argc, char *argv[])
 	int backend;
 
 	if (argc < 3 || (argc > 4 && strcmp(argv[2], "--hot-reset") != 0)) {
-		fprintf(stderr, "usage: vfio-api BACKEND EDU_BDF [NVME_BDF]\n"
-				"       vfio-api BACKEND --hot-reset EDU_BDF...\n");
+		fprintf(stderr, "usage: test-vfio BACKEND EDU_BDF [NVME_BDF]\n"
+				"       test-vfio BACKEND --hot-reset EDU_BDF...\n");
 		return 2;
 	}
 	backend = vfk_iommu_backend_from_string(argv[1]);
