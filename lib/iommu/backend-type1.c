@@ -158,6 +158,27 @@ static int refresh_info(struct vfk_iommu *iommu)
 	return iommu_set_ranges(iommu, ranges, n, pgsizes);
 }
 
+/* " (0000:01:00.0 on bochs-drm)": the first member of the group on a driver other than
+ * vfio-pci, or "" when sysfs does not tell. */
+static void host_driver_member(struct vfk_iommu *iommu, unsigned int id, char *buf, size_t size)
+{
+	struct vfk_group *g;
+
+	*buf = '\0';
+	if (vfk_group_new(iommu->ctx, id, &g) < 0)
+		return;
+	for (size_t i = 0; i < vfk_group_get_n_devices(g); i++) {
+		struct vfk_device *d = vfk_group_get_device(g, i);
+		const char *drv = vfk_device_get_driver(d);
+
+		if (drv && !streq(drv, "vfio-pci")) {
+			snprintf(buf, size, " (%s on %s)", vfk_device_get_bdf(d), drv);
+			break;
+		}
+	}
+	vfk_group_unref(g);
+}
+
 static int open_group(struct vfk_iommu *iommu, struct vfk_device *dev, unsigned int id,
 		      struct group **ret)
 {
@@ -182,12 +203,15 @@ static int open_group(struct vfk_iommu *iommu, struct vfk_device *dev, unsigned 
 		goto fail;
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		char culprit[128];
+
+		host_driver_member(iommu, id, culprit, sizeof(culprit));
 		r = vfk_set_error(
 			-EINVAL,
-			"IOMMU group %u is not viable: a member of it is on a host driver; "
-			"every device of the group must be on vfio-pci or no driver "
+			"IOMMU group %u is not viable: a member of it%s is on a host "
+			"driver; every device of the group must be on vfio-pci or no driver "
 			"(`vfiokit bind %s` moves the whole group)",
-			id, vfk_device_get_bdf(dev));
+			id, culprit, vfk_device_get_bdf(dev));
 		goto fail;
 	}
 	if (status.flags & VFIO_GROUP_FLAGS_CONTAINER_SET) {
