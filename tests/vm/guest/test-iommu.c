@@ -6,8 +6,9 @@
  * mappings are real: a pattern goes out of one buffer and back into another, a device that
  * joins later uses mappings made before it, and an unmapped IOVA is not written.
  *   test-iommu BACKEND EDU_BDF OTHER_BDF [EXPECT_BACKEND]
- * BACKEND is auto, iommufd, type1v2 or type1. With EXPECT_BACKEND "unavailable", the
- * domain must refuse the first device with -EOPNOTSUPP.
+ * BACKEND is auto, iommufd, type1v2, type1 or noiommu. EXPECT_BACKEND is the backend the
+ * domain must choose, or "-ENAME:text": the first device must be refused with that errno
+ * and vfk_last_error() must hold the text (for -EACCES the program first becomes nobody).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -149,13 +150,31 @@ int main(int argc, char **argv)
 	}
 	CHECK(vfk_iommu_new(ctx, want, &iommu) == 0, "domain for %s", argv[1]);
 
-	/* The second device first: edu joins later and must see the mappings made before. */
-	r = iommu_attach_device(iommu, other_dev, NULL, &other_fd, &devid);
-	if (argc > 4 && strcmp(argv[4], "unavailable") == 0) {
-		CHECK(r == -EOPNOTSUPP, "%s refused: %d (%s)", argv[1], r, vfk_last_error());
+	if (argc > 4 && argv[4][0] == '-') {
+		static const struct {
+			const char *name;
+			int err;
+		} names[] = {{"EOPNOTSUPP", EOPNOTSUPP},
+			     {"EBUSY", EBUSY},
+			     {"EACCES", EACCES},
+			     {"EINVAL", EINVAL}};
+		const char *text = strchr(argv[4], ':');
+		int err = 0;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strncmp(argv[4] + 1, names[i].name, strlen(names[i].name)) == 0)
+				err = names[i].err;
+		if (err == EACCES &&
+		    (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0))
+			return 2;
+		r = iommu_attach_device(iommu, other_dev, NULL, &other_fd, &devid);
+		CHECK(r == -err && (!text || strstr(vfk_last_error(), text + 1)),
+		      "%s refused with %d: %s", argv[1], r, vfk_last_error());
 		vfk_iommu_unref(iommu);
 		return failures ? 1 : 0;
 	}
+	/* The second device first: edu joins later and must see the mappings made before. */
+	r = iommu_attach_device(iommu, other_dev, NULL, &other_fd, &devid);
 	CHECK(r == 0, "attach %s: %d %s", argv[3], r, r ? vfk_last_error() : "");
 	if (r < 0)
 		return 1;
