@@ -195,6 +195,20 @@ static int open_group(struct vfk_iommu *iommu, struct vfk_device *dev, unsigned 
 		 id);
 	snprintf(what, sizeof(what), "IOMMU group %u of %s", id, vfk_device_get_bdf(dev));
 	fd = iommu_open_dev_file(iommu, dev, path, what);
+	if (fd == -ENOENT && iommu->backend != VFK_IOMMU_NOIOMMU) {
+		char alt[64];
+
+		/* vfio-pci in no-IOMMU mode names the group differently; type1 reports
+		 * itself available all the same. */
+		snprintf(alt, sizeof(alt), DEV_VFIO_NOIOMMU_GROUP_FMT, id);
+		if (path_exists(iommu->ctx, alt) == 0)
+			return vfk_set_error(
+				-EOPNOTSUPP,
+				"%s has no IOMMU: its group is /%s, in VFIO's no-IOMMU "
+				"mode, which gives no isolation and is used only when "
+				"asked for by name (the noiommu backend)",
+				vfk_device_get_bdf(dev), alt);
+	}
 	if (fd < 0)
 		return fd;
 	if (ioctl(fd, VFIO_GROUP_GET_STATUS, &status) < 0) {
