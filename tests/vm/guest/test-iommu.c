@@ -172,6 +172,9 @@ int main(int argc, char **argv)
 		CHECK(r == -err && (!text || strstr(vfk_last_error(), text + 1)),
 		      "%s refused with %d: %s", argv[1], r, vfk_last_error());
 		vfk_iommu_unref(iommu);
+		vfk_device_unref(edu_dev);
+		vfk_device_unref(other_dev);
+		vfk_ctx_unref(ctx);
 		return failures ? 1 : 0;
 	}
 	/* The second device first: edu joins later and must see the mappings made before. */
@@ -206,6 +209,9 @@ int main(int argc, char **argv)
 			iommu_detach_device(iommu, edu_dev, edu.fd);
 		iommu_detach_device(iommu, other_dev, other_fd);
 		vfk_iommu_unref(iommu);
+		vfk_device_unref(edu_dev);
+		vfk_device_unref(other_dev);
+		vfk_ctx_unref(ctx);
 		munmap(buf, 4096);
 		printf("%s: %d failure(s)\n", argv[1], failures);
 		return failures ? 1 : 0;
@@ -284,26 +290,35 @@ int main(int argc, char **argv)
 		munmap(keep, 4096);
 	}
 
-	/* 1000 map/unmap pairs: one IOVA, reused each time. */
+	/* 1000 map/unmap pairs: one IOVA, reused each time. The time per pair is the best of
+	 * ten batches: the guest shares a loaded host, and a stall would swamp an average. */
 	{
 		void *buf =
 			mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		double t0 = now_ns();
 
-		for (int i = 0; i < 1000; i++) {
-			r = vfk_iommu_map_alloc(iommu, buf, 4096, VFK_DMA_BIDIRECTIONAL, &iova);
-			if (r < 0)
-				break;
-			if (i == 0)
-				first_iova = iova;
-			else if (iova != first_iova)
-				reused = false;
-			r = vfk_iommu_unmap(iommu, iova, 4096);
-			if (r < 0)
-				break;
+		pair_us = 1e30;
+		r = 0;
+		for (int batch = 0; batch < 10 && r == 0; batch++) {
+			double t0 = now_ns(), us;
+
+			for (int i = 0; i < 100; i++) {
+				r = vfk_iommu_map_alloc(iommu, buf, 4096, VFK_DMA_BIDIRECTIONAL,
+							&iova);
+				if (r < 0)
+					break;
+				if (batch == 0 && i == 0)
+					first_iova = iova;
+				else if (iova != first_iova)
+					reused = false;
+				r = vfk_iommu_unmap(iommu, iova, 4096);
+				if (r < 0)
+					break;
+			}
+			us = (now_ns() - t0) / 100 / 1000;
+			if (us < pair_us)
+				pair_us = us;
 		}
-		pair_us = (now_ns() - t0) / 1000 / 1000;
-		CHECK(r == 0, "1000 map/unmap pairs (%.1f us per pair): %s", pair_us,
+		CHECK(r == 0, "1000 map/unmap pairs (best batch %.1f us per pair): %s", pair_us,
 		      r ? vfk_last_error() : "");
 		CHECK(reused, "each pair reused IOVA 0x%" PRIx64, first_iova);
 		munmap(buf, 4096);
@@ -347,12 +362,19 @@ int main(int argc, char **argv)
 			ok = vfk_iommu_map_alloc(iommu, buf + (size_t)i * 4096, 4096,
 						 VFK_DMA_TO_DEVICE, &iovas[i]) == 0;
 		CHECK(ok, "16k live mappings: %s", ok ? "" : vfk_last_error());
-		t0 = now_ns();
-		for (int i = 0; i < PAIRS && ok; i++)
-			ok = vfk_iommu_map_alloc(iommu, buf + len, 4096, VFK_DMA_BIDIRECTIONAL,
-						 &iova) == 0 &&
-			     vfk_iommu_unmap(iommu, iova, 4096) == 0;
-		live_us = (now_ns() - t0) / PAIRS / 1000;
+		live_us = 1e30;
+		for (int batch = 0; batch < 6 && ok; batch++) {
+			double us;
+
+			t0 = now_ns();
+			for (int i = 0; i < PAIRS / 6 && ok; i++)
+				ok = vfk_iommu_map_alloc(iommu, buf + len, 4096,
+							 VFK_DMA_BIDIRECTIONAL, &iova) == 0 &&
+				     vfk_iommu_unmap(iommu, iova, 4096) == 0;
+			us = (now_ns() - t0) / (PAIRS / 6) / 1000;
+			if (us < live_us)
+				live_us = us;
+		}
 		t0 = now_ns();
 		for (int i = 0; i < LIVE && ok; i++)
 			ok = vfk_iommu_translate(iommu, buf + (size_t)i * 4096 + 8, &iova) == 0 &&
