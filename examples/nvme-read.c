@@ -187,11 +187,9 @@ static bool reap(struct nvme *n, struct queue *q, struct cqe *ret)
 
 	if ((c->status & 1) != q->phase)
 		return false;
+	/* Only now are the entry's other fields known to be the controller's. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	ret->result = c->result;
-	ret->sqhd = c->sqhd;
-	ret->cid = c->cid;
-	ret->status = c->status;
+	*ret = *(const struct cqe *)c;
 	if (++q->cq_head == q->entries) {
 		q->cq_head = 0;
 		q->phase ^= 1;
@@ -231,17 +229,16 @@ static int check_status(const char *what, const struct cqe *c)
 	return 0;
 }
 
-static int admin(struct nvme *n, const char *what, struct sqe *cmd, uint32_t *ret_result)
+/* One admin command at a time: submit, wait, check. */
+static int admin(struct nvme *n, const char *what, struct sqe *cmd)
 {
 	struct cqe c;
 
 	cmd->cid = n->admin.sq_tail;
 	submit(n, &n->admin, cmd);
-	if (wait_cqe(n, &n->admin, &c) < 0 || check_status(what, &c) < 0)
+	if (wait_cqe(n, &n->admin, &c) < 0)
 		return -1;
-	if (ret_result)
-		*ret_result = c.result;
-	return 0;
+	return check_status(what, &c);
 }
 
 static void copy_string(char *dst, const uint8_t *src, size_t len)
@@ -260,7 +257,7 @@ static int identify(struct nvme *n)
 	unsigned int flbas, lbaf, lbads, mdts, nn;
 	char model[41], serial[21];
 
-	if (admin(n, "Identify controller", &cmd, NULL) < 0)
+	if (admin(n, "Identify controller", &cmd) < 0)
 		return -1;
 	copy_string(serial, id + 4, 20);
 	copy_string(model, id + 24, 40);
@@ -272,7 +269,7 @@ static int identify(struct nvme *n)
 		return fail("namespace %u does not exist (the controller has %u)", n->nsid, nn);
 
 	cmd = (struct sqe){.opc = OPC_IDENTIFY, .nsid = n->nsid, .prp1 = iova, .cdw10 = 0};
-	if (admin(n, "Identify namespace", &cmd, NULL) < 0)
+	if (admin(n, "Identify namespace", &cmd) < 0)
 		return -1;
 	memcpy(&n->nsze, id, 8);
 	flbas = id[26];
@@ -331,7 +328,7 @@ static int ctrl_init(struct nvme *n)
 
 	/* One I/O queue pair: ask for it before creating it (both counts 0-based). */
 	cmd = (struct sqe){.opc = OPC_SET_FEATURES, .cdw10 = 0x07, .cdw11 = 0};
-	if (admin(n, "Set Features (number of queues)", &cmd, NULL) < 0)
+	if (admin(n, "Set Features (number of queues)", &cmd) < 0)
 		return -1;
 	n->io.entries = io_entries;
 	queue_reset(&n->io);
@@ -340,13 +337,13 @@ static int ctrl_init(struct nvme *n)
 			   .prp1 = mem_iova(n, MEM_IO_CQ),
 			   .cdw10 = (uint32_t)(io_entries - 1) << 16 | 1,
 			   .cdw11 = 1 /* contiguous */ | (n->efd >= 0 ? 2 : 0) /* vector 0 */};
-	if (admin(n, "Create I/O completion queue", &cmd, NULL) < 0)
+	if (admin(n, "Create I/O completion queue", &cmd) < 0)
 		return -1;
 	cmd = (struct sqe){.opc = OPC_CREATE_SQ,
 			   .prp1 = mem_iova(n, MEM_IO_SQ),
 			   .cdw10 = (uint32_t)(io_entries - 1) << 16 | 1,
 			   .cdw11 = 1u << 16 /* CQ 1 */ | 1 /* contiguous */};
-	if (admin(n, "Create I/O submission queue", &cmd, NULL) < 0)
+	if (admin(n, "Create I/O submission queue", &cmd) < 0)
 		return -1;
 	n->io_up = true;
 	return 0;
@@ -362,9 +359,9 @@ static void ctrl_stop(struct nvme *n)
 
 	if (!n->bar || !(vfk_mmio_read32(n->bar, REG_CSTS) & CSTS_RDY))
 		return;
-	if (n->io_up && admin(n, "Delete I/O submission queue", &cmd, NULL) == 0) {
+	if (n->io_up && admin(n, "Delete I/O submission queue", &cmd) == 0) {
 		cmd = (struct sqe){.opc = OPC_DELETE_CQ, .cdw10 = 1};
-		admin(n, "Delete I/O completion queue", &cmd, NULL);
+		admin(n, "Delete I/O completion queue", &cmd);
 	}
 	vfk_mmio_write32(n->bar, REG_CC, vfk_mmio_read32(n->bar, REG_CC) & ~CC_EN);
 	wait_ready(n, false);
