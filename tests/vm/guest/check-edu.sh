@@ -35,7 +35,9 @@ for backend in "$@"; do
 	cat "$out"
 	check "[$backend] vfk-edu exits 0 (exit $rc)" [ $rc = 0 ]
 	check "[$backend] opened with $backend" grep -q "^ok: opened ${#devs[@]} device(s), backend $backend " "$out"
+	nth=0
 	for d in "${devs[@]}"; do
+		nth=$((nth + 1))
 		for what in "id 0x10000ed" "liveness" "factorial 10! = 3628800" "bus master enabled" \
 			"DMA by polling" "DMA completion by msi" "DMA completion by intx" "isolation"; do
 			check "[$backend] $d: $what" grep -q "^ok: $d: $what" "$out"
@@ -44,9 +46,11 @@ for backend in "$@"; do
 			check "[$backend] $d: DMA after hot reset" grep -q "^ok: $d: DMA after hot reset" "$out"
 		fi
 		# The write to the unmapped IOVA reached the IOMMU, which refused and logged it.
+		# Devices run in turn and may get the same IOVA: the nth needs the nth fault.
 		iova=$(sed -n "s/^ok: $d: isolation: DMA to unmapped IOVA \(0x[0-9a-f]*\) .*/\1/p" "$out")
-		fault=$(dmesg | grep -m1 "DMAR: \[DMA Write NO_PASID\] Request device .* fault addr ${iova:-none} ")
-		echo "${fault:-(no DMAR fault in the kernel log)}"
+		fault=$(dmesg | grep "DMAR: \[DMA Write NO_PASID\] Request device .* fault addr ${iova:-none} " |
+			sed -n "${nth}p")
+		echo "${fault:-(no DMAR fault number $nth in the kernel log)}"
 		check "[$backend] $d: DMAR fault logged at IOVA ${iova:-?}" [ -n "$fault" ]
 	done
 	if [ ${#extra[@]} -gt 0 ]; then
