@@ -21,8 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <vfiokit/iommu.h>
-#include <vfiokit/vfio.h>
 #include <vfiokit/vfiokit.h>
 
 /* edu's registers in BAR0 (QEMU's hw/misc/edu.c). */

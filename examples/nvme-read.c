@@ -24,8 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <vfiokit/iommu.h>
-#include <vfiokit/vfio.h>
 #include <vfiokit/vfiokit.h>
 
 /* Controller registers in BAR0 (NVMe base specification, section 3.1). */
