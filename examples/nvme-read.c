@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A minimal userspace NVMe driver on libvfiokit: it brings the controller up by hand
+ * (admin queues, Identify, one I/O queue pair) and reads blocks through PRPs.
+ *
+ *   vfk-nvme-read [--backend B] [--irq] [--reset] DEVICE NSID SLBA NLB  > data
+ *   vfk-nvme-read [--backend B] [--irq] [--qd N] --bench SECONDS DEVICE NSID
+ *
+ * The first form writes NLB blocks from SLBA to stdout; --reset reads them once, resets
+ * the function, brings the controller up again, reads once more, and writes the second
+ * read after checking it equals the first. The second issues 4 KiB reads at queue depth N
+ * (default 1) in LBA order for SECONDS and prints "iops: N" and "cpu_ns_per_io: N" (this
+ * process's CPU time over the run divided by the reads) to stdout. Completions are polled
+ * unless --irq asks for MSI-X vector 0 with an eventfd. Progress goes to stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vfiokit/vfiokit.h>
+
+/* Controller registers in BAR0 (NVMe base specification, section 3.1). */
+#define REG_CAP 0x00
+#define REG_CC 0x14
+#define REG_CSTS 0x1c
+#define REG_AQA 0x24
+#define REG_ASQ 0x28
+#define REG_ACQ 0x30
+#define REG_DOORBELLS 0x1000
+#define CC_EN 0x1u
+#define CC_IOSQES (6u << 16) /* submission entries are 2^6 = 64 bytes */
+#define CC_IOCQES (4u << 20) /* completion entries are 2^4 = 16 bytes */
+#define CSTS_RDY 0x1u
+#define CSTS_CFS 0x2u
+
+/* Admin and NVM opcodes. */
+#define OPC_DELETE_SQ 0x00
+#define OPC_CREATE_SQ 0x01
+#define OPC_DELETE_CQ 0x04
+#define OPC_CREATE_CQ 0x05
+#define OPC_IDENTIFY 0x06
+#define OPC_SET_FEATURES 0x09
+#define OPC_READ 0x02
+
+#define PAGE 4096u
+#define ADMIN_ENTRIES 32u
+#define IO_ENTRIES 256u
+/*
+ * The queues, the Identify data and the PRP list share one allocation, page by page: it is
+ * contiguous in IOVA space too, so a part's IOVA is the base IOVA plus its offset.
+ */
+#define MEM_ADMIN_SQ 0
+#define MEM_ADMIN_CQ (1 * PAGE)
+#define MEM_IO_SQ (2 * PAGE) /* 256 entries of 64 bytes: four pages */
+#define MEM_IO_CQ (6 * PAGE)
+#define MEM_IDENT (7 * PAGE)
+#define MEM_PRP_LIST (8 * PAGE)
+#define MEM_SIZE (9 * PAGE)
+
+struct sqe {
+	uint8_t opc, flags;
+	uint16_t cid;
+	uint32_t nsid;
+	uint64_t rsvd, mptr, prp1, prp2;
+	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
+};
+struct cqe {
+	uint32_t result, rsvd;
+	uint16_t sqhd, sqid, cid, status; /* status bit 0 is the phase tag */
+};
+_Static_assert(sizeof(struct sqe) == 64 && sizeof(struct cqe) == 16, "NVMe entry sizes");
+
+struct queue {
+	uint16_t id, entries, sq_tail, cq_head, phase;
+	struct sqe *sq;
+	volatile struct cqe *cq;
+};
+
+struct nvme {
+	struct vfk_vfio *vfio;
+	void *bar;
+	unsigned int timeout_ms, dstrd, nsid, max_pages;
+	uint32_t lba_size;
+	uint64_t nsze;
+	int efd; /* MSI-X vector 0's eventfd, or -1 to poll */
+	struct queue admin, io;
+	bool io_up; /* the I/O queues exist on the controller */
+	struct vfk_dma *mem;
+};
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("FAIL: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int api_fail(const char *what, int r)
+{
+	return fail("%s: %s: %s", what, strerror(-r), vfk_last_error());
+}
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* Doorbells are spaced 4 << CAP.DSTRD bytes apart: SQ tail, then CQ head, per queue. */
+static size_t doorbell(struct nvme *n, unsigned int qid, bool cq)
+{
+	return REG_DOORBELLS + (2 * qid + cq) * (4u << n->dstrd);
+}
+
+static int wait_ready(struct nvme *n, bool ready)
+{
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000);
+	uint32_t csts;
+
+	while (((csts = vfk_mmio_read32(n->bar, REG_CSTS)) & CSTS_RDY) != ready) {
+		if (csts & CSTS_CFS)
+			return fail("controller fatal status (CSTS %#x)", csts);
+		if (now_ns(CLOCK_MONOTONIC) > deadline)
+			return fail("CSTS.RDY did not become %d within CAP.TO (%u ms)", ready,
+				    n->timeout_ms);
+		usleep(1000);
+	}
+	return 0;
+}
+
+static uint64_t mem_iova(struct nvme *n, size_t off)
+{
+	return vfk_dma_get_iova(n->mem) + off;
+}
+
+static void *mem_ptr(struct nvme *n, size_t off)
+{
+	return (uint8_t *)vfk_dma_get_vaddr(n->mem) + off;
+}
+
+static void queue_init(struct nvme *n, struct queue *q, uint16_t id, size_t sq_off, size_t cq_off)
+{
+	q->id = id;
+	q->sq = mem_ptr(n, sq_off);
+	q->cq = mem_ptr(n, cq_off);
+}
+
+/* A fresh controller starts with empty queues and expects phase tag 1 first. */
+static void queue_reset(struct queue *q)
+{
+	memset(q->sq, 0, q->entries * sizeof(struct sqe));
+	memset((void *)q->cq, 0, q->entries * sizeof(struct cqe));
+	q->sq_tail = q->cq_head = 0;
+	q->phase = 1;
+}
+
+static void submit(struct nvme *n, struct queue *q, const struct sqe *cmd)
+{
+	q->sq[q->sq_tail] = *cmd;
+	q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->entries);
+	/* The entry must be in memory before the controller hears of it. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vfk_mmio_write32(n->bar, doorbell(n, q->id, false), q->sq_tail);
+}
+
+/* Takes one completion if the controller posted one: its phase tag flips each lap. */
+static bool reap(struct nvme *n, struct queue *q, struct cqe *ret)
+{
+	volatile struct cqe *c = &q->cq[q->cq_head];
+
+	if ((c->status & 1) != q->phase)
+		return false;
+	/* Only now are the entry's other fields known to be the controller's. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	*ret = *(const struct cqe *)c;
+	if (++q->cq_head == q->entries) {
+		q->cq_head = 0;
+		q->phase ^= 1;
+	}
+	/* Telling the controller the slot is free; it may then overwrite it. */
+	vfk_mmio_write32(n->bar, doorbell(n, q->id, true), q->cq_head);
+	return true;
+}
+
+/*
+ * Waits for the next completion. With an eventfd we sleep until the controller signals;
+ * the check comes first so an interrupt that arrived before the wait is not needed.
+ */
+static int wait_cqe(struct nvme *n, struct queue *q, struct cqe *ret)
+{
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000);
+	struct pollfd p = {.fd = n->efd, .events = POLLIN};
+	uint64_t count;
+
+	while (!reap(n, q, ret)) {
+		if (now_ns(CLOCK_MONOTONIC) > deadline)
+			return fail("queue %u: no completion within %u ms", q->id, n->timeout_ms);
+		if (q == &n->io && n->efd >= 0 && poll(&p, 1, 100) > 0 &&
+		    read(n->efd, &count, sizeof(count)) < 0)
+			return fail("eventfd: %m");
+	}
+	return 0;
+}
+
+static int check_status(const char *what, const struct cqe *c)
+{
+	unsigned int sc = (c->status >> 1) & 0xff, sct = (c->status >> 9) & 0x7;
+
+	if (sc || sct)
+		return fail("%s: status code type %#x, status code %#x%s", what, sct, sc,
+			    c->status & 0x8000 ? " (do not retry)" : "");
+	return 0;
+}
+
+/* One admin command at a time: submit, wait, check. */
+static int admin(struct nvme *n, const char *what, struct sqe *cmd)
+{
+	struct cqe c;
+
+	cmd->cid = n->admin.sq_tail;
+	submit(n, &n->admin, cmd);
+	if (wait_cqe(n, &n->admin, &c) < 0)
+		return -1;
+	return check_status(what, &c);
+}
+
+static void copy_string(char *dst, const uint8_t *src, size_t len)
+{
+	memcpy(dst, src, len);
+	while (len > 0 && (dst[len - 1] == ' ' || dst[len - 1] == '\0'))
+		len--;
+	dst[len] = '\0';
+}
+
+static int identify(struct nvme *n)
+{
+	uint8_t *id = mem_ptr(n, MEM_IDENT);
+	uint64_t iova = mem_iova(n, MEM_IDENT);
+	struct sqe cmd = {.opc = OPC_IDENTIFY, .prp1 = iova, .cdw10 = 1 /* controller */};
+	unsigned int flbas, lbaf, lbads, mdts, nn;
+	char model[41], serial[21];
+
+	if (admin(n, "Identify controller", &cmd) < 0)
+		return -1;
+	copy_string(serial, id + 4, 20);
+	copy_string(model, id + 24, 40);
+	mdts = id[77];
+	memcpy(&nn, id + 516, 4);
+	/* MDTS caps one command's transfer; one PRP list page caps ours. */
+	n->max_pages = mdts && mdts < 9 ? 1u << mdts : 512;
+	if (n->nsid == 0 || n->nsid > nn)
+		return fail("namespace %u does not exist (the controller has %u)", n->nsid, nn);
+
+	cmd = (struct sqe){.opc = OPC_IDENTIFY, .nsid = n->nsid, .prp1 = iova, .cdw10 = 0};
+	if (admin(n, "Identify namespace", &cmd) < 0)
+		return -1;
+	memcpy(&n->nsze, id, 8);
+	flbas = id[26];
+	lbaf = (flbas & 0xf) | ((flbas >> 5) & 0x3) << 4;
+	lbads = id[128 + 4 * lbaf + 2];
+	if (n->nsze == 0)
+		return fail("namespace %u is not active", n->nsid);
+	if (lbads < 9 || lbads > 12)
+		return fail("namespace %u: LBA size 2^%u is not supported here", n->nsid, lbads);
+	n->lba_size = 1u << lbads;
+	fprintf(stderr, "nvme: %s (serial %s), namespace %u: %" PRIu64 " blocks of %u bytes\n",
+		model, serial, n->nsid, n->nsze, n->lba_size);
+	return 0;
+}
+
+/*
+ * Brings the controller from whatever state it is in to one I/O queue pair, as the
+ * specification's initialisation sequence (section 3.5.1) says.
+ */
+static int ctrl_init(struct nvme *n)
+{
+	uint64_t cap = vfk_mmio_read64(n->bar, REG_CAP);
+	uint16_t io_entries;
+	struct sqe cmd;
+	int r;
+
+	n->timeout_ms = (unsigned int)((cap >> 24) & 0xff) * 500; /* CAP.TO, 500 ms units */
+	if (n->timeout_ms == 0)
+		n->timeout_ms = 500;
+	n->dstrd = (cap >> 32) & 0xf;
+	n->io_up = false;
+	if (!(cap & (UINT64_C(1) << 37)))
+		return fail("the controller lacks the NVM command set (CAP.CSS)");
+	if ((cap >> 48) & 0xf)
+		return fail("the controller's smallest page (CAP.MPSMIN) exceeds 4 KiB");
+	io_entries = (uint16_t)((cap & 0xffff) + 1 < IO_ENTRIES ? (cap & 0xffff) + 1 : IO_ENTRIES);
+
+	/* Without Bus Master Enable the controller cannot fetch a single command. */
+	r = vfk_vfio_set_bus_master(n->vfio, true);
+	if (r < 0)
+		return api_fail("bus master", r);
+	/* Queue addresses can only be set while the controller is disabled. */
+	vfk_mmio_write32(n->bar, REG_CC, vfk_mmio_read32(n->bar, REG_CC) & ~CC_EN);
+	if (wait_ready(n, false) < 0)
+		return -1;
+
+	n->admin.entries = ADMIN_ENTRIES;
+	queue_reset(&n->admin);
+	vfk_mmio_write32(n->bar, REG_AQA, (ADMIN_ENTRIES - 1) << 16 | (ADMIN_ENTRIES - 1));
+	vfk_mmio_write64(n->bar, REG_ASQ, mem_iova(n, MEM_ADMIN_SQ));
+	vfk_mmio_write64(n->bar, REG_ACQ, mem_iova(n, MEM_ADMIN_CQ));
+	/* NVM command set, 4 KiB pages (MPS 0), round robin, and the entry sizes. */
+	vfk_mmio_write32(n->bar, REG_CC, CC_EN | CC_IOSQES | CC_IOCQES);
+	if (wait_ready(n, true) < 0 || identify(n) < 0)
+		return -1;
+
+	/* One I/O queue pair: ask for it before creating it (both counts 0-based). */
+	cmd = (struct sqe){.opc = OPC_SET_FEATURES, .cdw10 = 0x07, .cdw11 = 0};
+	if (admin(n, "Set Features (number of queues)", &cmd) < 0)
+		return -1;
+	n->io.entries = io_entries;
+	queue_reset(&n->io);
+	/* The completion queue first: the submission queue names it. */
+	cmd = (struct sqe){.opc = OPC_CREATE_CQ,
+			   .prp1 = mem_iova(n, MEM_IO_CQ),
+			   .cdw10 = (uint32_t)(io_entries - 1) << 16 | 1,
+			   .cdw11 = 1 /* contiguous */ | (n->efd >= 0 ? 2 : 0) /* vector 0 */};
+	if (admin(n, "Create I/O completion queue", &cmd) < 0)
+		return -1;
+	cmd = (struct sqe){.opc = OPC_CREATE_SQ,
+			   .prp1 = mem_iova(n, MEM_IO_SQ),
+			   .cdw10 = (uint32_t)(io_entries - 1) << 16 | 1,
+			   .cdw11 = 1u << 16 /* CQ 1 */ | 1 /* contiguous */};
+	if (admin(n, "Create I/O submission queue", &cmd) < 0)
+		return -1;
+	n->io_up = true;
+	return 0;
+}
+
+/*
+ * The controller must be stopped before the memory it writes to is freed: after the
+ * queues are gone and CC.EN is 0 it issues no more DMA.
+ */
+static void ctrl_stop(struct nvme *n)
+{
+	struct sqe cmd = {.opc = OPC_DELETE_SQ, .cdw10 = 1};
+
+	if (!n->bar || !(vfk_mmio_read32(n->bar, REG_CSTS) & CSTS_RDY))
+		return;
+	if (n->io_up && admin(n, "Delete I/O submission queue", &cmd) == 0) {
+		cmd = (struct sqe){.opc = OPC_DELETE_CQ, .cdw10 = 1};
+		admin(n, "Delete I/O completion queue", &cmd);
+	}
+	vfk_mmio_write32(n->bar, REG_CC, vfk_mmio_read32(n->bar, REG_CC) & ~CC_EN);
+	wait_ready(n, false);
+}
+
+/*
+ * A read of @nlb blocks into @buf. PRP1 names the first page, PRP2 the second, or, for
+ * more than two, a list of all the others. The buffer is one IOVA-contiguous mapping,
+ * so page i is simply at IOVA + i * 4096.
+ */
+static void read_cmd(struct nvme *n, struct sqe *cmd, uint16_t cid, uint64_t slba, uint32_t nlb,
+		     struct vfk_dma *buf, size_t buf_offset)
+{
+	uint64_t iova = vfk_dma_get_iova(buf) + buf_offset;
+	size_t pages = ((size_t)nlb * n->lba_size + PAGE - 1) / PAGE, i;
+
+	*cmd = (struct sqe){.opc = OPC_READ,
+			    .cid = cid,
+			    .nsid = n->nsid,
+			    .prp1 = iova,
+			    .cdw10 = (uint32_t)slba,
+			    .cdw11 = (uint32_t)(slba >> 32),
+			    .cdw12 = nlb - 1 /* 0-based */};
+	if (pages == 2) {
+		cmd->prp2 = iova + PAGE;
+	} else if (pages > 2) {
+		uint64_t *list = mem_ptr(n, MEM_PRP_LIST);
+
+		for (i = 1; i < pages; i++)
+			list[i - 1] = iova + i * PAGE;
+		cmd->prp2 = mem_iova(n, MEM_PRP_LIST);
+	}
+}
+
+static int read_blocks(struct nvme *n, uint64_t slba, uint64_t nlb, struct vfk_dma *buf, FILE *out,
+		       uint8_t *copy)
+{
+	uint64_t per_cmd = (uint64_t)n->max_pages * PAGE / n->lba_size;
+	const uint8_t *data = vfk_dma_get_vaddr(buf);
+	struct sqe cmd;
+	struct cqe c;
+
+	while (nlb > 0) {
+		uint32_t count = (uint32_t)(nlb < per_cmd ? nlb : per_cmd);
+		size_t bytes = (size_t)count * n->lba_size;
+
+		read_cmd(n, &cmd, 0, slba, count, buf, 0);
+		submit(n, &n->io, &cmd);
+		if (wait_cqe(n, &n->io, &c) < 0 || check_status("Read", &c) < 0)
+			return -1;
+		if (copy) {
+			memcpy(copy, data, bytes);
+			copy += bytes;
+		} else if (out && fwrite(data, 1, bytes, out) != bytes) {
+			return fail("writing to stdout: %m");
+		}
+		slba += count;
+		nlb -= count;
+	}
+	return 0;
+}
+
+/*
+ * Keeps @qd 4 KiB reads in flight for @seconds, each slot resubmitted as soon as it
+ * completes, at the next 4 KiB of the namespace (wrapping at its end).
+ */
+static int bench(struct nvme *n, unsigned int qd, unsigned int seconds)
+{
+	uint32_t nlb = PAGE / n->lba_size;
+	uint64_t next = 0, ios = 0, wall0, cpu0, wall, cpu, end;
+	unsigned int inflight = 0, i;
+	struct vfk_dma *bufs;
+	struct sqe cmd;
+	struct cqe c;
+	int r;
+
+	if (qd >= n->io.entries)
+		return fail("--qd %u: the I/O queue has %u entries", qd, n->io.entries);
+	r = vfk_dma_alloc(vfk_vfio_get_iommu(n->vfio), (size_t)qd * PAGE, 0, &bufs);
+	if (r < 0)
+		return api_fail("bench buffers", r);
+	wall0 = now_ns(CLOCK_MONOTONIC);
+	cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	end = wall0 + seconds * UINT64_C(1000000000);
+	for (i = 0; i < qd; i++, inflight++) {
+		read_cmd(n, &cmd, (uint16_t)i, next, nlb, bufs, (size_t)i * PAGE);
+		next = next + 2 * nlb > n->nsze ? 0 : next + nlb;
+		submit(n, &n->io, &cmd);
+	}
+	while (inflight > 0) {
+		if (wait_cqe(n, &n->io, &c) < 0 || check_status("Read", &c) < 0) {
+			r = -1;
+			break;
+		}
+		ios++;
+		inflight--;
+		if (now_ns(CLOCK_MONOTONIC) < end) {
+			read_cmd(n, &cmd, c.cid, next, nlb, bufs, (size_t)c.cid * PAGE);
+			next = next + 2 * nlb > n->nsze ? 0 : next + nlb;
+			submit(n, &n->io, &cmd);
+			inflight++;
+		}
+	}
+	wall = now_ns(CLOCK_MONOTONIC) - wall0;
+	cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+	vfk_dma_free(bufs);
+	if (r < 0 || ios == 0)
+		return -1;
+	printf("ios: %" PRIu64 "\niops: %" PRIu64 "\ncpu_ns_per_io: %" PRIu64 "\n", ios,
+	       ios * 1000000000 / wall, cpu / ios);
+	return 0;
+}
+
+static int parse_u64(const char *s, const char *what, uint64_t *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return fail("%s: not a number: '%s'", what, s);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: vfk-nvme-read [--backend B] [--irq] [--reset] DEVICE NSID SLBA NLB\n"
+	      "       vfk-nvme-read [--backend B] [--irq] [--qd N] --bench SECONDS DEVICE NSID\n",
+	      f);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {{"backend", required_argument, NULL, 'b'},
+					     {"qd", required_argument, NULL, 'q'},
+					     {"bench", required_argument, NULL, 's'},
+					     {"irq", no_argument, NULL, 'i'},
+					     {"reset", no_argument, NULL, 'r'},
+					     {"help", no_argument, NULL, 'h'},
+					     {}};
+	enum vfk_iommu_backend backend = VFK_IOMMU_AUTO;
+	uint64_t nsid, slba = 0, nlb = 0, qd = 1, seconds = 0;
+	struct nvme n = {.efd = -1};
+	struct vfk_iommu *iommu = NULL;
+	struct vfk_device *dev = NULL;
+	struct vfk_dma *buf = NULL;
+	struct vfk_ctx *ctx = NULL;
+	bool irq = false, reset = false;
+	uint8_t *first = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			r = vfk_iommu_backend_from_string(optarg);
+			if (r < 0 || r == VFK_IOMMU_NOIOMMU)
+				return fail("unknown backend '%s'", optarg), 2;
+			backend = r;
+			break;
+		case 'q':
+			if (parse_u64(optarg, "--qd", &qd) < 0 || qd == 0)
+				return 2;
+			break;
+		case 's':
+			if (parse_u64(optarg, "--bench", &seconds) < 0 || seconds == 0)
+				return 2;
+			break;
+		case 'i':
+			irq = true;
+			break;
+		case 'r':
+			reset = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != (seconds ? 2 : 4)) {
+		usage(stderr);
+		return 2;
+	}
+	if (parse_u64(argv[optind + 1], "NSID", &nsid) < 0 || nsid > UINT32_MAX ||
+	    (!seconds && (parse_u64(argv[optind + 2], "SLBA", &slba) < 0 ||
+			  parse_u64(argv[optind + 3], "NLB", &nlb) < 0)))
+		return 2;
+	n.nsid = (unsigned int)nsid;
+
+	r = vfk_ctx_new(NULL, &ctx);
+	if (r < 0)
+		return fail("context: %s", strerror(-r)), 1;
+	r = vfk_device_new_from_string(ctx, argv[optind], &dev);
+	if (r < 0) {
+		fail("%s: %s", argv[optind], strerror(-r));
+		goto out;
+	}
+	r = vfk_iommu_new(ctx, backend, &iommu);
+	if (r >= 0)
+		r = vfk_vfio_open(iommu, dev, NULL, &n.vfio);
+	if (r < 0) {
+		api_fail(argv[optind], r);
+		goto out;
+	}
+	fprintf(stderr, "nvme: %s opened with %s (%s)\n", vfk_device_get_bdf(dev),
+		vfk_iommu_backend_to_string(vfk_iommu_get_backend(iommu)),
+		vfk_iommu_get_backend_reason(iommu));
+	/* BAR0 holds the registers and the doorbells; the MSI-X table may be left out. */
+	r = vfk_vfio_map_region(n.vfio, 0, &n.bar);
+	if (r < 0) {
+		api_fail("map BAR0", r);
+		goto out;
+	}
+	if (irq) {
+		r = vfk_vfio_irq_enable(n.vfio, VFK_IRQ_MSIX, 0, 1, NULL);
+		if (r >= 0)
+			r = n.efd = vfk_vfio_irq_get_eventfd(n.vfio, VFK_IRQ_MSIX, 0);
+		if (r < 0) {
+			api_fail("MSI-X vector 0", r);
+			goto out;
+		}
+	}
+	r = vfk_dma_alloc(iommu, MEM_SIZE, 0, &n.mem);
+	if (r < 0) {
+		api_fail("DMA memory", r);
+		goto out;
+	}
+	queue_init(&n, &n.admin, 0, MEM_ADMIN_SQ, MEM_ADMIN_CQ);
+	queue_init(&n, &n.io, 1, MEM_IO_SQ, MEM_IO_CQ);
+	r = ctrl_init(&n);
+	if (r < 0)
+		goto out;
+
+	if (seconds) {
+		r = bench(&n, (unsigned int)qd, (unsigned int)seconds);
+		goto out;
+	}
+	if (nlb == 0 || slba + nlb > n.nsze || slba + nlb < slba) {
+		r = fail("blocks %" PRIu64 "+%" PRIu64 " lie outside the namespace (%" PRIu64
+			 " blocks)",
+			 slba, nlb, n.nsze);
+		goto out;
+	}
+	r = vfk_dma_alloc(iommu, (size_t)n.max_pages * PAGE, 0, &buf);
+	if (r < 0) {
+		api_fail("read buffer", r);
+		goto out;
+	}
+	if (!reset) {
+		r = read_blocks(&n, slba, nlb, buf, stdout, NULL);
+	} else {
+		size_t bytes = nlb * n.lba_size;
+
+		first = malloc(2 * bytes);
+		r = first ? read_blocks(&n, slba, nlb, buf, NULL, first) : fail("out of memory");
+		/* FLR wipes the controller's state; the library re-arms MSI-X for us. */
+		if (r >= 0 && (r = vfk_vfio_reset(n.vfio)) < 0)
+			api_fail("function reset", r);
+		if (r >= 0 && (r = ctrl_init(&n)) >= 0)
+			r = read_blocks(&n, slba, nlb, buf, NULL, first + bytes);
+		if (r >= 0 && memcmp(first, first + bytes, bytes) != 0)
+			r = fail("the blocks read after the reset differ from those before");
+		if (r >= 0) {
+			fprintf(stderr,
+				"nvme: function reset; the controller reads the same again\n");
+			fwrite(first + bytes, 1, bytes, stdout);
+		}
+	}
+	if (r >= 0 && fflush(stdout) != 0)
+		r = fail("writing to stdout: %m");
+out:
+	ctrl_stop(&n);
+	free(first);
+	vfk_dma_free(buf);
+	vfk_dma_free(n.mem);
+	vfk_vfio_unref(n.vfio);
+	vfk_iommu_unref(iommu);
+	vfk_device_unref(dev);
+	vfk_ctx_unref(ctx);
+	return r < 0 ? 1 : 0;
+}
