@@ -92,7 +92,7 @@ static int libvirt_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		goto out;
 	}
 	vm_print_warnings(vm);
-	fputs(xml, stdout);
+	print_text("%s", xml);
 	rc = EXIT_OK;
 out:
 	free(xml);
