@@ -147,7 +147,7 @@ static void show(struct vfk_persist *p, bool applied, bool regenerate)
 		print_string(PRINT_JSON, "new", NULL, new);
 		output_close_object();
 		if (!output_is_json())
-			diff_print(stdout, path, old, new);
+			diff_print(path, old, new);
 	}
 	output_close_array();
 	if (!changed)
