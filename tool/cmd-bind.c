@@ -12,22 +12,23 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit bind [OPTIONS] DEVICE...\n\n"
-	     "Move devices to vfio-pci, all or none. The plan (vfiokit plan) comes first:\n"
-	     "anything it blocks is refused unless the matching --force flag is given. Each\n"
-	     "device's driver and driver_override are recorded in /run/vfiokit/journal.json\n"
-	     "before it changes; a failure puts every device back; `vfiokit restore` undoes\n"
-	     "the move, also after a crash.\n\n"
-	     "Options:\n"
-	     "  --group                 also move the other members of the devices' IOMMU\n"
-	     "                          groups that must move (otherwise refused)\n"
-	     "  -n, --dry-run           print the writes and change nothing\n"
-	     "  --force-boot-vga        move the boot display (the screen goes dark)\n"
-	     "  --force-in-use-storage  move disks that are mounted, swap or held\n"
-	     "  --force-net-in-use      move the NIC of the default route or this SSH session\n"
-	     "  -J, --json              print JSON\n"
-	     "  -h, --help              show this help\n\n"
-	     "Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
+	print_help(
+		"Usage: vfiokit bind [OPTIONS] DEVICE...\n\n"
+		"Move devices to vfio-pci, all or none. The plan (vfiokit plan) comes first:\n"
+		"anything it blocks is refused unless the matching --force flag is given. Each\n"
+		"device's driver and driver_override are recorded in /run/vfiokit/journal.json\n"
+		"before it changes; a failure puts every device back; `vfiokit restore` undoes\n"
+		"the move, also after a crash.\n\n"
+		"Options:\n"
+		"  --group                 also move the other members of the devices' IOMMU\n"
+		"                          groups that must move (otherwise refused)\n"
+		"  -n, --dry-run           print the writes and change nothing\n"
+		"  --force-boot-vga        move the boot display (the screen goes dark)\n"
+		"  --force-in-use-storage  move disks that are mounted, swap or held\n"
+		"  --force-net-in-use      move the NIC of the default route or this SSH session\n"
+		"  -J, --json              print JSON\n"
+		"  -h, --help              show this help\n\n"
+		"Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
 }
 
 struct watch {

@@ -11,18 +11,18 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit doctor [--problems]\n\n"
-	     "Check whether this host is ready for VFIO passthrough, from the CPU and the\n"
-	     "firmware's IOMMU table through the kernel command line, the IOMMU, interrupt\n"
-	     "remapping and the vfio modules to device nodes, locked memory, hugepages and\n"
-	     "guest firmware. Every finding has a stable id, evidence and, when something\n"
-	     "needs changing, the exact fix for this distribution and bootloader.\n"
-	     "Nothing is changed.\n\n"
-	     "Options:\n"
-	     "  -p, --problems  show only warnings and failures\n"
-	     "  -J, --json      print JSON\n"
-	     "  -h, --help      show this help\n\n"
-	     "Exit status: 0 ready, 1 not ready, 2 usage error.");
+	print_help("Usage: vfiokit doctor [--problems]\n\n"
+		   "Check whether this host is ready for VFIO passthrough, from the CPU and the\n"
+		   "firmware's IOMMU table through the kernel command line, the IOMMU, interrupt\n"
+		   "remapping and the vfio modules to device nodes, locked memory, hugepages and\n"
+		   "guest firmware. Every finding has a stable id, evidence and, when something\n"
+		   "needs changing, the exact fix for this distribution and bootloader.\n"
+		   "Nothing is changed.\n\n"
+		   "Options:\n"
+		   "  -p, --problems  show only warnings and failures\n"
+		   "  -J, --json      print JSON\n"
+		   "  -h, --help      show this help\n\n"
+		   "Exit status: 0 ready, 1 not ready, 2 usage error.");
 }
 
 /* Counts the checks by status and names the failed ones, for the closing line. */

@@ -13,13 +13,13 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit groups [GROUP...]\n\n"
-	     "List IOMMU groups and their devices: what must be passed through together.\n"
-	     "Functions of one slot (a GPU and its HDMI audio) are shown together; a slot\n"
-	     "split over several groups is pointed out.\n\n"
-	     "Options:\n"
-	     "  -J, --json   print JSON\n"
-	     "  -h, --help   show this help");
+	print_help("Usage: vfiokit groups [GROUP...]\n\n"
+		   "List IOMMU groups and their devices: what must be passed through together.\n"
+		   "Functions of one slot (a GPU and its HDMI audio) are shown together; a slot\n"
+		   "split over several groups is pointed out.\n\n"
+		   "Options:\n"
+		   "  -J, --json   print JSON\n"
+		   "  -h, --help   show this help");
 }
 
 /* @all is in address order, so a slot's functions are neighbours: find the first one by

@@ -12,13 +12,13 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit list [--class KIND] [--id VENDOR[:DEVICE]] [DEVICE...]\n\n"
-	     "List PCI devices with their IOMMU group and driver.\n\n"
-	     "Options:\n"
-	     "  -c, --class KIND   only gpu, net, storage, usb, audio, bridge or other\n"
-	     "  -d, --id V[:D]     only devices with vendor id V (and device id D), in hex\n"
-	     "  -J, --json         print JSON\n"
-	     "  -h, --help         show this help");
+	print_help("Usage: vfiokit list [--class KIND] [--id VENDOR[:DEVICE]] [DEVICE...]\n\n"
+		   "List PCI devices with their IOMMU group and driver.\n\n"
+		   "Options:\n"
+		   "  -c, --class KIND   only gpu, net, storage, usb, audio, bridge or other\n"
+		   "  -d, --id V[:D]     only devices with vendor id V (and device id D), in hex\n"
+		   "  -J, --json         print JSON\n"
+		   "  -h, --help         show this help");
 }
 
 struct id_filter {

@@ -11,17 +11,17 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit plan DEVICE...\n\n"
-	     "Show what passing DEVICE... through takes, before anything changes: the\n"
-	     "members of their IOMMU groups that must move to vfio-pci and those that may\n"
-	     "stay, what the host loses (network interfaces, disks, its display, sound),\n"
-	     "what blocks the move (mounted filesystems, swap, the boot display, bridges,\n"
-	     "the vfio-pci denylist, no IOMMU), and how the devices reset.\n"
-	     "Nothing is changed.\n\n"
-	     "Options:\n"
-	     "  -J, --json   print JSON\n"
-	     "  -h, --help   show this help\n\n"
-	     "Exit status: 0 the plan can be applied, 1 something blocks it, 2 usage error.");
+	print_help("Usage: vfiokit plan DEVICE...\n\n"
+		   "Show what passing DEVICE... through takes, before anything changes: the\n"
+		   "members of their IOMMU groups that must move to vfio-pci and those that may\n"
+		   "stay, what the host loses (network interfaces, disks, its display, sound),\n"
+		   "what blocks the move (mounted filesystems, swap, the boot display, bridges,\n"
+		   "the vfio-pci denylist, no IOMMU), and how the devices reset.\n"
+		   "Nothing is changed.\n\n"
+		   "Options:\n"
+		   "  -J, --json   print JSON\n"
+		   "  -h, --help   show this help\n\n"
+		   "Exit status: 0 the plan can be applied, 1 something blocks it, 2 usage error.");
 }
 
 static void print_devices(const char *key, const char *title, struct vfk_device *const *devs,

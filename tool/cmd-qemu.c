@@ -28,25 +28,26 @@ enum {
 
 static void help(void)
 {
-	puts("Usage: vfiokit qemu [OPTIONS] DEVICE... [-- QEMU ARGUMENTS]\n\n"
-	     "Start a QEMU guest (q35) that owns the devices. Each must be on vfio-pci with a\n"
-	     "viable IOMMU group, or --bind moves them first and puts them back when QEMU\n"
-	     "exits, also when it crashes. Functions of one slot (a GPU and its audio) stay\n"
-	     "together in one guest slot. The locked-memory limit is raised for QEMU (guest\n"
-	     "RAM plus 1 GiB). Arguments after -- go to QEMU unchanged.\n\n"
-	     "Options:\n" VM_OPTIONS_HELP
-	     "  --vars FILE             the guest's UEFI variables (default\n"
-	     "                          /var/lib/vfiokit/vars/NAME_VARS.fd, made on first use)\n"
-	     "  --bind                  bind the devices first and restore them afterwards\n"
-	     "  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
-	     "                          with --bind: as for vfiokit bind\n"
-	     "  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
-	     "  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
-	     "  --print, --dry-run      print QEMU's arguments, one per line; change and run\n"
-	     "                          nothing\n"
-	     "  -J, --json              with --print: JSON\n"
-	     "  -h, --help              show this help\n\n"
-	     "Exit status: QEMU's when it ran; 1 refused or failed; 2 usage error.");
+	print_help(
+		"Usage: vfiokit qemu [OPTIONS] DEVICE... [-- QEMU ARGUMENTS]\n\n"
+		"Start a QEMU guest (q35) that owns the devices. Each must be on vfio-pci with a\n"
+		"viable IOMMU group, or --bind moves them first and puts them back when QEMU\n"
+		"exits, also when it crashes. Functions of one slot (a GPU and its audio) stay\n"
+		"together in one guest slot. The locked-memory limit is raised for QEMU (guest\n"
+		"RAM plus 1 GiB). Arguments after -- go to QEMU unchanged.\n\n"
+		"Options:\n" VM_OPTIONS_HELP
+		"  --vars FILE             the guest's UEFI variables (default\n"
+		"                          /var/lib/vfiokit/vars/NAME_VARS.fd, made on first use)\n"
+		"  --bind                  bind the devices first and restore them afterwards\n"
+		"  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
+		"                          with --bind: as for vfiokit bind\n"
+		"  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
+		"  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
+		"  --print, --dry-run      print QEMU's arguments, one per line; change and run\n"
+		"                          nothing\n"
+		"  -J, --json              with --print: JSON\n"
+		"  -h, --help              show this help\n\n"
+		"Exit status: QEMU's when it ran; 1 refused or failed; 2 usage error.");
 }
 
 /* faults.md G4: VFIO pins all guest RAM, and MAP_DMA fails with ENOMEM past the limit. */

@@ -12,18 +12,18 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit restore [--dry-run] --all | DEVICE...\n\n"
-	     "Put devices that vfiokit moved back where they were, newest first, from the\n"
-	     "journal in /run/vfiokit: the old driver_override, off vfio-pci, the original\n"
-	     "driver probed again (a device that had none stays unbound). A device whose\n"
-	     "VFIO group or device file a process holds open is refused, naming the\n"
-	     "process. Works after a crash of vfiokit.\n\n"
-	     "Options:\n"
-	     "  --all          every device in the journal\n"
-	     "  -n, --dry-run  print the writes and change nothing\n"
-	     "  -J, --json     print JSON\n"
-	     "  -h, --help     show this help\n\n"
-	     "Exit status: 0 restored, 1 refused or failed, 2 usage error.");
+	print_help("Usage: vfiokit restore [--dry-run] --all | DEVICE...\n\n"
+		   "Put devices that vfiokit moved back where they were, newest first, from the\n"
+		   "journal in /run/vfiokit: the old driver_override, off vfio-pci, the original\n"
+		   "driver probed again (a device that had none stays unbound). A device whose\n"
+		   "VFIO group or device file a process holds open is refused, naming the\n"
+		   "process. Works after a crash of vfiokit.\n\n"
+		   "Options:\n"
+		   "  --all          every device in the journal\n"
+		   "  -n, --dry-run  print the writes and change nothing\n"
+		   "  -J, --json     print JSON\n"
+		   "  -h, --help     show this help\n\n"
+		   "Exit status: 0 restored, 1 refused or failed, 2 usage error.");
 }
 
 static void show_write(void *userdata, const char *path, const char *value)

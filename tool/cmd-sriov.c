@@ -12,18 +12,18 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit sriov [--bind] [--dry-run] DEVICE --vfs N\n\n"
-	     "Set the number of SR-IOV virtual functions of the physical function DEVICE,\n"
-	     "recording the old number in the journal so `vfiokit restore` puts it back.\n"
-	     "With --bind, the new virtual functions are moved to vfio-pci in one\n"
-	     "transaction: all or none.\n\n"
-	     "Options:\n"
-	     "  --vfs N        the number of virtual functions (0 removes them)\n"
-	     "  --bind         move the virtual functions to vfio-pci\n"
-	     "  -n, --dry-run  print the writes and change nothing\n"
-	     "  -J, --json     print JSON\n"
-	     "  -h, --help     show this help\n\n"
-	     "Exit status: 0 done, 1 refused or failed, 2 usage error.");
+	print_help("Usage: vfiokit sriov [--bind] [--dry-run] DEVICE --vfs N\n\n"
+		   "Set the number of SR-IOV virtual functions of the physical function DEVICE,\n"
+		   "recording the old number in the journal so `vfiokit restore` puts it back.\n"
+		   "With --bind, the new virtual functions are moved to vfio-pci in one\n"
+		   "transaction: all or none.\n\n"
+		   "Options:\n"
+		   "  --vfs N        the number of virtual functions (0 removes them)\n"
+		   "  --bind         move the virtual functions to vfio-pci\n"
+		   "  -n, --dry-run  print the writes and change nothing\n"
+		   "  -J, --json     print JSON\n"
+		   "  -h, --help     show this help\n\n"
+		   "Exit status: 0 done, 1 refused or failed, 2 usage error.");
 }
 
 struct progress {

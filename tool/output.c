@@ -167,6 +167,11 @@ void print_text(const char *fmt, ...)
 	va_end(ap);
 }
 
+void print_help(const char *text)
+{
+	puts(text);
+}
+
 int output_finish(void)
 {
 	if (json_mode && depth >= 0) {

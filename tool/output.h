@@ -40,5 +40,8 @@ void print_string_array(enum output_kind kind, const char *key, const char *fmt,
 /* Text only. */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A command's --help: @text and a newline, in text whatever --json says. */
+void print_help(const char *text);
+
 /* Writes the JSON document, if any, and flushes stdout. Returns 0 or -errno. */
 int output_finish(void);
