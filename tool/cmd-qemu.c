@@ -249,7 +249,7 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 		;
 	if (a->n_dev_args == 0)
 		return usage_error("qemu", "name at least one device, e.g. 0000:01:00.0");
-	if (!a->bind && (a->breq.group || a->breq.n_forced))
+	if (!a->bind && (a->breq.group || a->breq.forces))
 		return usage_error("qemu", "--group and --force-* go with --bind");
 	if (a->user) {
 		a->pw = getpwnam(a->user);
