@@ -30,6 +30,7 @@ extern const struct vfk_cmd vfk_cmd_sriov;
 extern const struct vfk_cmd vfk_cmd_qemu;
 extern const struct vfk_cmd vfk_cmd_libvirt;
 extern const struct vfk_cmd vfk_cmd_persist;
+extern const struct vfk_cmd vfk_cmd_info;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
