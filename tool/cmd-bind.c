@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,25 +8,27 @@
 #include "cmd.h"
 #include "macro.h"
 #include "output.h"
+#include "transaction.h"
 
 static void help(void)
 {
-	puts("Usage: vfiokit bind [OPTIONS] DEVICE...\n\n"
-	     "Move devices to vfio-pci, all or none. The plan (vfiokit plan) comes first:\n"
-	     "anything it blocks is refused unless the matching --force flag is given. Each\n"
-	     "device's driver and driver_override are recorded in /run/vfiokit/journal.json\n"
-	     "before it changes; a failure puts every device back; `vfiokit restore` undoes\n"
-	     "the move, also after a crash.\n\n"
-	     "Options:\n"
-	     "  --group                 also move the other members of the devices' IOMMU\n"
-	     "                          groups that must move (otherwise refused)\n"
-	     "  -n, --dry-run           print the writes and change nothing\n"
-	     "  --force-boot-vga        move the boot display (the screen goes dark)\n"
-	     "  --force-in-use-storage  move disks that are mounted, swap or held\n"
-	     "  --force-net-in-use      move the NIC of the default route or this SSH session\n"
-	     "  -J, --json              print JSON\n"
-	     "  -h, --help              show this help\n\n"
-	     "Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
+	print_help(
+		"Usage: vfiokit bind [OPTIONS] DEVICE...\n\n"
+		"Move devices to vfio-pci, all or none. The plan (vfiokit plan) comes first:\n"
+		"anything it blocks is refused unless the matching --force flag is given. Each\n"
+		"device's driver and driver_override are recorded in /run/vfiokit/journal.json\n"
+		"before it changes; a failure puts every device back; `vfiokit restore` undoes\n"
+		"the move, also after a crash.\n\n"
+		"Options:\n"
+		"  --group                 also move the other members of the devices' IOMMU\n"
+		"                          groups that must move (otherwise refused)\n"
+		"  -n, --dry-run           print the writes and change nothing\n"
+		"  --force-boot-vga        move the boot display (the screen goes dark)\n"
+		"  --force-in-use-storage  move disks that are mounted, swap or held\n"
+		"  --force-net-in-use      move the NIC of the default route or this SSH session\n"
+		"  -J, --json              print JSON\n"
+		"  -h, --help              show this help\n\n"
+		"Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
 }
 
 struct watch {
@@ -39,24 +40,12 @@ static void on_write(void *userdata, const char *path, const char *value)
 {
 	struct watch *w = userdata;
 
-	if (w->show && !w->json)
-		printf("  write /%s <- \"%s\"\n", path, streq(value, "\n") ? "\\n" : value);
+	if (w->show)
+		print_write(path, value);
 	/* Bulk binds report every 16 devices, so a long run is visibly alive. */
 	if (!w->show && w->total >= 64 && !w->json && streq(path, "sys/bus/pci/drivers_probe") &&
 	    ++w->done % 16 == 0)
 		fprintf(stderr, "vfiokit: moved %zu of %zu devices\n", w->done, w->total);
-}
-
-/* SIGINT, SIGTERM and SIGHUP wait until the transaction has finished or rolled back. */
-static void block_signals(sigset_t *old)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, old);
 }
 
 /* Each force option and the blockers it lets through. */
@@ -173,16 +162,16 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 			  "member; nothing was changed");
 		err = -EPERM;
 	} else {
-		if (req->dry && !json)
-			printf("Would write (dry run, nothing changes):\n");
-		block_signals(&old);
+		if (req->dry)
+			print_text("Would write (dry run, nothing changes):\n");
+		transaction_begin(&old);
 		struct watch w = {.json = json,
 				  .show = req->dry || vfk_ctx_get_log_priority(ctx) >= 6,
 				  .total = n_move};
 
 		err = vfk_bind(ctx, move, n_move, req->dry ? VFK_BIND_DRY_RUN : 0, on_write, &w,
 			       &detail);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		transaction_end(&old);
 		if (err < 0)
 			log_error("bind: %s%s%s", detail ? detail : strerror(-err),
 				  detail ? "\n" : "",
@@ -194,6 +183,31 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 	else
 		*ret_plan = plan;
 	return err;
+}
+
+/* Where each device of the plan is now, and where it was. */
+static void print_moved(struct vfk_ctx *ctx, struct vfk_device *const *move, size_t n_move,
+			bool dry)
+{
+	output_open_array("devices");
+	for (size_t i = 0; i < n_move; i++) {
+		const char *was = vfk_device_get_driver(move[i]), *drv;
+		struct vfk_device *now = NULL;
+
+		if (vfk_device_new(ctx, vfk_device_get_addr(move[i]), &now) < 0)
+			continue;
+		drv = vfk_device_get_driver(now);
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "bdf", NULL, vfk_device_get_bdf(now));
+		print_string(PRINT_JSON, "was", NULL, was);
+		print_string(PRINT_JSON, "driver", NULL, drv);
+		output_close_object();
+		if (!dry)
+			print_text("%s: %s -> %s\n", vfk_device_get_bdf(now), was ?: "no driver",
+				   drv ?: "no driver");
+		vfk_device_unref(now);
+	}
+	output_close_array();
 }
 
 static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
@@ -212,7 +226,6 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	struct vfk_device **targets = NULL;
 	struct vfk_device *const *move = NULL;
 	struct vfk_plan *plan = NULL;
-	bool json = output_is_json();
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+gnh", opts, NULL)) != -1) {
@@ -235,27 +248,7 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		move = vfk_plan_get_must_move(plan, &n_move);
 	print_bool(PRINT_JSON, "dry_run", NULL, req.dry);
 	print_bool(PRINT_JSON, "ok", NULL, err >= 0);
-	output_open_array("devices");
-	for (size_t i = 0; err >= 0 && i < n_move; i++) {
-		struct vfk_device *now = NULL;
-		const char *drv;
-
-		if (vfk_device_new(ctx, vfk_device_get_addr(move[i]), &now) < 0)
-			continue;
-		drv = vfk_device_get_driver(now);
-		output_open_object(NULL);
-		print_string(PRINT_JSON, "bdf", NULL, vfk_device_get_bdf(now));
-		print_string(PRINT_JSON, "was", NULL, vfk_device_get_driver(move[i]));
-		print_string(PRINT_JSON, "driver", NULL, drv);
-		output_close_object();
-		if (!json && !req.dry)
-			printf("%s: %s -> %s\n", vfk_device_get_bdf(now),
-			       vfk_device_get_driver(move[i]) ? vfk_device_get_driver(move[i])
-							      : "no driver",
-			       drv ? drv : "no driver");
-		vfk_device_unref(now);
-	}
-	output_close_array();
+	print_moved(ctx, move, err >= 0 ? n_move : 0, req.dry);
 	vfk_plan_unref(plan);
 	vfk_device_list_free(targets, n_targets);
 	return err < 0 ? EXIT_NOT_READY : EXIT_OK;

@@ -11,18 +11,62 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit doctor [--problems]\n\n"
-	     "Check whether this host is ready for VFIO passthrough, from the CPU and the\n"
-	     "firmware's IOMMU table through the kernel command line, the IOMMU, interrupt\n"
-	     "remapping and the vfio modules to device nodes, locked memory, hugepages and\n"
-	     "guest firmware. Every finding has a stable id, evidence and, when something\n"
-	     "needs changing, the exact fix for this distribution and bootloader.\n"
-	     "Nothing is changed.\n\n"
-	     "Options:\n"
-	     "  -p, --problems  show only warnings and failures\n"
-	     "  -J, --json      print JSON\n"
-	     "  -h, --help      show this help\n\n"
-	     "Exit status: 0 ready, 1 not ready, 2 usage error.");
+	print_help("Usage: vfiokit doctor [--problems]\n\n"
+		   "Check whether this host is ready for VFIO passthrough, from the CPU and the\n"
+		   "firmware's IOMMU table through the kernel command line, the IOMMU, interrupt\n"
+		   "remapping and the vfio modules to device nodes, locked memory, hugepages and\n"
+		   "guest firmware. Every finding has a stable id, evidence and, when something\n"
+		   "needs changing, the exact fix for this distribution and bootloader.\n"
+		   "Nothing is changed.\n\n"
+		   "Options:\n"
+		   "  -p, --problems  show only warnings and failures\n"
+		   "  -J, --json      print JSON\n"
+		   "  -h, --help      show this help\n\n"
+		   "Exit status: 0 ready, 1 not ready, 2 usage error.");
+}
+
+/* Counts the checks by status and names the failed ones, for the closing line. */
+static void tally(const struct vfk_report *report, unsigned int *count, char *failed, size_t size)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < vfk_report_get_n_checks(report); i++) {
+		enum vfk_check_status st = vfk_report_get_check_status(report, i);
+
+		count[st]++;
+		if (st == VFK_CHECK_FAIL && len < size) {
+			int k = snprintf(failed + len, size - len, "%s%s", len ? ", " : "",
+					 vfk_report_get_check_id(report, i));
+
+			if (k > 0)
+				len += (size_t)k;
+		}
+	}
+}
+
+static void print_report(const struct vfk_report *report, bool problems_only)
+{
+	unsigned int count[_VFK_CHECK_STATUS_MAX] = {};
+	bool ready = vfk_report_is_ready(report);
+	char failed[512] = "";
+
+	print_bool(PRINT_JSON, "ready", NULL, ready);
+	output_open_array("checks");
+	for (size_t i = 0; i < vfk_report_get_n_checks(report); i++) {
+		enum vfk_check_status st = vfk_report_get_check_status(report, i);
+
+		if (!problems_only || st == VFK_CHECK_WARN || st == VFK_CHECK_FAIL)
+			print_check(report, i, 26, true);
+	}
+	output_close_array();
+	tally(report, count, failed, sizeof(failed));
+	if (ready)
+		print_text("\nReady for VFIO passthrough (%u ok, %u warning%s, %u skipped).\n",
+			   count[VFK_CHECK_OK], count[VFK_CHECK_WARN],
+			   count[VFK_CHECK_WARN] == 1 ? "" : "s", count[VFK_CHECK_SKIP]);
+	else
+		print_text("\nNot ready for VFIO passthrough: %u check%s failed (%s).\n",
+			   count[VFK_CHECK_FAIL], count[VFK_CHECK_FAIL] == 1 ? "" : "s", failed);
 }
 
 static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
@@ -33,10 +77,7 @@ static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{},
 	};
 	struct vfk_report *report = NULL;
-	unsigned int count[_VFK_CHECK_STATUS_MAX] = {};
 	bool problems_only = false, ready;
-	char failed[512] = "";
-	size_t n, flen = 0;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+ph", opts, NULL)) != -1) {
@@ -60,38 +101,8 @@ static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			  strerror(-err));
 		return EXIT_NOT_READY;
 	}
+	print_report(report, problems_only);
 	ready = vfk_report_is_ready(report);
-	n = vfk_report_get_n_checks(report);
-
-	print_bool(PRINT_JSON, "ready", NULL, ready);
-	output_open_array("checks");
-	for (size_t i = 0; i < n; i++) {
-		enum vfk_check_status st = vfk_report_get_check_status(report, i);
-		const char *id = vfk_report_get_check_id(report, i);
-
-		count[st]++;
-		if (st == VFK_CHECK_FAIL && flen < sizeof(failed)) {
-			int k = snprintf(failed + flen, sizeof(failed) - flen, "%s%s",
-					 flen ? ", " : "", id);
-
-			if (k > 0)
-				flen += (size_t)k;
-		}
-		if (problems_only && st != VFK_CHECK_WARN && st != VFK_CHECK_FAIL)
-			continue;
-		print_check(report, i, 26, true);
-	}
-	output_close_array();
-	if (!output_is_json()) {
-		if (ready)
-			printf("\nReady for VFIO passthrough (%u ok, %u warning%s, %u skipped).\n",
-			       count[VFK_CHECK_OK], count[VFK_CHECK_WARN],
-			       count[VFK_CHECK_WARN] == 1 ? "" : "s", count[VFK_CHECK_SKIP]);
-		else
-			printf("\nNot ready for VFIO passthrough: %u check%s failed (%s).\n",
-			       count[VFK_CHECK_FAIL], count[VFK_CHECK_FAIL] == 1 ? "" : "s",
-			       failed);
-	}
 	vfk_report_unref(report);
 	return ready ? EXIT_OK : EXIT_NOT_READY;
 }

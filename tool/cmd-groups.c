@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,13 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit groups [GROUP...]\n\n"
-	     "List IOMMU groups and their devices: what must be passed through together.\n"
-	     "Functions of one slot (a GPU and its HDMI audio) are shown together; a slot\n"
-	     "split over several groups is pointed out.\n\n"
-	     "Options:\n"
-	     "  -J, --json   print JSON\n"
-	     "  -h, --help   show this help");
+	print_help("Usage: vfiokit groups [GROUP...]\n\n"
+		   "List IOMMU groups and their devices: what must be passed through together.\n"
+		   "Functions of one slot (a GPU and its HDMI audio) are shown together; a slot\n"
+		   "split over several groups is pointed out.\n\n"
+		   "Options:\n"
+		   "  -J, --json   print JSON\n"
+		   "  -h, --help   show this help");
 }
 
 /* @all is in address order, so a slot's functions are neighbours: find the first one by
@@ -44,65 +45,47 @@ static size_t slot_first(const struct vfk_addr *a, struct vfk_device **all, size
 static void print_slot_peers(struct vfk_device *dev, struct vfk_device **all, size_t n)
 {
 	const struct vfk_addr *addr = vfk_device_get_addr(dev);
-	unsigned int mine = 0, theirs;
+	unsigned int mine = 0, theirs = 0;
 	bool have_mine = vfk_device_get_iommu_group(dev, &mine) == 0, opened = false;
-	size_t i;
 
-	for (i = slot_first(addr, all, n);
+	for (size_t i = slot_first(addr, all, n);
 	     i < n && vfk_addr_same_slot(vfk_device_get_addr(all[i]), addr); i++) {
-		struct vfk_device *o = all[i];
+		const char *bdf = vfk_device_get_bdf(all[i]);
 		bool have;
 
-		if (o == dev)
+		if (all[i] == dev)
 			continue;
-		have = vfk_device_get_iommu_group(o, &theirs) == 0;
-		if (output_is_json()) {
-			if (!opened)
-				output_open_array("slot_peers");
-			opened = true;
-			output_open_object(NULL);
-			print_string(PRINT_JSON, "bdf", NULL, vfk_device_get_bdf(o));
-			if (have)
-				print_uint(PRINT_JSON, "iommu_group", NULL, theirs);
-			else
-				print_null(PRINT_JSON, "iommu_group", NULL);
-			output_close_object();
-		} else if (have_mine && have && theirs != mine) {
-			printf("      same slot as %s in group %u\n", vfk_device_get_bdf(o),
-			       theirs);
-		}
+		have = vfk_device_get_iommu_group(all[i], &theirs) == 0;
+		if (!opened)
+			output_open_array("slot_peers");
+		opened = true;
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "bdf", NULL, bdf);
+		print_uint_or_null(PRINT_JSON, "iommu_group", NULL, have, theirs);
+		output_close_object();
+		if (have_mine && have && theirs != mine)
+			print_text("      same slot as %s in group %u\n", bdf, theirs);
 	}
 	if (opened)
 		output_close_array();
-	else if (output_is_json())
+	else
 		print_null(PRINT_JSON, "slot_peers", NULL);
 }
 
 static void print_member(struct vfk_device *dev, struct vfk_device **all, size_t n)
 {
-	char line[512];
-	const char *drv = vfk_device_get_driver(dev);
-
-	if (output_is_json()) {
-		output_open_object(NULL);
-		print_device_json(dev);
-		print_slot_peers(dev, all, n);
-		output_close_object();
-		return;
-	}
-	format_device_line(dev, line, sizeof(line));
-	printf("  %s %s\n", vfk_device_get_bdf(dev), line);
-	printf("      driver: %s\n", drv ? drv : "none");
+	output_open_object(NULL);
+	print_device_fields(dev);
+	print_device_entry(dev);
 	print_slot_peers(dev, all, n);
+	output_close_object();
 }
 
-static bool wanted(unsigned int id, int argc, char *argv[], unsigned int *filter, int nfilter)
+static bool wanted(unsigned int id, const unsigned int *filter, size_t n_filter)
 {
-	int i;
-
-	if (!nfilter)
+	if (!n_filter)
 		return true;
-	for (i = 0; i < nfilter; i++)
+	for (size_t i = 0; i < n_filter; i++)
 		if (filter[i] == id)
 			return true;
 	return false;
@@ -111,15 +94,18 @@ static bool wanted(unsigned int id, int argc, char *argv[], unsigned int *filter
 static void print_regions(struct vfk_group *g)
 {
 	const struct vfk_resv_region *regions;
-	size_t n, i;
+	size_t n;
 	char buf[24];
 
+	/* JSON only: text does not show them, and reading them costs a file per group. */
+	if (!output_is_json())
+		return;
 	if (vfk_group_get_reserved_regions(g, &regions, &n) < 0) {
 		print_null(PRINT_JSON, "reserved_regions", NULL);
 		return;
 	}
 	output_open_array("reserved_regions");
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		output_open_object(NULL);
 		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)regions[i].start);
 		print_string(PRINT_JSON, "start", NULL, buf);
@@ -131,6 +117,90 @@ static void print_regions(struct vfk_group *g)
 	output_close_array();
 }
 
+static void print_group(struct vfk_group *g, struct vfk_device **all, size_t n_all)
+{
+	const char *type = vfk_group_get_type(g);
+	size_t members = vfk_group_get_n_devices(g);
+
+	output_open_object(NULL);
+	print_uint(PRINT_ANY, "id", "IOMMU group %" PRIu64, vfk_group_get_id(g));
+	print_string(PRINT_JSON, "type", NULL, type);
+	if (type)
+		print_text(" (%s)", type);
+	print_text(": %zu device%s\n", members, members == 1 ? "" : "s");
+	print_regions(g);
+	output_open_array("devices");
+	for (size_t i = 0; i < members; i++)
+		print_member(vfk_group_get_device(g, i), all, n_all);
+	output_close_array();
+	output_close_object();
+}
+
+static void print_ungrouped(struct vfk_device **all, size_t n_all)
+{
+	bool any = false;
+
+	output_open_array("ungrouped");
+	for (size_t i = 0; i < n_all; i++) {
+		unsigned int id;
+
+		if (vfk_device_get_iommu_group(all[i], &id) == 0)
+			continue;
+		if (!any)
+			print_text("Devices without an IOMMU group:\n");
+		any = true;
+		print_member(all[i], all, n_all);
+	}
+	output_close_array();
+}
+
+/* Group numbers from the command line; 0 or EXIT_USAGE. */
+static int parse_filter(int argc, char *argv[], unsigned int **ret, size_t *ret_n)
+{
+	unsigned int *filter = NULL;
+	size_t n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (argc == 0)
+		return 0;
+	filter = calloc((size_t)argc, sizeof(*filter));
+	if (!filter)
+		return EXIT_NOT_READY;
+	for (int i = 0; i < argc; i++) {
+		char *end;
+		unsigned long v = strtoul(argv[i], &end, 10);
+
+		if (!*argv[i] || *end || v > 0x7fffffff) {
+			free(filter);
+			return usage_error("groups", "%s: not a group number", argv[i]);
+		}
+		filter[n++] = (unsigned int)v;
+	}
+	*ret = filter;
+	*ret_n = n;
+	return 0;
+}
+
+/* Reports the group numbers asked for that do not exist; true when any. */
+static bool missing_groups(const unsigned int *filter, size_t n_filter,
+			   struct vfk_group *const *groups, size_t n_groups)
+{
+	bool missing = false;
+
+	for (size_t i = 0; i < n_filter; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n_groups; j++)
+			found |= vfk_group_get_id(groups[j]) == filter[i];
+		if (!found) {
+			log_error("IOMMU group %u does not exist", filter[i]);
+			missing = true;
+		}
+	}
+	return missing;
+}
+
 static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -139,9 +209,9 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	};
 	struct vfk_device **devices = NULL;
 	struct vfk_group **groups = NULL;
-	size_t n_dev = 0, n_groups = 0, i, j, n_ungrouped = 0;
-	unsigned int *filter = NULL;
-	int nfilter = 0, c, r, ret = EXIT_OK;
+	size_t n_dev = 0, n_groups = 0, n_filter = 0;
+	_cleanup_free_ unsigned int *filter = NULL;
+	int c, r, ret = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -152,98 +222,33 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			return usage_error("groups", "bad option");
 		}
 	}
-	if (optind < argc) {
-		filter = calloc((size_t)(argc - optind), sizeof(*filter));
-		if (!filter)
-			return EXIT_NOT_READY;
-		for (; optind < argc; optind++) {
-			char *end;
-			unsigned long v = strtoul(argv[optind], &end, 10);
-
-			if (!*argv[optind] || *end || v > 0x7fffffff) {
-				free(filter);
-				return usage_error("groups", "%s: not a group number",
-						   argv[optind]);
-			}
-			filter[nfilter++] = (unsigned int)v;
-		}
-	}
-
+	r = parse_filter(argc - optind, argv + optind, &filter, &n_filter);
+	if (r)
+		return r;
 	r = vfk_ctx_get_devices(ctx, &devices, &n_dev);
 	if (r < 0 && r != -ENOENT) {
 		log_error("listing PCI devices: %s", strerror(-r));
-		free(filter);
 		return EXIT_NOT_READY;
 	}
 	r = vfk_ctx_group_devices(ctx, devices, n_dev, &groups, &n_groups);
 	if (r < 0) {
 		log_error("listing IOMMU groups: %s", strerror(-r));
 		vfk_device_list_free(devices, n_dev);
-		free(filter);
 		return EXIT_NOT_READY;
 	}
-
 	output_open_array("groups");
-	for (i = 0; i < n_groups; i++) {
-		struct vfk_group *g = groups[i];
-		unsigned int id = vfk_group_get_id(g);
-		size_t members = vfk_group_get_n_devices(g);
-
-		if (!wanted(id, argc, argv, filter, nfilter))
-			continue;
-		output_open_object(NULL);
-		print_uint(PRINT_JSON, "id", NULL, id);
-		print_string(PRINT_JSON, "type", NULL, vfk_group_get_type(g));
-		if (output_is_json())
-			print_regions(g);
-		if (!output_is_json()) {
-			printf("IOMMU group %u", id);
-			if (vfk_group_get_type(g))
-				printf(" (%s)", vfk_group_get_type(g));
-			printf(": %zu device%s\n", members, members == 1 ? "" : "s");
-		}
-		output_open_array("devices");
-		for (j = 0; j < members; j++)
-			print_member(vfk_group_get_device(g, j), devices, n_dev);
-		output_close_array();
-		output_close_object();
-	}
+	for (size_t i = 0; i < n_groups; i++)
+		if (wanted(vfk_group_get_id(groups[i]), filter, n_filter))
+			print_group(groups[i], devices, n_dev);
 	output_close_array();
-
-	for (i = 0; i < n_dev; i++) {
-		unsigned int id;
-
-		if (vfk_device_get_iommu_group(devices[i], &id) == 0)
-			continue;
-		if (!n_ungrouped++) {
-			output_open_array("ungrouped");
-			print_text("Devices without an IOMMU group:\n");
-		}
-		print_member(devices[i], devices, n_dev);
-	}
-	if (n_ungrouped)
-		output_close_array();
-	else if (output_is_json())
-		output_open_array("ungrouped"), output_close_array();
-
-	if (n_groups == 0 && !output_is_json())
-		printf("No IOMMU groups: the IOMMU is off or absent. Run 'vfiokit doctor' for the "
-		       "fix.\n");
-	if (nfilter) {
-		for (i = 0; i < (size_t)nfilter; i++) {
-			bool found = false;
-
-			for (j = 0; j < n_groups; j++)
-				found |= vfk_group_get_id(groups[j]) == filter[i];
-			if (!found) {
-				log_error("IOMMU group %u does not exist", filter[i]);
-				ret = EXIT_NOT_READY;
-			}
-		}
-	}
+	print_ungrouped(devices, n_dev);
+	if (n_groups == 0)
+		print_text("No IOMMU groups: the IOMMU is off or absent. Run 'vfiokit doctor' for "
+			   "the fix.\n");
+	if (missing_groups(filter, n_filter, groups, n_groups))
+		ret = EXIT_NOT_READY;
 	vfk_group_list_free(groups, n_groups);
 	vfk_device_list_free(devices, n_dev);
-	free(filter);
 	return ret;
 }
 

@@ -15,17 +15,17 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit info [--backend auto|iommufd|type1|type1v2] DEVICE\n\n"
-	     "Open a device that is on vfio-pci the way a userspace driver would, and show\n"
-	     "what VFIO offers: the IOMMU backend used and why, the regions (BARs, ROM,\n"
-	     "config space) with the parts that can be mmap'd, the interrupts, whether the\n"
-	     "function can be reset and which devices a bus reset would hit, and the IOVA\n"
-	     "ranges and page sizes DMA can use. Nothing on the device is changed.\n\n"
-	     "Options:\n"
-	     "  --backend NAME  the IOMMU backend to open it with (default: auto)\n"
-	     "  -J, --json      print JSON\n"
-	     "  -h, --help      show this help\n\n"
-	     "Exit status: 0 shown, 1 the device cannot be opened, 2 usage error.");
+	print_help("Usage: vfiokit info [--backend auto|iommufd|type1|type1v2] DEVICE\n\n"
+		   "Open a device that is on vfio-pci the way a userspace driver would, and show\n"
+		   "what VFIO offers: the IOMMU backend used and why, the regions (BARs, ROM,\n"
+		   "config space) with the parts that can be mmap'd, the interrupts, whether the\n"
+		   "function can be reset and which devices a bus reset would hit, and the IOVA\n"
+		   "ranges and page sizes DMA can use. Nothing on the device is changed.\n\n"
+		   "Options:\n"
+		   "  --backend NAME  the IOMMU backend to open it with (default: auto)\n"
+		   "  -J, --json      print JSON\n"
+		   "  -h, --help      show this help\n\n"
+		   "Exit status: 0 shown, 1 the device cannot be opened, 2 usage error.");
 }
 
 /* Flags as an array in JSON and a comma-separated list in text. */

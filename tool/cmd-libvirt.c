@@ -17,18 +17,19 @@ enum {
 
 static void help(void)
 {
-	puts("Usage: vfiokit libvirt [OPTIONS] DEVICE...\n\n"
-	     "Print libvirt domain XML for a guest that owns the devices: a <hostdev> for\n"
-	     "each, on one pcie-root-port per slot with a GPU's functions kept together, and\n"
-	     "the <features> for a hidden hypervisor. Without --domain these are the pieces\n"
-	     "to merge into an existing domain (virsh edit NAME). Nothing changes.\n\n"
-	     "Options:\n" VM_OPTIONS_HELP
-	     "  --domain                a whole domain for virsh define, with memory, CPUs\n"
-	     "                          and firmware\n"
-	     "  --unmanaged             managed='no': the devices stay where vfiokit bind or\n"
-	     "                          persist put them (default: libvirt moves them)\n"
-	     "  -h, --help              show this help\n\n"
-	     "Exit status: 0 printed, 1 refused, 2 usage error.");
+	print_help(
+		"Usage: vfiokit libvirt [OPTIONS] DEVICE...\n\n"
+		"Print libvirt domain XML for a guest that owns the devices: a <hostdev> for\n"
+		"each, on one pcie-root-port per slot with a GPU's functions kept together, and\n"
+		"the <features> for a hidden hypervisor. Without --domain these are the pieces\n"
+		"to merge into an existing domain (virsh edit NAME). Nothing changes.\n\n"
+		"Options:\n" VM_OPTIONS_HELP
+		"  --domain                a whole domain for virsh define, with memory, CPUs\n"
+		"                          and firmware\n"
+		"  --unmanaged             managed='no': the devices stay where vfiokit bind or\n"
+		"                          persist put them (default: libvirt moves them)\n"
+		"  -h, --help              show this help\n\n"
+		"Exit status: 0 printed, 1 refused, 2 usage error.");
 }
 
 static int libvirt_run(struct vfk_ctx *ctx, int argc, char *argv[])
@@ -92,7 +93,7 @@ static int libvirt_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		goto out;
 	}
 	vm_print_warnings(vm);
-	fputs(xml, stdout);
+	print_text("%s", xml);
 	rc = EXIT_OK;
 out:
 	free(xml);

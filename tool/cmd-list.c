@@ -12,13 +12,13 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit list [--class KIND] [--id VENDOR[:DEVICE]] [DEVICE...]\n\n"
-	     "List PCI devices with their IOMMU group and driver.\n\n"
-	     "Options:\n"
-	     "  -c, --class KIND   only gpu, net, storage, usb, audio, bridge or other\n"
-	     "  -d, --id V[:D]     only devices with vendor id V (and device id D), in hex\n"
-	     "  -J, --json         print JSON\n"
-	     "  -h, --help         show this help");
+	print_help("Usage: vfiokit list [--class KIND] [--id VENDOR[:DEVICE]] [DEVICE...]\n\n"
+		   "List PCI devices with their IOMMU group and driver.\n\n"
+		   "Options:\n"
+		   "  -c, --class KIND   only gpu, net, storage, usb, audio, bridge or other\n"
+		   "  -d, --id V[:D]     only devices with vendor id V (and device id D), in hex\n"
+		   "  -J, --json         print JSON\n"
+		   "  -h, --help         show this help");
 }
 
 struct id_filter {
@@ -72,19 +72,24 @@ static bool match(struct vfk_device *dev, int kind, const struct id_filter *f)
 	return true;
 }
 
-static void print_text_row(struct vfk_device *dev)
+#define ROW "%-12s  %5s  %-16s  %s\n"
+
+static void print_row(struct vfk_device *dev)
 {
 	char line[512], group[16] = "-";
 	unsigned int g;
-	const char *drv = vfk_device_get_driver(dev);
 
+	output_open_object(NULL);
+	print_device_fields(dev);
+	output_close_object();
 	if (vfk_device_get_iommu_group(dev, &g) == 0)
 		snprintf(group, sizeof(group), "%u", g);
 	format_device_line(dev, line, sizeof(line));
-	printf("%-12s  %5s  %-16s  %s\n", vfk_device_get_bdf(dev), group, drv ? drv : "-", line);
+	print_text(ROW, vfk_device_get_bdf(dev), group, vfk_device_get_driver(dev) ?: "-", line);
 }
 
-static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
+/* Options into @kind and @idf; 0, or an exit status to return. */
+static int parse_options(int argc, char *argv[], int *kind, struct id_filter *idf)
 {
 	static const struct option opts[] = {
 		{"class", required_argument, NULL, 'c'},
@@ -92,23 +97,20 @@ static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct vfk_device **devices = NULL;
-	struct id_filter idf = {0};
-	size_t n = 0, i, shown = 0;
-	int kind = -1, c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			kind = vfk_class_kind_from_string(optarg);
-			if (kind < 0)
+			*kind = vfk_class_kind_from_string(optarg);
+			if (*kind < 0)
 				return usage_error("list",
 						   "--class %s: expected gpu, net, storage, usb, "
 						   "audio, bridge or other",
 						   optarg);
 			break;
 		case 'd':
-			if (parse_id_filter(optarg, &idf) < 0)
+			if (parse_id_filter(optarg, idf) < 0)
 				return usage_error("list",
 						   "--id %s: expected VVVV or VVVV:DDDD in hex, "
 						   "e.g. 10de:1b80",
@@ -116,12 +118,24 @@ static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			break;
 		case 'h':
 			help();
-			return EXIT_OK;
+			return -1;
 		default:
 			return usage_error("list", "bad option");
 		}
 	}
+	return 0;
+}
 
+static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	struct vfk_device **devices = NULL;
+	struct id_filter idf = {0};
+	size_t n = 0;
+	int kind = -1, r;
+
+	r = parse_options(argc, argv, &kind, &idf);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
 	if (optind < argc)
 		r = resolve_devices(ctx, argc - optind, argv + optind, &devices, &n);
 	else
@@ -136,22 +150,11 @@ static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		log_error("listing PCI devices: %s", strerror(-r));
 		return EXIT_NOT_READY;
 	}
-
 	output_open_array("devices");
-	if (!output_is_json())
-		printf("%-12s  %5s  %-16s  %s\n", "DEVICE", "GROUP", "DRIVER", "DESCRIPTION");
-	for (i = 0; i < n; i++) {
-		if (!match(devices[i], kind, &idf))
-			continue;
-		shown++;
-		if (output_is_json()) {
-			output_open_object(NULL);
-			print_device_json(devices[i]);
-			output_close_object();
-		} else {
-			print_text_row(devices[i]);
-		}
-	}
+	print_text(ROW, "DEVICE", "GROUP", "DRIVER", "DESCRIPTION");
+	for (size_t i = 0; i < n; i++)
+		if (match(devices[i], kind, &idf))
+			print_row(devices[i]);
 	output_close_array();
 	vfk_device_list_free(devices, n);
 	return EXIT_OK;

@@ -26,41 +26,50 @@ enum {
 
 static void help(void)
 {
-	puts("Usage: vfiokit persist [--by-id] [--apply] [--no-regenerate] DEVICE...\n"
-	     "       vfiokit persist --undo [--dry-run] [--no-regenerate]\n"
-	     "       vfiokit persist --verify\n\n"
-	     "Make every boot give the devices to vfio-pci before their host drivers take\n"
-	     "them: a udev rule that reserves each device by address and identity (or, with\n"
-	     "--by-id, vfio-pci's ids= option), softdeps that load vfio-pci first, the vfio\n"
-	     "modules in the initramfs, and the IOMMU options on the kernel command line.\n"
-	     "Without --apply it only shows the changes as a diff.\n\n"
-	     "Options:\n"
-	     "  --by-id           bind by vendor:device (every device with those ids)\n"
-	     "  --apply           write the files (each atomically, with a backup), then run\n"
-	     "                    the initramfs and bootloader commands\n"
-	     "  -n, --dry-run     show the changes only (the default); with --undo, name\n"
-	     "                    the files it would put back\n"
-	     "  --no-regenerate   write the files but run no command; print them instead\n"
-	     "  --undo            put back every file vfiokit changed\n"
-	     "  --verify          after a reboot: what took effect, and why not\n"
-	     "  --acs-override    also split IOMMU groups with pcie_acs_override (weakens\n"
-	     "                    isolation; patched kernels only)\n"
-	     "  --unsafe-interrupts  also allow VFIO without interrupt remapping (weakens\n"
-	     "                    isolation)\n"
-	     "  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
-	     "                    as for vfiokit bind: the same plan applies at boot\n"
-	     "  -J, --json        print JSON\n"
-	     "  -h, --help        show this help\n\n"
-	     "Exit status: 0 done (or nothing to do), 1 refused or failed, 2 usage error.");
+	print_help(
+		"Usage: vfiokit persist [--by-id] [--apply] [--no-regenerate] DEVICE...\n"
+		"       vfiokit persist --undo [--dry-run] [--no-regenerate]\n"
+		"       vfiokit persist --verify\n\n"
+		"Make every boot give the devices to vfio-pci before their host drivers take\n"
+		"them: a udev rule that reserves each device by address and identity (or, with\n"
+		"--by-id, vfio-pci's ids= option), softdeps that load vfio-pci first, the vfio\n"
+		"modules in the initramfs, and the IOMMU options on the kernel command line.\n"
+		"Without --apply it only shows the changes as a diff.\n\n"
+		"Options:\n"
+		"  --by-id           bind by vendor:device (every device with those ids)\n"
+		"  --apply           write the files (each atomically, with a backup), then run\n"
+		"                    the initramfs and bootloader commands\n"
+		"  -n, --dry-run     show the changes only (the default); with --undo, name\n"
+		"                    the files it would put back\n"
+		"  --no-regenerate   write the files but run no command; print them instead\n"
+		"  --undo            put back every file vfiokit changed\n"
+		"  --verify          after a reboot: what took effect, and why not\n"
+		"  --acs-override    also split IOMMU groups with pcie_acs_override (weakens\n"
+		"                    isolation; patched kernels only)\n"
+		"  --unsafe-interrupts  also allow VFIO without interrupt remapping (weakens\n"
+		"                    isolation)\n"
+		"  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
+		"                    as for vfiokit bind: the same plan applies at boot\n"
+		"  -J, --json        print JSON\n"
+		"  -h, --help        show this help\n\n"
+		"Exit status: 0 done (or nothing to do), 1 refused or failed, 2 usage error.");
 }
 
 static void print_command(const char *const *argv, const char *expect)
 {
 	for (size_t i = 0; argv[i]; i++)
-		printf("%s%s", i ? " " : "  ", argv[i]);
+		print_text("%s%s", i ? " " : "  ", argv[i]);
 	if (expect)
-		printf("   (must list %s)", expect);
-	putchar('\n');
+		print_text("   (must list %s)", expect);
+	print_text("\n");
+}
+
+/* Text only: @header and the commands that rebuild the initramfs and boot configuration. */
+static void print_commands(struct vfk_persist *p, const char *header)
+{
+	print_text("%s", header);
+	for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++)
+		print_command(vfk_persist_get_command(p, i), vfk_persist_get_command_expect(p, i));
 }
 
 /* Runs each command in order; stops at the first that fails. */
@@ -130,31 +139,36 @@ static int run_commands(struct vfk_persist *p)
 	return 0;
 }
 
-static void show(struct vfk_persist *p, bool applied, bool regenerate)
+static void show_files(struct vfk_persist *p)
 {
 	size_t changed = 0;
 
 	output_open_array("files");
 	for (size_t i = 0; i < vfk_persist_get_n_files(p); i++) {
-		const char *old, *new, *path = vfk_persist_get_file(p, i, &old, &new);
+		const char *now, *after, *path = vfk_persist_get_file(p, i, &now, &after);
 
-		if ((!old && !new) || (old && new &&streq(old, new)))
+		if ((!now && !after) || (now && after && streq(now, after)))
 			continue;
 		changed++;
 		output_open_object(NULL);
 		print_string(PRINT_JSON, "path", NULL, path);
-		print_string(PRINT_JSON, "old", NULL, old);
-		print_string(PRINT_JSON, "new", NULL, new);
+		print_string(PRINT_JSON, "old", NULL, now);
+		print_string(PRINT_JSON, "new", NULL, after);
 		output_close_object();
-		if (!output_is_json())
-			diff_print(stdout, path, old, new);
+		diff_print(path, now, after);
 	}
 	output_close_array();
 	if (!changed)
 		print_text("No file changes: the configuration is already in place.\n");
+}
+
+static void show(struct vfk_persist *p, bool applied, bool regenerate)
+{
+	show_files(p);
 	output_open_array("warnings");
 	for (size_t i = 0; i < vfk_persist_get_n_warnings(p); i++) {
 		print_string(PRINT_JSON, NULL, NULL, vfk_persist_get_warning(p, i));
+		/* In text, warnings go with the other messages, on stderr. */
 		if (!output_is_json())
 			log_warn("%s", vfk_persist_get_warning(p, i));
 	}
@@ -162,20 +176,17 @@ static void show(struct vfk_persist *p, bool applied, bool regenerate)
 	output_open_array("commands");
 	for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++) {
 		const char *const *argv = vfk_persist_get_command(p, i);
+		size_t n = 0;
 
-		output_open_array(NULL);
-		for (size_t k = 0; argv[k]; k++)
-			print_string(PRINT_JSON, NULL, NULL, argv[k]);
-		output_close_array();
+		while (argv[n])
+			n++;
+		print_string_array(PRINT_JSON, NULL, NULL, argv, n);
 	}
 	output_close_array();
-	if (!output_is_json() && vfk_persist_get_n_commands(p) && !(applied && regenerate)) {
-		printf(applied ? "\nRun these to rebuild the initramfs and boot configuration:\n"
-			       : "\nWith --apply, these run afterwards:\n");
-		for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++)
-			print_command(vfk_persist_get_command(p, i),
-				      vfk_persist_get_command_expect(p, i));
-	}
+	if (vfk_persist_get_n_commands(p) && !(applied && regenerate))
+		print_commands(p, applied ? "\nRun these to rebuild the initramfs and boot "
+					    "configuration:\n"
+					  : "\nWith --apply, these run afterwards:\n");
 	print_bool(PRINT_JSON, "applied", NULL, applied);
 	if (!applied)
 		print_text("\nNothing was changed (pass --apply to write these files).\n");
@@ -251,7 +262,15 @@ static int verify_run(struct vfk_ctx *ctx)
 	return ready ? EXIT_OK : EXIT_NOT_READY;
 }
 
-static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
+struct persist_args {
+	struct bind_request breq;
+	bool apply, undo, regenerate, dry, verify;
+	unsigned int flags;
+};
+
+/* Options into @a, with optind at the first device; 0 or an exit status (-1 when the help
+ * was shown). */
+static int parse_args(int argc, char *argv[], struct persist_args *a)
 {
 	static const struct option opts[] = {
 		{"by-id", no_argument, NULL, OPT_BY_ID},
@@ -266,137 +285,157 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct bind_request breq = {};
-	bool apply = false, undo = false, regenerate = true, dry = false, verify = false;
-	unsigned int flags = 0;
-	struct vfk_device **devices = NULL;
-	struct vfk_persist *p = NULL;
-	size_t n = 0, n_files = 0;
-	char *detail = NULL;
-	int c, err, rc = EXIT_NOT_READY;
+	int c;
 
+	a->regenerate = true;
 	while ((c = getopt_long(argc, argv, "+nh", opts, NULL)) != -1) {
-		if (c != 'n' && bind_parse_option(&breq, c))
+		if (c != 'n' && bind_parse_option(&a->breq, c))
 			continue;
 		switch (c) {
 		case OPT_BY_ID:
-			flags |= VFK_PERSIST_BY_ID;
+			a->flags |= VFK_PERSIST_BY_ID;
 			break;
 		case OPT_APPLY:
-			apply = true;
+			a->apply = true;
 			break;
 		case 'n':
-			dry = true;
+			a->dry = true;
 			break;
 		case OPT_UNDO:
-			undo = true;
+			a->undo = true;
 			break;
 		case OPT_NO_REGENERATE:
-			regenerate = false;
+			a->regenerate = false;
 			break;
 		case OPT_VERIFY:
-			verify = true;
+			a->verify = true;
 			break;
 		case OPT_ACS_OVERRIDE:
-			flags |= VFK_PERSIST_ACS_OVERRIDE;
+			a->flags |= VFK_PERSIST_ACS_OVERRIDE;
 			break;
 		case OPT_UNSAFE_INTERRUPTS:
-			flags |= VFK_PERSIST_UNSAFE_INTERRUPTS;
+			a->flags |= VFK_PERSIST_UNSAFE_INTERRUPTS;
 			break;
 		case 'h':
 			help();
-			return EXIT_OK;
+			return -1;
 		default:
 			return usage_error("persist", "unknown option");
 		}
 	}
-	if (apply && dry)
-		return usage_error("persist", "--apply and --dry-run contradict each other");
-	if (verify) {
-		if (optind < argc || apply || undo || flags)
-			return usage_error("persist", "--verify takes no devices or other options");
-		return verify_run(ctx);
-	}
-	if (undo && (optind < argc || flags))
-		return usage_error("persist", "--undo takes no devices or --by-id");
-	if (!undo && optind >= argc)
-		return usage_error("persist", "name at least one device, e.g. 0000:01:00.0");
-	/* Commands act on the running system: never for another root. */
-	if (!streq(vfk_ctx_get_root(ctx), "/"))
-		regenerate = false;
-	if (undo) {
-		/* The commands come from the configuration without vfiokit's part, computed
-		 * before the files go back, while the record of what grubby or kernelstub
-		 * were told still exists. */
-		err = vfk_persist_new(ctx, NULL, 0, 0, &p, NULL);
-		if (err < 0) {
-			log_error("persist: %s", strerror(-err));
-			return EXIT_NOT_READY;
-		}
-		err = vfk_persist_undo(ctx, dry ? VFK_PERSIST_UNDO_DRY_RUN : 0, &n_files, &detail);
-		if (dry && err >= 0) {
-			print_text("%s\n", detail ? detail : "");
-			print_uint(PRINT_ANY, "would_restore",
-				   "Would put back %" PRIu64 " files (dry run, nothing changed).\n",
-				   n_files);
-			vfk_persist_unref(p);
-			free(detail);
-			return EXIT_OK;
-		}
-		if (detail)
-			log_lines("persist: ", detail);
-		if (err < 0 && err != -EBUSY) {
-			vfk_persist_unref(p);
-			free(detail);
-			return EXIT_NOT_READY;
-		}
-		print_uint(PRINT_ANY, "restored", "Put back %" PRIu64 " files.\n", n_files);
-		err = 0;
-		if (err >= 0 && vfk_persist_get_n_commands(p)) {
-			if (regenerate)
-				err = run_commands(p);
-			else if (!output_is_json()) {
-				printf("Run these to rebuild the initramfs and boot "
-				       "configuration:\n");
-				for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++)
-					print_command(vfk_persist_get_command(p, i),
-						      vfk_persist_get_command_expect(p, i));
-			}
-		}
-		vfk_persist_unref(p);
-		free(detail);
-		return err < 0 ? EXIT_NOT_READY : EXIT_OK;
-	}
-	if (resolve_devices(ctx, argc - optind, argv + optind, &devices, &n) < 0)
-		return EXIT_USAGE;
-	err = check_plan(ctx, &devices, &n, &breq);
-	if (err < 0)
-		goto out;
-	err = vfk_persist_new(ctx, devices, n, flags, &p, &detail);
+	return 0;
+}
+
+/* --undo: every file back, then the commands that rebuild from them. */
+static int undo_run(struct vfk_ctx *ctx, bool dry, bool regenerate)
+{
+	_cleanup_free_ char *detail = NULL;
+	struct vfk_persist *p = NULL;
+	size_t n_files = 0;
+	int err;
+
+	/* The commands come from the configuration without vfiokit's part, computed before
+	 * the files go back, while the record of what grubby or kernelstub were told still
+	 * exists. */
+	err = vfk_persist_new(ctx, NULL, 0, 0, &p, NULL);
 	if (err < 0) {
-		if (detail)
-			log_lines("persist: ", detail);
-		else
-			log_error("persist: %s", strerror(-err));
-		goto out;
+		log_error("persist: %s", strerror(-err));
+		return EXIT_NOT_READY;
 	}
-	if (apply) {
+	err = vfk_persist_undo(ctx, dry ? VFK_PERSIST_UNDO_DRY_RUN : 0, &n_files, &detail);
+	if (dry && err >= 0) {
+		print_text("%s\n", detail ? detail : "");
+		print_uint(PRINT_ANY, "would_restore",
+			   "Would put back %" PRIu64 " files (dry run, nothing changed).\n",
+			   n_files);
+		vfk_persist_unref(p);
+		return EXIT_OK;
+	}
+	if (detail)
+		log_lines("persist: ", detail);
+	if (err < 0 && err != -EBUSY) {
+		vfk_persist_unref(p);
+		return EXIT_NOT_READY;
+	}
+	print_uint(PRINT_ANY, "restored", "Put back %" PRIu64 " files.\n", n_files);
+	err = 0;
+	if (vfk_persist_get_n_commands(p) && regenerate)
+		err = run_commands(p);
+	else if (vfk_persist_get_n_commands(p))
+		print_commands(p, "Run these to rebuild the initramfs and boot configuration:\n");
+	vfk_persist_unref(p);
+	return err < 0 ? EXIT_NOT_READY : EXIT_OK;
+}
+
+/* Reports why vfk_persist_new() or vfk_persist_apply() failed. */
+static void log_failure(int err, const char *detail)
+{
+	if (detail)
+		log_lines("persist: ", detail);
+	else
+		log_error("persist: %s", strerror(-err));
+}
+
+/* The configuration for @devices: shown, and with @a->apply written. */
+static int configure(struct vfk_ctx *ctx, struct vfk_device **devices, size_t n,
+		     const struct persist_args *a)
+{
+	_cleanup_free_ char *detail = NULL;
+	struct vfk_persist *p = NULL;
+	int err, rc = EXIT_NOT_READY;
+
+	err = vfk_persist_new(ctx, devices, n, a->flags, &p, &detail);
+	if (err < 0) {
+		log_failure(err, detail);
+		return EXIT_NOT_READY;
+	}
+	if (a->apply) {
 		err = vfk_persist_apply(p, &detail);
 		if (err < 0) {
-			if (detail)
-				log_lines("persist: ", detail);
-			else
-				log_error("persist: %s", strerror(-err));
+			log_failure(err, detail);
 			goto out;
 		}
 	}
-	show(p, apply, regenerate);
+	show(p, a->apply, a->regenerate);
 	rc = EXIT_OK;
-	if (apply && regenerate && run_commands(p) < 0)
+	if (a->apply && a->regenerate && run_commands(p) < 0)
 		rc = EXIT_NOT_READY;
 out:
-	free(detail);
 	vfk_persist_unref(p);
+	return rc;
+}
+
+static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	struct persist_args a = {};
+	struct vfk_device **devices = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (a.apply && a.dry)
+		return usage_error("persist", "--apply and --dry-run contradict each other");
+	if (a.verify) {
+		if (optind < argc || a.apply || a.undo || a.flags)
+			return usage_error("persist", "--verify takes no devices or other options");
+		return verify_run(ctx);
+	}
+	if (a.undo && (optind < argc || a.flags))
+		return usage_error("persist", "--undo takes no devices or --by-id");
+	if (!a.undo && optind >= argc)
+		return usage_error("persist", "name at least one device, e.g. 0000:01:00.0");
+	/* Commands act on the running system: never for another root. */
+	if (!streq(vfk_ctx_get_root(ctx), "/"))
+		a.regenerate = false;
+	if (a.undo)
+		return undo_run(ctx, a.dry, a.regenerate);
+	if (resolve_devices(ctx, argc - optind, argv + optind, &devices, &n) < 0)
+		return EXIT_USAGE;
+	rc = EXIT_NOT_READY;
+	if (check_plan(ctx, &devices, &n, &a.breq) >= 0)
+		rc = configure(ctx, devices, n, &a);
 	vfk_device_list_free(devices, n);
 	return rc;
 }

@@ -11,38 +11,29 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit plan DEVICE...\n\n"
-	     "Show what passing DEVICE... through takes, before anything changes: the\n"
-	     "members of their IOMMU groups that must move to vfio-pci and those that may\n"
-	     "stay, what the host loses (network interfaces, disks, its display, sound),\n"
-	     "what blocks the move (mounted filesystems, swap, the boot display, bridges,\n"
-	     "the vfio-pci denylist, no IOMMU), and how the devices reset.\n"
-	     "Nothing is changed.\n\n"
-	     "Options:\n"
-	     "  -J, --json   print JSON\n"
-	     "  -h, --help   show this help\n\n"
-	     "Exit status: 0 the plan can be applied, 1 something blocks it, 2 usage error.");
+	print_help("Usage: vfiokit plan DEVICE...\n\n"
+		   "Show what passing DEVICE... through takes, before anything changes: the\n"
+		   "members of their IOMMU groups that must move to vfio-pci and those that may\n"
+		   "stay, what the host loses (network interfaces, disks, its display, sound),\n"
+		   "what blocks the move (mounted filesystems, swap, the boot display, bridges,\n"
+		   "the vfio-pci denylist, no IOMMU), and how the devices reset.\n"
+		   "Nothing is changed.\n\n"
+		   "Options:\n"
+		   "  -J, --json   print JSON\n"
+		   "  -h, --help   show this help\n\n"
+		   "Exit status: 0 the plan can be applied, 1 something blocks it, 2 usage error.");
 }
 
 static void print_devices(const char *key, const char *title, struct vfk_device *const *devs,
 			  size_t n)
 {
-	char line[512];
-
 	output_open_array(key);
-	for (size_t i = 0; i < n; i++)
-		print_string(PRINT_JSON, NULL, NULL, vfk_device_get_bdf(devs[i]));
-	output_close_array();
-	if (output_is_json())
-		return;
-	printf("%s:%s\n", title, n ? "" : " none");
+	print_text("%s:%s\n", title, n ? "" : " none");
 	for (size_t i = 0; i < n; i++) {
-		const char *drv = vfk_device_get_driver(devs[i]);
-
-		format_device_line(devs[i], line, sizeof(line));
-		printf("  %s %s\n      driver: %s\n", vfk_device_get_bdf(devs[i]), line,
-		       drv ? drv : "none");
+		print_string(PRINT_JSON, NULL, NULL, vfk_device_get_bdf(devs[i]));
+		print_device_entry(devs[i]);
 	}
+	output_close_array();
 }
 
 static void print_findings(struct vfk_plan *plan, enum vfk_finding_kind kind, const char *key,
@@ -56,21 +47,17 @@ static void print_findings(struct vfk_plan *plan, enum vfk_finding_kind kind, co
 
 		if (vfk_plan_get_finding_kind(plan, i) != kind)
 			continue;
+		if (!shown++)
+			print_text("\n%s:\n", title);
 		output_open_object(NULL);
-		print_string(PRINT_JSON, "device", NULL, vfk_plan_get_finding_device(plan, i));
-		print_string(PRINT_JSON, "id", NULL, vfk_plan_get_finding_id(plan, i));
-		print_string(PRINT_JSON, "message", NULL, vfk_plan_get_finding_message(plan, i));
+		print_string(PRINT_ANY, "device", "  %s  ", vfk_plan_get_finding_device(plan, i));
+		print_string(PRINT_ANY, "id", "%s: ", vfk_plan_get_finding_id(plan, i));
+		print_string(PRINT_ANY, "message", "%s\n", vfk_plan_get_finding_message(plan, i));
 		if (kind == VFK_FINDING_BLOCKER)
 			print_string(PRINT_JSON, "force", NULL, force);
-		output_close_object();
-		if (output_is_json())
-			continue;
-		if (!shown++)
-			printf("\n%s:\n", title);
-		printf("  %s  %s: %s\n", vfk_plan_get_finding_device(plan, i),
-		       vfk_plan_get_finding_id(plan, i), vfk_plan_get_finding_message(plan, i));
 		if (force)
-			printf("      (to do it anyway: --%s)\n", force);
+			print_text("      (to do it anyway: --%s)\n", force);
+		output_close_object();
 	}
 	output_close_array();
 }
@@ -119,12 +106,11 @@ static int plan_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	print_findings(plan, VFK_FINDING_NOTE, "notes", "Notes");
 	/* vfio pins all guest RAM for DMA; libvirt adds 1 GiB for the devices' own mappings. */
 	print_string(PRINT_JSON, "memlock", NULL, "guest RAM + 1 GiB");
-	if (!output_is_json())
-		printf("\nA VM with these devices locks all of its RAM (vfio pins it for DMA):\n"
-		       "RLIMIT_MEMLOCK must be at least the guest's RAM + 1 GiB.\n"
-		       "%s\n",
-		       ok ? "Nothing blocks this plan."
-			  : "Blocked: fix or override every item under \"Blocks the move\".");
+	print_text("\nA VM with these devices locks all of its RAM (vfio pins it for DMA):\n"
+		   "RLIMIT_MEMLOCK must be at least the guest's RAM + 1 GiB.\n"
+		   "%s\n",
+		   ok ? "Nothing blocks this plan."
+		      : "Blocked: fix or override every item under \"Blocks the move\".");
 	vfk_plan_unref(plan);
 	return ok ? EXIT_OK : EXIT_NOT_READY;
 }

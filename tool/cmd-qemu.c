@@ -28,25 +28,26 @@ enum {
 
 static void help(void)
 {
-	puts("Usage: vfiokit qemu [OPTIONS] DEVICE... [-- QEMU ARGUMENTS]\n\n"
-	     "Start a QEMU guest (q35) that owns the devices. Each must be on vfio-pci with a\n"
-	     "viable IOMMU group, or --bind moves them first and puts them back when QEMU\n"
-	     "exits, also when it crashes. Functions of one slot (a GPU and its audio) stay\n"
-	     "together in one guest slot. The locked-memory limit is raised for QEMU (guest\n"
-	     "RAM plus 1 GiB). Arguments after -- go to QEMU unchanged.\n\n"
-	     "Options:\n" VM_OPTIONS_HELP
-	     "  --vars FILE             the guest's UEFI variables (default\n"
-	     "                          /var/lib/vfiokit/vars/NAME_VARS.fd, made on first use)\n"
-	     "  --bind                  bind the devices first and restore them afterwards\n"
-	     "  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
-	     "                          with --bind: as for vfiokit bind\n"
-	     "  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
-	     "  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
-	     "  --print, --dry-run      print QEMU's arguments, one per line; change and run\n"
-	     "                          nothing\n"
-	     "  -J, --json              with --print: JSON\n"
-	     "  -h, --help              show this help\n\n"
-	     "Exit status: QEMU's when it ran; 1 refused or failed; 2 usage error.");
+	print_help(
+		"Usage: vfiokit qemu [OPTIONS] DEVICE... [-- QEMU ARGUMENTS]\n\n"
+		"Start a QEMU guest (q35) that owns the devices. Each must be on vfio-pci with a\n"
+		"viable IOMMU group, or --bind moves them first and puts them back when QEMU\n"
+		"exits, also when it crashes. Functions of one slot (a GPU and its audio) stay\n"
+		"together in one guest slot. The locked-memory limit is raised for QEMU (guest\n"
+		"RAM plus 1 GiB). Arguments after -- go to QEMU unchanged.\n\n"
+		"Options:\n" VM_OPTIONS_HELP
+		"  --vars FILE             the guest's UEFI variables (default\n"
+		"                          /var/lib/vfiokit/vars/NAME_VARS.fd, made on first use)\n"
+		"  --bind                  bind the devices first and restore them afterwards\n"
+		"  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use\n"
+		"                          with --bind: as for vfiokit bind\n"
+		"  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
+		"  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
+		"  --print, --dry-run      print QEMU's arguments, one per line; change and run\n"
+		"                          nothing\n"
+		"  -J, --json              with --print: JSON\n"
+		"  -h, --help              show this help\n\n"
+		"Exit status: QEMU's when it ran; 1 refused or failed; 2 usage error.");
 }
 
 /* faults.md G4: VFIO pins all guest RAM, and MAP_DMA fails with ENOMEM past the limit. */
@@ -171,13 +172,11 @@ static int restore_moved(struct vfk_ctx *ctx, struct vfk_plan *plan)
 
 static void print_argv(char **argv, const struct vfk_vm *vm)
 {
-	output_open_array("argv");
-	for (char **a = argv; *a; a++) {
-		print_string(PRINT_JSON, NULL, NULL, *a);
-		if (!output_is_json())
-			printf("%s\n", *a);
-	}
-	output_close_array();
+	size_t n = 0;
+
+	while (argv[n])
+		n++;
+	print_string_array(PRINT_ANY, "argv", "%s\n", (const char *const *)argv, n);
 	print_uint(PRINT_JSON, "memlock_bytes", NULL, vfk_vm_get_memlock_bytes(vm));
 }
 
@@ -188,7 +187,20 @@ static void free_argv(char **argv)
 	free(argv);
 }
 
-static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
+struct qemu_args {
+	struct vm_request req;
+	struct bind_request breq;
+	const char *qemu, *user;
+	bool print, bind;
+	struct passwd *pw;
+	int n_dev_args;
+	const char *const *extra; /* after "--", for QEMU */
+	size_t n_extra;
+};
+
+/* Options and arguments into @a, with optind at the first device; 0 or an exit status
+ * (-1 when the help was shown). */
+static int parse_args(int argc, char *argv[], struct qemu_args *a)
 {
 	static const struct option opts[] = {
 		VM_LONG_OPTIONS,
@@ -201,127 +213,123 @@ static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct vm_request req = {};
-	struct bind_request breq = {};
-	const char *qemu = QEMU_DEFAULT, *user = NULL;
-	bool print = false, bind = false;
-	struct vfk_device **devices = NULL;
-	struct vfk_plan *plan = NULL;
-	struct passwd *pw = NULL;
-	struct vfk_vm *vm = NULL;
-	char **qargv = NULL, *detail = NULL;
-	size_t n_devices = 0;
-	int c, n_dev_args, err, rc = EXIT_NOT_READY;
+	int c, dashes;
 
+	a->qemu = QEMU_DEFAULT;
 	while ((c = getopt_long(argc, argv, "+gh", opts, NULL)) != -1) {
-		int r = vm_parse_option(&req, "qemu", c, optarg);
+		int r = vm_parse_option(&a->req, "qemu", c, optarg);
 
 		if (r == EXIT_USAGE)
 			return r;
-		if (r || bind_parse_option(&breq, c))
+		if (r || bind_parse_option(&a->breq, c))
 			continue;
 		switch (c) {
 		case OPT_PRINT:
-			print = true;
+			a->print = true;
 			break;
 		case OPT_BIND:
-			bind = true;
+			a->bind = true;
 			break;
 		case OPT_USER:
-			user = optarg;
+			a->user = optarg;
 			break;
 		case OPT_QEMU:
-			qemu = optarg;
+			a->qemu = optarg;
 			break;
 		case 'h':
 			help();
-			return EXIT_OK;
+			return -1;
 		default:
 			return usage_error("qemu", "unknown option");
 		}
 	}
-	for (n_dev_args = 0; optind + n_dev_args < argc && !streq(argv[optind + n_dev_args], "--");
-	     n_dev_args++)
+	for (a->n_dev_args = 0;
+	     optind + a->n_dev_args < argc && !streq(argv[optind + a->n_dev_args], "--");
+	     a->n_dev_args++)
 		;
-	if (n_dev_args == 0)
+	if (a->n_dev_args == 0)
 		return usage_error("qemu", "name at least one device, e.g. 0000:01:00.0");
-	if (!bind && (breq.group || breq.forces))
+	if (!a->bind && (a->breq.group || a->breq.forces))
 		return usage_error("qemu", "--group and --force-* go with --bind");
-	if (user) {
-		pw = getpwnam(user);
-		if (!pw)
-			return usage_error("qemu", "--user %s: no such user", user);
+	if (a->user) {
+		a->pw = getpwnam(a->user);
+		if (!a->pw)
+			return usage_error("qemu", "--user %s: no such user", a->user);
 	}
-	if (resolve_devices(ctx, n_dev_args, argv + optind, &devices, &n_devices) < 0)
-		return EXIT_USAGE;
-	err = vm_build(ctx, &req, "qemu", devices, n_devices, &vm);
-	if (err) {
-		rc = err;
-		goto out;
-	}
-	/* Everything is checked before anything changes; with --bind the devices may still
-	 * be on their host drivers at this point. */
-	err = vfk_vm_check(vm, bind ? VFK_VM_CHECK_UNBOUND_OK : 0, &detail);
-	if (err < 0) {
-		if (detail)
-			log_lines("qemu: ", detail);
-		else
-			log_error("qemu: %s", strerror(-err));
-		if (err == -ENODEV && !bind)
-			log_error("qemu: or pass --bind to move them for the guest's lifetime");
-		goto out;
-	}
-	if (print) {
-		vm_print_warnings(vm);
-		for (size_t i = 0; bind && i < n_devices; i++)
-			if (!vfk_device_is_vfio_bound(devices[i]))
-				fprintf(stderr,
-					"vfiokit: note: --bind first moves %s (on %s) to vfio-pci; "
-					"see: vfiokit bind --dry-run %s\n",
-					vfk_device_get_bdf(devices[i]),
-					vfk_device_get_driver(devices[i]) ?: "no driver",
-					vfk_device_get_bdf(devices[i]));
-		err = vfk_vm_get_qemu_argv(
-			vm, qemu,
-			(const char *const *)argv + optind + n_dev_args +
-				(optind + n_dev_args < argc),
-			(size_t)(argc - optind - n_dev_args - (optind + n_dev_args < argc)),
-			&qargv);
-		if (err < 0) {
-			log_error("qemu: %s", strerror(-err));
-			goto out;
-		}
-		print_argv(qargv, vm);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (bind) {
-		size_t n_moved = 0;
-		struct vfk_device *const *moved;
+	dashes = optind + a->n_dev_args < argc;
+	a->extra = (const char *const *)argv + optind + a->n_dev_args + dashes;
+	a->n_extra = (size_t)(argc - optind - a->n_dev_args - dashes);
+	return 0;
+}
 
-		err = bind_targets(ctx, devices, n_devices, &breq, &plan);
-		if (err < 0)
-			goto out;
-		moved = vfk_plan_get_must_move(plan, &n_moved);
-		for (size_t i = 0; i < n_moved; i++)
-			if (!vfk_device_is_vfio_bound(moved[i]))
-				fprintf(stderr, "vfiokit: %s: %s -> vfio-pci until QEMU exits\n",
-					vfk_device_get_bdf(moved[i]),
-					vfk_device_get_driver(moved[i]) ?: "no driver");
-		err = vfk_vm_check(vm, 0, &detail);
-		if (err < 0) {
-			if (detail)
-				log_lines("qemu: ", detail);
-			else
-				log_error("qemu: %s", strerror(-err));
-			goto restore;
-		}
-	}
+/* Checks @vm, reporting what is wrong; @flags as for vfk_vm_check(). */
+static int check_vm(struct vfk_vm *vm, unsigned int flags)
+{
+	_cleanup_free_ char *detail = NULL;
+	int err = vfk_vm_check(vm, flags, &detail);
+
+	if (err < 0 && detail)
+		log_lines("qemu: ", detail);
+	else if (err < 0)
+		log_error("qemu: %s", strerror(-err));
+	return err;
+}
+
+/* --print: QEMU's arguments, changing and running nothing. */
+static int print_only(struct vfk_vm *vm, const struct qemu_args *a, struct vfk_device **devices,
+		      size_t n_devices)
+{
+	char **qargv = NULL;
+	int err;
+
 	vm_print_warnings(vm);
-	err = vfk_vm_get_qemu_argv(
-		vm, qemu,
-		(const char *const *)argv + optind + n_dev_args + (optind + n_dev_args < argc),
-		(size_t)(argc - optind - n_dev_args - (optind + n_dev_args < argc)), &qargv);
+	for (size_t i = 0; a->bind && i < n_devices; i++)
+		if (!vfk_device_is_vfio_bound(devices[i]))
+			fprintf(stderr,
+				"vfiokit: note: --bind first moves %s (on %s) to vfio-pci; "
+				"see: vfiokit bind --dry-run %s\n",
+				vfk_device_get_bdf(devices[i]),
+				vfk_device_get_driver(devices[i]) ?: "no driver",
+				vfk_device_get_bdf(devices[i]));
+	err = vfk_vm_get_qemu_argv(vm, a->qemu, a->extra, a->n_extra, &qargv);
+	if (err < 0) {
+		log_error("qemu: %s", strerror(-err));
+		return EXIT_NOT_READY;
+	}
+	print_argv(qargv, vm);
+	free_argv(qargv);
+	return EXIT_OK;
+}
+
+/* --bind: moves the devices to vfio-pci for the guest's lifetime; *ret_plan says what
+ * moved, for restore_moved(), also when the guest cannot start after all. */
+static int bind_for_guest(struct vfk_ctx *ctx, struct vfk_vm *vm, struct vfk_device **devices,
+			  size_t n_devices, const struct bind_request *breq,
+			  struct vfk_plan **ret_plan)
+{
+	struct vfk_device *const *moved;
+	size_t n_moved = 0;
+	int err;
+
+	err = bind_targets(ctx, devices, n_devices, breq, ret_plan);
+	if (err < 0)
+		return err;
+	moved = vfk_plan_get_must_move(*ret_plan, &n_moved);
+	for (size_t i = 0; i < n_moved; i++)
+		if (!vfk_device_is_vfio_bound(moved[i]))
+			fprintf(stderr, "vfiokit: %s: %s -> vfio-pci until QEMU exits\n",
+				vfk_device_get_bdf(moved[i]),
+				vfk_device_get_driver(moved[i]) ?: "no driver");
+	return check_vm(vm, 0);
+}
+
+/* Everything QEMU needs from the host before it starts. */
+static int prepare_host(struct vfk_vm *vm, const struct qemu_args *a, char ***ret_argv)
+{
+	int err;
+
+	vm_print_warnings(vm);
+	err = vfk_vm_get_qemu_argv(vm, a->qemu, a->extra, a->n_extra, ret_argv);
 	if (err >= 0)
 		err = raise_memlock(vfk_vm_get_memlock_bytes(vm));
 	if (err >= 0) {
@@ -330,29 +338,73 @@ static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			log_error("qemu: cannot create the guest's UEFI variables: %s",
 				  strerror(-err));
 	}
-	if (err >= 0 && pw) {
-		err = vfk_vm_give_to_user(vm, pw->pw_uid, pw->pw_gid);
+	if (err >= 0 && a->pw) {
+		err = vfk_vm_give_to_user(vm, a->pw->pw_uid, a->pw->pw_gid);
 		if (err < 0)
-			log_error("qemu: cannot lend the VFIO files to %s: %s", user,
+			log_error("qemu: cannot lend the VFIO files to %s: %s", a->user,
 				  strerror(-err));
 	}
-	if (err < 0)
-		goto restore;
-	if (!bind && !pw) {
+	return err;
+}
+
+/* Runs QEMU, in place of this process when nothing is to be undone afterwards. Returns
+ * its exit status. */
+static int launch(struct vfk_vm *vm, const struct qemu_args *a)
+{
+	char **qargv = NULL;
+	int rc = EXIT_NOT_READY;
+
+	if (prepare_host(vm, a, &qargv) < 0)
+		goto out;
+	if (!a->bind && !a->pw) {
 		fflush(stdout);
 		exec_qemu(qargv, NULL);
 	}
-	rc = run_child(qargv, pw);
+	rc = run_child(qargv, a->pw);
 	if (rc < 0)
 		rc = EXIT_NOT_READY;
-	if (pw && vfk_vm_take_back(vm) < 0)
+	if (a->pw && vfk_vm_take_back(vm) < 0)
 		log_error("qemu: could not give the VFIO files back to their owners");
-restore:
+out:
+	free_argv(qargv);
+	return rc;
+}
+
+static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
+{
+	struct qemu_args a = {};
+	struct vfk_device **devices = NULL;
+	struct vfk_plan *plan = NULL;
+	struct vfk_vm *vm = NULL;
+	size_t n_devices = 0;
+	int err, rc;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (resolve_devices(ctx, a.n_dev_args, argv + optind, &devices, &n_devices) < 0)
+		return EXIT_USAGE;
+	rc = vm_build(ctx, &a.req, "qemu", devices, n_devices, &vm);
+	if (rc)
+		goto out;
+	rc = EXIT_NOT_READY;
+	/* Everything is checked before anything changes; with --bind the devices may still
+	 * be on their host drivers at this point. */
+	err = check_vm(vm, a.bind ? VFK_VM_CHECK_UNBOUND_OK : 0);
+	if (err < 0) {
+		if (err == -ENODEV && !a.bind)
+			log_error("qemu: or pass --bind to move them for the guest's lifetime");
+		goto out;
+	}
+	if (a.print) {
+		rc = print_only(vm, &a, devices, n_devices);
+		goto out;
+	}
+	if (!a.bind || bind_for_guest(ctx, vm, devices, n_devices, &a.breq, &plan) >= 0)
+		rc = launch(vm, &a);
 	if (plan && restore_moved(ctx, plan) < 0)
 		rc = EXIT_NOT_READY;
 out:
-	free_argv(qargv);
-	free(detail);
 	vfk_plan_unref(plan);
 	vfk_vm_unref(vm);
 	vfk_device_list_free(devices, n_devices);

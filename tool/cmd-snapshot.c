@@ -10,17 +10,18 @@
 
 static void help(void)
 {
-	puts("Usage: vfiokit snapshot [--no-modules] DIR\n\n"
-	     "Copy what vfiokit reads of this machine (PCI devices, IOMMU groups and units,\n"
-	     "ACPI IOMMU tables, kernel command line and log, CPU, vfio modules, device\n"
-	     "nodes, distribution and bootloader files) into DIR, which must not exist or\n"
-	     "be empty. `vfiokit --root DIR ...` then shows that machine anywhere: attach\n"
-	     "DIR to a bug report, or keep it as a test fixture. Run it as root so the ACPI\n"
-	     "tables and the kernel log can be read. See vfiokit-snapshot(1) for the list.\n\n"
-	     "Options:\n"
-	     "  --no-modules  leave out the module index files (about 2 MB)\n"
-	     "  -J, --json    print JSON\n"
-	     "  -h, --help    show this help");
+	print_help(
+		"Usage: vfiokit snapshot [--no-modules] DIR\n\n"
+		"Copy what vfiokit reads of this machine (PCI devices, IOMMU groups and units,\n"
+		"ACPI IOMMU tables, kernel command line and log, CPU, vfio modules, device\n"
+		"nodes, distribution and bootloader files) into DIR, which must not exist or\n"
+		"be empty. `vfiokit --root DIR ...` then shows that machine anywhere: attach\n"
+		"DIR to a bug report, or keep it as a test fixture. Run it as root so the ACPI\n"
+		"tables and the kernel log can be read. See vfiokit-snapshot(1) for the list.\n\n"
+		"Options:\n"
+		"  --no-modules  leave out the module index files (about 2 MB)\n"
+		"  -J, --json    print JSON\n"
+		"  -h, --help    show this help");
 }
 
 /* Opening the capture as a root proves it works and gives the counts users expect. */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +8,22 @@
 #include "cmd.h"
 #include "macro.h"
 #include "output.h"
+#include "transaction.h"
 
 static void help(void)
 {
-	puts("Usage: vfiokit sriov [--bind] [--dry-run] DEVICE --vfs N\n\n"
-	     "Set the number of SR-IOV virtual functions of the physical function DEVICE,\n"
-	     "recording the old number in the journal so `vfiokit restore` puts it back.\n"
-	     "With --bind, the new virtual functions are moved to vfio-pci in one\n"
-	     "transaction: all or none.\n\n"
-	     "Options:\n"
-	     "  --vfs N        the number of virtual functions (0 removes them)\n"
-	     "  --bind         move the virtual functions to vfio-pci\n"
-	     "  -n, --dry-run  print the writes and change nothing\n"
-	     "  -J, --json     print JSON\n"
-	     "  -h, --help     show this help\n\n"
-	     "Exit status: 0 done, 1 refused or failed, 2 usage error.");
+	print_help("Usage: vfiokit sriov [--bind] [--dry-run] DEVICE --vfs N\n\n"
+		   "Set the number of SR-IOV virtual functions of the physical function DEVICE,\n"
+		   "recording the old number in the journal so `vfiokit restore` puts it back.\n"
+		   "With --bind, the new virtual functions are moved to vfio-pci in one\n"
+		   "transaction: all or none.\n\n"
+		   "Options:\n"
+		   "  --vfs N        the number of virtual functions (0 removes them)\n"
+		   "  --bind         move the virtual functions to vfio-pci\n"
+		   "  -n, --dry-run  print the writes and change nothing\n"
+		   "  -J, --json     print JSON\n"
+		   "  -h, --help     show this help\n\n"
+		   "Exit status: 0 done, 1 refused or failed, 2 usage error.");
 }
 
 struct progress {
@@ -35,8 +35,8 @@ static void on_write(void *userdata, const char *path, const char *value)
 {
 	struct progress *p = userdata;
 
-	if (p->dry && !p->json)
-		printf("  write /%s <- \"%s\"\n", path, value);
+	if (p->dry)
+		print_write(path, value);
 	/* Bulk binds report every 16 devices, so a long run is visibly alive. */
 	if (!p->dry && streq(path, "sys/bus/pci/drivers_probe") && ++p->done % 16 == 0 &&
 	    p->total >= 64 && !p->json)
@@ -86,7 +86,7 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	bool bind = false;
 	long want = -1;
 	char *detail = NULL, *end;
-	sigset_t set, old;
+	sigset_t old;
 	int c, err;
 
 	/* Options may follow the device here: "sriov 0000:01:00.0 --vfs 4" reads well. */
@@ -116,13 +116,9 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		return usage_error("sriov", "give one physical function and --vfs N");
 	if (resolve_devices(ctx, 1, argv + optind, &pfs, &n_pfs) < 0)
 		return EXIT_USAGE;
-	if (prog.dry && !prog.json)
-		printf("Would write (dry run, nothing changes):\n");
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
+	if (prog.dry)
+		print_text("Would write (dry run, nothing changes):\n");
+	transaction_begin(&old);
 	err = vfk_sriov_set(ctx, pfs[0], (unsigned int)want, prog.dry ? VFK_BIND_DRY_RUN : 0,
 			    on_write, &prog, &detail);
 	if (err < 0)
@@ -152,7 +148,7 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 					  detail ? detail : strerror(-err));
 		}
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	transaction_end(&old);
 	print_string(PRINT_JSON, "device", NULL, vfk_device_get_bdf(pfs[0]));
 	print_uint(PRINT_JSON, "vfs", NULL, (uint64_t)want);
 	print_bool(PRINT_JSON, "ok", NULL, err >= 0);

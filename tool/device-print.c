@@ -56,18 +56,36 @@ static void print_reset_methods(const char *methods)
 	output_close_array();
 }
 
-void print_device_json(struct vfk_device *dev)
+static void print_sriov(struct vfk_device *dev)
+{
+	unsigned int total, num;
+
+	if (vfk_device_get_sriov(dev, &total, &num) < 0) {
+		print_null(PRINT_JSON, "sriov", NULL);
+		return;
+	}
+	output_open_object("sriov");
+	print_uint(PRINT_JSON, "total_vfs", NULL, total);
+	print_uint(PRINT_JSON, "num_vfs", NULL, num);
+	output_close_object();
+}
+
+/* Text shows a line per device; reading the other fields would cost a listing one more
+ * sysfs directory per device, so they are read for JSON only. */
+void print_device_fields(struct vfk_device *dev)
 {
 	uint16_t v = 0, d = 0, sv = 0, sd = 0;
 	uint32_t cls = 0;
 	uint8_t rev = 0;
-	unsigned int group, total, num;
+	unsigned int group = 0;
 	struct vfk_addr a;
-	int have_ids = vfk_device_get_ids(dev, &v, &d) == 0;
-	int have_sub = vfk_device_get_subsystem_ids(dev, &sv, &sd) == 0;
-	int have_class = vfk_device_get_class(dev, &cls) == 0;
-	int numa, r;
+	int have_ids, have_sub, have_class, have_group, numa = 0, boot_vga;
 
+	if (!output_is_json())
+		return;
+	have_ids = vfk_device_get_ids(dev, &v, &d) == 0;
+	have_sub = vfk_device_get_subsystem_ids(dev, &sv, &sd) == 0;
+	have_class = vfk_device_get_class(dev, &cls) == 0;
 	print_string(PRINT_JSON, "bdf", NULL, vfk_device_get_bdf(dev));
 	print_hex("vendor_id", 4, have_ids, v);
 	print_hex("device_id", 4, have_ids, d);
@@ -84,31 +102,31 @@ void print_device_json(struct vfk_device *dev)
 	print_string(PRINT_JSON, "driver", NULL, vfk_device_get_driver(dev));
 	print_bool(PRINT_JSON, "vfio", NULL, vfk_device_is_vfio_bound(dev));
 	print_string(PRINT_JSON, "driver_override", NULL, vfk_device_get_driver_override(dev));
-	if (vfk_device_get_iommu_group(dev, &group) == 0)
-		print_uint(PRINT_JSON, "iommu_group", NULL, group);
-	else
-		print_null(PRINT_JSON, "iommu_group", NULL);
+	have_group = vfk_device_get_iommu_group(dev, &group) == 0;
+	print_uint_or_null(PRINT_JSON, "iommu_group", NULL, have_group, group);
 	if (vfk_device_get_numa_node(dev, &numa) == 0)
 		print_int(PRINT_JSON, "numa_node", NULL, numa);
 	else
 		print_null(PRINT_JSON, "numa_node", NULL);
-	r = vfk_device_is_boot_vga(dev);
-	if (r >= 0)
-		print_bool(PRINT_JSON, "boot_vga", NULL, r);
+	boot_vga = vfk_device_is_boot_vga(dev);
+	if (boot_vga >= 0)
+		print_bool(PRINT_JSON, "boot_vga", NULL, boot_vga);
 	else
 		print_null(PRINT_JSON, "boot_vga", NULL);
 	print_reset_methods(vfk_device_get_reset_methods(dev));
 	print_string(PRINT_JSON, "power_state", NULL, vfk_device_get_power_state(dev));
 	print_addr("parent", vfk_device_get_parent_addr(dev, &a) == 0, &a);
 	print_addr("physfn", vfk_device_get_physfn(dev, &a) == 0, &a);
-	if (vfk_device_get_sriov(dev, &total, &num) == 0) {
-		output_open_object("sriov");
-		print_uint(PRINT_JSON, "total_vfs", NULL, total);
-		print_uint(PRINT_JSON, "num_vfs", NULL, num);
-		output_close_object();
-	} else {
-		print_null(PRINT_JSON, "sriov", NULL);
-	}
+	print_sriov(dev);
+}
+
+void print_device_entry(struct vfk_device *dev)
+{
+	char line[512];
+
+	format_device_line(dev, line, sizeof(line));
+	print_text("  %s %s\n      driver: %s\n", vfk_device_get_bdf(dev), line,
+		   vfk_device_get_driver(dev) ?: "none");
 }
 
 void format_device_line(struct vfk_device *dev, char *buf, size_t size)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diff.h"
+#include "output.h"
 
 #define CONTEXT 3
 
@@ -57,8 +58,8 @@ struct op {
 	size_t i, j;
 };
 
-static void print_hunk(FILE *out, const struct op *ops, size_t from, size_t to,
-		       const struct lines *a, const struct lines *b)
+static void print_hunk(const struct op *ops, size_t from, size_t to, const struct lines *a,
+		       const struct lines *b)
 {
 	size_t ai = SIZE_MAX, bj = SIZE_MAX, na = 0, nb = 0;
 
@@ -75,17 +76,17 @@ static void print_hunk(FILE *out, const struct op *ops, size_t from, size_t to,
 		}
 	}
 	/* Unified format: an empty range is named by the line before it. */
-	fprintf(out, "@@ -%zu,%zu +%zu,%zu @@\n", na ? ai + 1 : (from ? ops[from].i : 0), na,
-		nb ? bj + 1 : (from ? ops[from].j : 0), nb);
+	print_text("@@ -%zu,%zu +%zu,%zu @@\n", na ? ai + 1 : (from ? ops[from].i : 0), na,
+		   nb ? bj + 1 : (from ? ops[from].j : 0), nb);
 	for (size_t k = from; k < to; k++) {
 		const struct lines *src = ops[k].kind == '+' ? b : a;
 		size_t idx = ops[k].kind == '+' ? ops[k].j : ops[k].i;
 
-		fprintf(out, "%c%.*s\n", ops[k].kind, (int)src->len[idx], src->l[idx]);
+		print_text("%c%.*s\n", ops[k].kind, (int)src->len[idx], src->l[idx]);
 	}
 }
 
-int diff_print(FILE *out, const char *label, const char *old, const char *new)
+int diff_print(const char *label, const char *now, const char *after)
 {
 	struct lines a = {}, b = {};
 	unsigned int *lcs = NULL;
@@ -93,7 +94,9 @@ int diff_print(FILE *out, const char *label, const char *old, const char *new)
 	size_t n = 0, i = 0, j = 0;
 	int err = -1;
 
-	if (split(old, &a) < 0 || split(new, &b) < 0)
+	if (output_is_json())
+		return 0;
+	if (split(now, &a) < 0 || split(after, &b) < 0)
 		goto out;
 	lcs = calloc((a.n + 1) * (b.n + 1), sizeof(*lcs));
 	ops = calloc(a.n + b.n + 1, sizeof(*ops));
@@ -114,8 +117,8 @@ int diff_print(FILE *out, const char *label, const char *old, const char *new)
 			ops[n++] = (struct op){'+', i, j++};
 	}
 #undef L
-	fprintf(out, "--- %s%s\n+++ %s%s\n", old ? label : "/dev/null", old ? " (now)" : "",
-		new ? label : "/dev/null", new ? " (after)" : "");
+	print_text("--- %s%s\n+++ %s%s\n", now ? label : "/dev/null", now ? " (now)" : "",
+		   after ? label : "/dev/null", after ? " (after)" : "");
 	for (size_t k = 0; k < n;) {
 		size_t start, end, last;
 
@@ -135,7 +138,7 @@ int diff_print(FILE *out, const char *label, const char *old, const char *new)
 				break;
 		}
 		end = last + 1 + CONTEXT < n ? last + 1 + CONTEXT : n;
-		print_hunk(out, ops, start, end, &a, &b);
+		print_hunk(ops, start, end, &a, &b);
 		k = end;
 	}
 	err = 0;

@@ -152,7 +152,7 @@ static const struct vfk_cmd vfk_cmd_help = {
 
 static int version_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	puts("vfiokit " PACKAGE_VERSION);
+	print_help("vfiokit " PACKAGE_VERSION);
 	return EXIT_OK;
 }
 

@@ -136,6 +136,26 @@ void print_null(enum output_kind kind, const char *key, const char *fmt)
 		printf(fmt, "-");
 }
 
+void print_uint_or_null(enum output_kind kind, const char *key, const char *fmt, bool have,
+			uint64_t value)
+{
+	if (have)
+		print_uint(kind, key, fmt, value);
+	else
+		print_null(kind, key, NULL);
+}
+
+void print_string_array(enum output_kind kind, const char *key, const char *fmt,
+			const char *const *values, size_t n)
+{
+	if (!want(kind))
+		return;
+	output_open_array(key);
+	for (size_t i = 0; i < n; i++)
+		print_string(kind, NULL, fmt, values[i]);
+	output_close_array();
+}
+
 void print_text(const char *fmt, ...)
 {
 	va_list ap;
@@ -145,6 +165,11 @@ void print_text(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+}
+
+void print_help(const char *text)
+{
+	puts(text);
 }
 
 int output_finish(void)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum output_kind {
@@ -30,8 +31,17 @@ void print_uint(enum output_kind kind, const char *key, const char *fmt, uint64_
 void print_int(enum output_kind kind, const char *key, const char *fmt, int64_t value);
 void print_bool(enum output_kind kind, const char *key, const char *fmt, bool value);
 void print_null(enum output_kind kind, const char *key, const char *fmt);
+/* @value when @have, else JSON null and no text. */
+void print_uint_or_null(enum output_kind kind, const char *key, const char *fmt, bool have,
+			uint64_t value);
+/* @n strings as one array; in text each is printed with @fmt. */
+void print_string_array(enum output_kind kind, const char *key, const char *fmt,
+			const char *const *values, size_t n);
 /* Text only. */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A command's --help: @text and a newline, in text whatever --json says. */
+void print_help(const char *text);
 
 /* Writes the JSON document, if any, and flushes stdout. Returns 0 or -errno. */
 int output_finish(void);

@@ -14,7 +14,7 @@ static void print_fix_text(const char *fix)
 	while (*p) {
 		const char *nl = strchrnul(p, '\n');
 
-		printf("%s%.*s\n", first ? "        fix: " : "             ", (int)(nl - p), p);
+		print_text("%s%.*s\n", first ? "        fix: " : "             ", (int)(nl - p), p);
 		first = false;
 		p = *nl ? nl + 1 : nl;
 	}
@@ -29,12 +29,10 @@ void print_check(const struct vfk_report *r, size_t i, int id_width, bool fix_on
 	output_open_object(NULL);
 	print_string(PRINT_JSON, "id", NULL, id);
 	print_string(PRINT_JSON, "status", NULL, vfk_check_status_to_string(st));
-	print_string(PRINT_JSON, "summary", NULL, vfk_report_get_check_summary(r, i));
+	print_text("  %s  %-*s ", tags[st], id_width, id);
+	print_string(PRINT_ANY, "summary", "%s\n", vfk_report_get_check_summary(r, i));
 	print_string(PRINT_JSON, "fix", NULL, fix);
-	output_close_object();
-	if (output_is_json())
-		return;
-	printf("  %s  %-*s %s\n", tags[st], id_width, id, vfk_report_get_check_summary(r, i));
 	if (fix && (st == VFK_CHECK_FAIL || (fix_on_warn && st == VFK_CHECK_WARN)))
 		print_fix_text(fix);
+	output_close_object();
 }
