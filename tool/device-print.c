@@ -79,13 +79,14 @@ void print_device_fields(struct vfk_device *dev)
 	uint8_t rev = 0;
 	unsigned int group = 0;
 	struct vfk_addr a;
-	int have_ids, have_sub, have_class, have_group, numa = 0, boot_vga;
+	int have_ids, have_sub, have_class, have_rev, have_group, numa = 0, boot_vga;
 
 	if (!output_is_json())
 		return;
 	have_ids = vfk_device_get_ids(dev, &v, &d) == 0;
 	have_sub = vfk_device_get_subsystem_ids(dev, &sv, &sd) == 0;
 	have_class = vfk_device_get_class(dev, &cls) == 0;
+	have_rev = vfk_device_get_revision(dev, &rev) == 0;
 	print_string(PRINT_JSON, "bdf", NULL, vfk_device_get_bdf(dev));
 	print_hex("vendor_id", 4, have_ids, v);
 	print_hex("device_id", 4, have_ids, d);
@@ -94,7 +95,7 @@ void print_device_fields(struct vfk_device *dev)
 	print_hex("class", 6, have_class, cls);
 	print_string(PRINT_JSON, "class_kind", NULL,
 		     have_class ? vfk_class_kind_to_string(vfk_class_kind_of(cls)) : NULL);
-	print_hex("revision", 2, vfk_device_get_revision(dev, &rev) == 0, rev);
+	print_hex("revision", 2, have_rev, rev);
 	print_string(PRINT_JSON, "vendor_name", NULL, vfk_device_get_vendor_name(dev));
 	print_string(PRINT_JSON, "device_name", NULL, vfk_device_get_device_name(dev));
 	print_string(PRINT_JSON, "class_name", NULL, vfk_device_get_class_name(dev));
