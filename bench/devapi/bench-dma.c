@@ -4,17 +4,20 @@
  * (VFIO_IOMMU_MAP_DMA/UNMAP_DMA on a type1 container, IOMMU_IOAS_MAP/UNMAP on an iommufd)
  * replaying the same IOVAs on the same domain, with 1, 1k or 16k other mappings live.
  *
- *   bench-dma --bdf BDF --backend iommufd|type1v2 [--rounds R] [--iters N]
- *             [--live 1,1000,16000] [--pages 4k,2m]
+ *   bench-dma --bdf BDF --backend iommufd|type1v2 [--rounds R] [--iters N] [--iters-2m N]
+ *             [--chunk C] [--live 1,1000,16000] [--pages 4k,2m]
  *   bench-dma --bdf BDF --backend B --count-ops K
  *
  * The second form only opens the device, makes one live mapping and does K library pairs
  * of 4 KiB: run under `strace -c -f` with two values of K, the difference in ioctl calls
  * over the difference in operations is the number of ioctls per operation.
  *
+ * A round is N pairs on each side (N for 4 KiB, --iters-2m for 2 MiB) in chunks of C pairs
+ * (C / 5 for 2 MiB), interleaved A B B A.
+ *
  * Output, one line per round and one summary per case:
  *   dma backend=B page=4k live=L round=R lib_ns=X raw_ns=Y ratio=X/Y
- *   dma-summary backend=B page=4k live=L rounds=R lib_ns=MED raw_ns=MED ratio=MED min=MIN max=MAX
+ *   dma-summary backend=B page=4k live=L rounds=R ... lib_ns=MED raw_ns=MED ratio=MED min=MIN max=MAX
  */
 #include <getopt.h>
 #include <sys/ioctl.h>
@@ -167,47 +170,58 @@ static void *alloc_pages(size_t len, bool huge)
 	return p;
 }
 
+/*
+ * One round: @iters pairs on each side, in chunks of @chunk pairs ordered A B B A (odd
+ * rounds B A A B), so that the machine's ups and downs land on both sides alike.
+ */
 static void run_case(struct vfk_iommu *iommu, const struct raw *raw, const char *backend,
 		     const char *page, void *buf, size_t len, unsigned int live,
-		     unsigned int rounds, unsigned int iters)
+		     unsigned int rounds, unsigned int iters, unsigned int chunk)
 {
 	double *ratios = calloc(rounds, sizeof(double));
 	double *libs = calloc(rounds, sizeof(double));
 	double *raws = calloc(rounds, sizeof(double));
-	unsigned int r;
+	double med;
+	unsigned int r, done = 0;
 
 	if (!ratios || !libs || !raws)
 		die("out of memory");
+	if (iters < 2)
+		iters = 2;
+	if (chunk == 0 || 2 * chunk > iters)
+		chunk = iters / 2;
 	/* Warm-up: fault in both paths and the kernel's caches. */
-	block_lib(iommu, buf, len, iters / 10 + 1);
-	block_raw(raw, buf, len, iters / 10 + 1);
+	block_lib(iommu, buf, len, chunk);
+	block_raw(raw, buf, len, chunk);
 	for (r = 0; r < rounds; r++) {
 		uint64_t a = 0, b = 0;
 
-		if (r % 2 == 0) {
-			a += block_lib(iommu, buf, len, iters);
-			b += block_raw(raw, buf, len, iters);
-			b += block_raw(raw, buf, len, iters);
-			a += block_lib(iommu, buf, len, iters);
-		} else {
-			b += block_raw(raw, buf, len, iters);
-			a += block_lib(iommu, buf, len, iters);
-			a += block_lib(iommu, buf, len, iters);
-			b += block_raw(raw, buf, len, iters);
+		for (done = 0; done + 2 * chunk <= iters; done += 2 * chunk) {
+			if (r % 2 == 0) {
+				a += block_lib(iommu, buf, len, chunk);
+				b += block_raw(raw, buf, len, chunk);
+				b += block_raw(raw, buf, len, chunk);
+				a += block_lib(iommu, buf, len, chunk);
+			} else {
+				b += block_raw(raw, buf, len, chunk);
+				a += block_lib(iommu, buf, len, chunk);
+				a += block_lib(iommu, buf, len, chunk);
+				b += block_raw(raw, buf, len, chunk);
+			}
 		}
-		libs[r] = (double)a / (2.0 * iters);
-		raws[r] = (double)b / (2.0 * iters);
+		libs[r] = (double)a / (double)done;
+		raws[r] = (double)b / (double)done;
 		ratios[r] = libs[r] / raws[r];
 		printf("dma backend=%s page=%s live=%u round=%u lib_ns=%.1f raw_ns=%.1f "
 		       "ratio=%.4f\n",
 		       backend, page, live, r, libs[r], raws[r], ratios[r]);
 	}
-	printf("dma-summary backend=%s page=%s live=%u rounds=%u iters=%u lib_ns=%.1f "
-	       "raw_ns=%.1f",
-	       backend, page, live, rounds, iters, quantile(libs, rounds, 0.5),
-	       quantile(raws, rounds, 0.5));
-	printf(" ratio=%.4f min=%.4f max=%.4f\n", quantile(ratios, rounds, 0.5), ratios[0],
-	       ratios[rounds - 1]);
+	med = quantile(ratios, rounds, 0.5);
+	printf("dma-summary backend=%s page=%s live=%u rounds=%u pairs=%u chunk=%u", backend, page,
+	       live, rounds, done, chunk);
+	printf(" lib_ns=%.1f", quantile(libs, rounds, 0.5));
+	printf(" raw_ns=%.1f", quantile(raws, rounds, 0.5));
+	printf(" ratio=%.4f min=%.4f max=%.4f\n", med, ratios[0], ratios[rounds - 1]);
 	fflush(stdout);
 	free(ratios);
 	free(libs);
@@ -224,11 +238,14 @@ int main(int argc, char *argv[])
 		{"live", required_argument, NULL, 'l'},
 		{"pages", required_argument, NULL, 'p'},
 		{"count-ops", required_argument, NULL, 'c'},
+		{"iters-2m", required_argument, NULL, 'N'},
+		{"chunk", required_argument, NULL, 'k'},
 		{},
 	};
 	const char *bdf = NULL, *backend = NULL, *pages = "4k,2m";
 	char live_list[128] = "1,1000,16000";
-	unsigned int rounds = 7, iters = 1000, count_ops = 0, made = 0, max_live = 0;
+	unsigned int rounds = 7, iters = 2000, iters_2m = 400, chunk = 10, count_ops = 0;
+	unsigned int made = 0, max_live = 0;
 	void *small, *huge, *live_buf;
 	struct opened o;
 	struct raw raw;
@@ -265,7 +282,8 @@ int main(int argc, char *argv[])
 	}
 	if (!bdf || !backend || rounds == 0 || iters == 0)
 		die("usage: bench-dma --bdf BDF --backend iommufd|type1v2 [--rounds R] "
-		    "[--iters N] [--live L,L,...] [--pages 4k,2m] | --count-ops K");
+		    "[--iters N] [--iters-2m N] [--chunk C] [--live L,L,...] [--pages 4k,2m] | "
+		    "--count-ops K");
 
 	open_device(bdf, backend, &o);
 	small = alloc_pages(4096, false);
@@ -311,9 +329,11 @@ int main(int argc, char *argv[])
 						VFK_DMA_BIDIRECTIONAL),
 				  "live map");
 		if (strstr(pages, "4k"))
-			run_case(o.iommu, &raw, backend, "4k", small, 4096, live, rounds, iters);
+			run_case(o.iommu, &raw, backend, "4k", small, 4096, live, rounds, iters,
+				 chunk);
 		if (huge)
-			run_case(o.iommu, &raw, backend, "2m", huge, SZ_2M, live, rounds, iters);
+			run_case(o.iommu, &raw, backend, "2m", huge, SZ_2M, live, rounds, iters_2m,
+				 chunk / 5 ? chunk / 5 : 1);
 	}
 	close_device(&o);
 	return 0;

@@ -9,10 +9,13 @@
  * Paths, each library against raw in ABBA rounds:
  *   trigger-wake    the trigger on CPU 0, a thread blocked in read() on the eventfd on
  *                   CPU 1; latency = trigger call to that thread's return from read()
+ *   trigger-poll    the same with the thread spinning on a non-blocking read(): no
+ *                   scheduler wakeup (in this guest a cross-CPU wakeup takes milliseconds)
  *   trigger-inline  trigger and read() in one thread (no wakeup): the call's own cost
  *   device-wake     the device raises the MSI itself (edu register 0x60, written with
  *                   vfk_mmio_write32() against a raw volatile store), same waiting thread
- * and as the floor, with no ratio: an eventfd write() from CPU 0 waking the thread.
+ * and as the floor: an eventfd write() from CPU 0 waking the thread (both sides the same,
+ * so its ratio shows the noise alone).
  *
  * Output: "irq path=P round=R lib_p50=.. raw_p50=.. lib_p99=.. raw_p99=.. r50=.. r99=.."
  * and "irq-summary path=P ... r50=MED r50min=.. r50max=.. r99=MED r99min=.. r99max=..", ns.
@@ -32,9 +35,9 @@
 #define EDU_IRQ_RAISE 0x60
 #define EDU_IRQ_ACK 0x64
 
-enum path { TRIGGER_WAKE, TRIGGER_INLINE, DEVICE_WAKE, EVENTFD_FLOOR, N_PATHS };
-static const char *const path_names[N_PATHS] = {"trigger-wake", "trigger-inline",
-						 "device-wake", "eventfd-floor"};
+enum path { TRIGGER_WAKE, TRIGGER_POLL, TRIGGER_INLINE, DEVICE_WAKE, EVENTFD_FLOOR, N_PATHS };
+static const char *const path_names[N_PATHS] = {"trigger-wake", "trigger-poll", "trigger-inline",
+						"device-wake", "eventfd-floor"};
 
 struct bench {
 	struct vfk_vfio *vfio;
@@ -42,6 +45,7 @@ struct bench {
 	volatile void *bar0;
 	_Atomic uint64_t done;
 	_Atomic bool stop;
+	bool poll;
 	uint64_t t_wake;
 };
 
@@ -61,8 +65,10 @@ static void *waiter(void *arg)
 
 	pin(1);
 	for (;;) {
-		if (read(b->efd, &v, sizeof(v)) != sizeof(v))
-			die("eventfd read: %s", strerror(errno));
+		/* Polling: a non-blocking read in a loop, so no scheduler wakeup is timed. */
+		while (read(b->efd, &v, sizeof(v)) != sizeof(v))
+			if (!b->poll || errno != EAGAIN)
+				die("eventfd read: %s", strerror(errno));
 		b->t_wake = now_ns();
 		if (atomic_load(&b->stop))
 			break;
@@ -90,6 +96,7 @@ static void fire(struct bench *b, enum path p, bool lib)
 
 	switch (p) {
 	case TRIGGER_WAKE:
+	case TRIGGER_POLL:
 	case TRIGGER_INLINE:
 		if (lib)
 			check_lib(vfk_vfio_irq_trigger(b->vfio, VFK_IRQ_MSI, 0), "trigger");
@@ -111,80 +118,79 @@ static void fire(struct bench *b, enum path p, bool lib)
 	}
 }
 
-/* @n latencies of one path into @out, in ns. */
-__attribute__((noinline)) static void block(struct bench *b, enum path p, bool lib, size_t n,
-					    double *out)
+/* One latency of path @p, in ns. */
+static double sample(struct bench *b, enum path p, bool lib)
 {
 	uint64_t v, t0, seen;
+	double d;
 
-	for (size_t i = 0; i < n; i++) {
-		if (p == TRIGGER_INLINE) {
-			t0 = now_ns();
-			fire(b, p, lib);
-			if (read(b->efd, &v, sizeof(v)) != sizeof(v))
-				die("eventfd read: %s", strerror(errno));
-			out[i] = (double)(now_ns() - t0);
-			continue;
-		}
-		seen = atomic_load_explicit(&b->done, memory_order_acquire);
+	if (p == TRIGGER_INLINE) {
 		t0 = now_ns();
 		fire(b, p, lib);
-		while (atomic_load_explicit(&b->done, memory_order_acquire) == seen) {
-			__builtin_ia32_pause();
-			if (now_ns() - t0 > 10000000000ull)
-				die("%s: no interrupt within 10 s", path_names[p]);
-		}
-		out[i] = (double)(b->t_wake - t0);
-		if (p == DEVICE_WAKE)
-			vfk_mmio_write32((volatile void *)b->bar0, EDU_IRQ_ACK, 1);
+		if (read(b->efd, &v, sizeof(v)) != sizeof(v))
+			die("eventfd read: %s", strerror(errno));
+		return (double)(now_ns() - t0);
 	}
+	seen = atomic_load_explicit(&b->done, memory_order_acquire);
+	t0 = now_ns();
+	fire(b, p, lib);
+	while (atomic_load_explicit(&b->done, memory_order_acquire) == seen) {
+		__builtin_ia32_pause();
+		if (now_ns() - t0 > 10000000000ull)
+			die("%s: no interrupt within 10 s", path_names[p]);
+	}
+	d = (double)(b->t_wake - t0);
+	if (p == DEVICE_WAKE)
+		vfk_mmio_write32((volatile void *)b->bar0, EDU_IRQ_ACK, 1);
+	return d;
 }
 
+/*
+ * A round is @n samples a side, interleaved sample by sample A B B A (odd rounds B A A B):
+ * on a machine this noisy, only neighbouring samples see the same conditions.
+ */
 static void run_path(struct bench *b, enum path p, unsigned int rounds, size_t n)
 {
-	double *lib = calloc(2 * n, sizeof(double)), *raw = calloc(2 * n, sizeof(double));
-	double *all_lib = calloc(2 * n * rounds, sizeof(double));
-	double *all_raw = calloc(2 * n * rounds, sizeof(double));
-	double r50[64], r99[64];
+	double *lib = calloc(n, sizeof(double)), *raw = calloc(n, sizeof(double));
+	double *all_lib = calloc(n * rounds, sizeof(double));
+	double *all_raw = calloc(n * rounds, sizeof(double));
+	double r50[64], r99[64], m50, m99;
 	pthread_t th;
 	unsigned int r;
 
 	if (!lib || !raw || !all_lib || !all_raw)
 		die("out of memory");
 	atomic_store(&b->stop, false);
+	b->poll = p == TRIGGER_POLL;
+	if (fcntl(b->efd, F_SETFL, b->poll ? O_NONBLOCK : 0) < 0)
+		die("fcntl: %s", strerror(errno));
 	if (p != TRIGGER_INLINE && pthread_create(&th, NULL, waiter, b) != 0)
 		die("pthread_create");
-	block(b, p, true, n / 10 + 1, lib);
-	block(b, p, false, n / 10 + 1, raw);
+	for (size_t i = 0; i < n / 10 + 2; i++)
+		sample(b, p, i % 2);
 	for (r = 0; r < rounds; r++) {
 		double l50, l99, w50, w99;
+		size_t nl = 0, nr = 0;
 
-		if (r % 2 == 0) {
-			block(b, p, true, n, lib);
-			block(b, p, false, n, raw);
-			block(b, p, false, n, raw + n);
-			block(b, p, true, n, lib + n);
-		} else {
-			block(b, p, false, n, raw);
-			block(b, p, true, n, lib);
-			block(b, p, true, n, lib + n);
-			block(b, p, false, n, raw + n);
+		for (size_t i = 0; i < 2 * n; i++) {
+			bool a = (i % 4 == 0 || i % 4 == 3) == (r % 2 == 0);
+
+			if (a)
+				lib[nl++] = sample(b, p, true);
+			else
+				raw[nr++] = sample(b, p, false);
 		}
-		memcpy(all_lib + 2 * n * r, lib, 2 * n * sizeof(double));
-		memcpy(all_raw + 2 * n * r, raw, 2 * n * sizeof(double));
-		l50 = quantile(lib, 2 * n, 0.5);
-		l99 = quantile(lib, 2 * n, 0.99);
-		w50 = quantile(raw, 2 * n, 0.5);
-		w99 = quantile(raw, 2 * n, 0.99);
+		memcpy(all_lib + n * r, lib, n * sizeof(double));
+		memcpy(all_raw + n * r, raw, n * sizeof(double));
+		l50 = quantile(lib, n, 0.5);
+		l99 = quantile(lib, n, 0.99);
+		w50 = quantile(raw, n, 0.5);
+		w99 = quantile(raw, n, 0.99);
 		r50[r] = l50 / w50;
 		r99[r] = l99 / w99;
-		if (p == EVENTFD_FLOOR)
-			printf("irq path=%s round=%u p50=%.0f p99=%.0f\n", path_names[p], r, l50,
-			       l99);
-		else
-			printf("irq path=%s round=%u lib_p50=%.0f raw_p50=%.0f lib_p99=%.0f "
-			       "raw_p99=%.0f r50=%.4f r99=%.4f\n",
-			       path_names[p], r, l50, w50, l99, w99, r50[r], r99[r]);
+		printf("irq path=%s round=%u lib_p50=%.0f raw_p50=%.0f lib_p99=%.0f raw_p99=%.0f "
+		       "r50=%.4f r99=%.4f\n",
+		       path_names[p], r, l50, w50, l99, w99, r50[r], r99[r]);
 	}
 	if (p != TRIGGER_INLINE) {
 		uint64_t one = 1;
@@ -194,15 +200,15 @@ static void run_path(struct bench *b, enum path p, unsigned int rounds, size_t n
 			die("eventfd write: %s", strerror(errno));
 		pthread_join(th, NULL);
 	}
-	printf("irq-summary path=%s rounds=%u samples=%zu lib_p50=%.0f raw_p50=%.0f "
-	       "lib_p99=%.0f raw_p99=%.0f",
-	       path_names[p], rounds, 2 * n, quantile(all_lib, 2 * n * rounds, 0.5),
-	       quantile(all_raw, 2 * n * rounds, 0.5), quantile(all_lib, 2 * n * rounds, 0.99),
-	       quantile(all_raw, 2 * n * rounds, 0.99));
-	printf(" r50=%.4f r50min=%.4f r50max=%.4f", quantile(r50, rounds, 0.5), r50[0],
-	       r50[rounds - 1]);
-	printf(" r99=%.4f r99min=%.4f r99max=%.4f\n", quantile(r99, rounds, 0.5), r99[0],
-	       r99[rounds - 1]);
+	printf("irq-summary path=%s rounds=%u samples=%zu", path_names[p], rounds, n);
+	printf(" lib_p50=%.0f", quantile(all_lib, n * rounds, 0.5));
+	printf(" lib_p99=%.0f", quantile(all_lib, n * rounds, 0.99));
+	printf(" raw_p50=%.0f", quantile(all_raw, n * rounds, 0.5));
+	printf(" raw_p99=%.0f", quantile(all_raw, n * rounds, 0.99));
+	m50 = quantile(r50, rounds, 0.5);
+	printf(" r50=%.4f r50min=%.4f r50max=%.4f", m50, r50[0], r50[rounds - 1]);
+	m99 = quantile(r99, rounds, 0.5);
+	printf(" r99=%.4f r99min=%.4f r99max=%.4f\n", m99, r99[0], r99[rounds - 1]);
 	fflush(stdout);
 	free(lib);
 	free(raw);
@@ -213,12 +219,9 @@ static void run_path(struct bench *b, enum path p, unsigned int rounds, size_t n
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{"bdf", required_argument, NULL, 'd'},
-		{"backend", required_argument, NULL, 'b'},
-		{"rounds", required_argument, NULL, 'r'},
-		{"samples", required_argument, NULL, 'n'},
-		{"paths", required_argument, NULL, 'p'},
-		{},
+		{"bdf", required_argument, NULL, 'd'},	  {"backend", required_argument, NULL, 'b'},
+		{"rounds", required_argument, NULL, 'r'}, {"samples", required_argument, NULL, 'n'},
+		{"paths", required_argument, NULL, 'p'},  {},
 	};
 	const char *bdf = NULL, *backend = "auto", *paths = NULL;
 	unsigned int rounds = 7;
@@ -231,12 +234,23 @@ int main(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': bdf = optarg; break;
-		case 'b': backend = optarg; break;
-		case 'r': rounds = (unsigned int)atoi(optarg); break;
-		case 'n': samples = strtoull(optarg, NULL, 0); break;
-		case 'p': paths = optarg; break;
-		default: return 2;
+		case 'd':
+			bdf = optarg;
+			break;
+		case 'b':
+			backend = optarg;
+			break;
+		case 'r':
+			rounds = (unsigned int)atoi(optarg);
+			break;
+		case 'n':
+			samples = strtoull(optarg, NULL, 0);
+			break;
+		case 'p':
+			paths = optarg;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!bdf || rounds == 0 || rounds > 64 || samples == 0)

@@ -7,7 +7,9 @@
  * read-through-the-file path: vfk_vfio_region_read() against pread() on the device fd.
  *
  *   bench-mmio --bdf BDF [--backend B] [--region 2] [--rounds R] [--iters N]
- *              [--window BYTES] [--pread-iters N]
+ *              [--window BYTES] [--pread-iters N] [--chunk C]
+ *
+ * A round is N accesses on each side in chunks of C, interleaved A B B A.
  *
  * Output: "mmio op=OP round=R lib_ns=X raw_ns=Y ratio=X/Y" per round and
  * "mmio-summary op=OP ... ratio=MED min=MIN max=MAX" per operation; ns per access.
@@ -77,37 +79,47 @@ __attribute__((noinline)) static uint64_t block(const struct target *t, enum op 
 	return now_ns() - t0;
 }
 
-static void run_op(const struct target *t, enum op op, unsigned int rounds, size_t n)
+/* As bench-dma: @n accesses a side per round, in chunks ordered A B B A (B A A B). */
+static void run_op(const struct target *t, enum op op, unsigned int rounds, size_t n, size_t chunk)
 {
-	double ratios[64], libs[64], raws[64];
+	double ratios[64], libs[64], raws[64], med;
+	size_t done = 0;
 	unsigned int r;
 
-	block(t, op, true, n / 10 + 1);
-	block(t, op, false, n / 10 + 1);
+	if (n < 2)
+		n = 2;
+	if (chunk == 0 || 2 * chunk > n)
+		chunk = n / 2;
+	block(t, op, true, chunk);
+	block(t, op, false, chunk);
 	for (r = 0; r < rounds; r++) {
 		uint64_t a = 0, b = 0;
 
-		if (r % 2 == 0) {
-			a += block(t, op, true, n);
-			b += block(t, op, false, n);
-			b += block(t, op, false, n);
-			a += block(t, op, true, n);
-		} else {
-			b += block(t, op, false, n);
-			a += block(t, op, true, n);
-			a += block(t, op, true, n);
-			b += block(t, op, false, n);
+		for (done = 0; done + 2 * chunk <= n; done += 2 * chunk) {
+			if (r % 2 == 0) {
+				a += block(t, op, true, chunk);
+				b += block(t, op, false, chunk);
+				b += block(t, op, false, chunk);
+				a += block(t, op, true, chunk);
+			} else {
+				b += block(t, op, false, chunk);
+				a += block(t, op, true, chunk);
+				a += block(t, op, true, chunk);
+				b += block(t, op, false, chunk);
+			}
 		}
-		libs[r] = (double)a / (2.0 * (double)n);
-		raws[r] = (double)b / (2.0 * (double)n);
+		libs[r] = (double)a / (double)done;
+		raws[r] = (double)b / (double)done;
 		ratios[r] = libs[r] / raws[r];
 		printf("mmio op=%s round=%u lib_ns=%.3f raw_ns=%.3f ratio=%.4f\n", op_names[op], r,
 		       libs[r], raws[r], ratios[r]);
 	}
-	printf("mmio-summary op=%s rounds=%u iters=%zu lib_ns=%.3f raw_ns=%.3f", op_names[op],
-	       rounds, n, quantile(libs, rounds, 0.5), quantile(raws, rounds, 0.5));
-	printf(" ratio=%.4f min=%.4f max=%.4f\n", quantile(ratios, rounds, 0.5), ratios[0],
-	       ratios[rounds - 1]);
+	med = quantile(ratios, rounds, 0.5);
+	printf("mmio-summary op=%s rounds=%u accesses=%zu chunk=%zu", op_names[op], rounds, done,
+	       chunk);
+	printf(" lib_ns=%.3f", quantile(libs, rounds, 0.5));
+	printf(" raw_ns=%.3f", quantile(raws, rounds, 0.5));
+	printf(" ratio=%.4f min=%.4f max=%.4f\n", med, ratios[0], ratios[rounds - 1]);
 	fflush(stdout);
 }
 
@@ -121,11 +133,12 @@ int main(int argc, char *argv[])
 		{"iters", required_argument, NULL, 'n'},
 		{"window", required_argument, NULL, 'w'},
 		{"pread-iters", required_argument, NULL, 'p'},
+		{"chunk", required_argument, NULL, 'k'},
 		{},
 	};
 	const char *bdf = NULL, *backend = "auto";
 	unsigned int rounds = 7;
-	size_t iters = 1u << 22, window = 64 * 1024, pread_iters = 20000;
+	size_t iters = 1u << 24, window = 64 * 1024, pread_iters = 20000, chunk = 1u << 16;
 	const struct vfk_region_info *info;
 	struct target t = {.region = 2};
 	struct opened o;
@@ -134,20 +147,38 @@ int main(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': bdf = optarg; break;
-		case 'b': backend = optarg; break;
-		case 'g': t.region = (unsigned int)atoi(optarg); break;
-		case 'r': rounds = (unsigned int)atoi(optarg); break;
-		case 'n': iters = strtoull(optarg, NULL, 0); break;
-		case 'w': window = strtoull(optarg, NULL, 0); break;
-		case 'p': pread_iters = strtoull(optarg, NULL, 0); break;
-		default: return 2;
+		case 'd':
+			bdf = optarg;
+			break;
+		case 'b':
+			backend = optarg;
+			break;
+		case 'g':
+			t.region = (unsigned int)atoi(optarg);
+			break;
+		case 'r':
+			rounds = (unsigned int)atoi(optarg);
+			break;
+		case 'n':
+			iters = strtoull(optarg, NULL, 0);
+			break;
+		case 'w':
+			window = strtoull(optarg, NULL, 0);
+			break;
+		case 'p':
+			pread_iters = strtoull(optarg, NULL, 0);
+			break;
+		case 'k':
+			chunk = strtoull(optarg, NULL, 0);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!bdf || rounds == 0 || rounds > 64 || iters == 0 || window < 8 ||
 	    (window & (window - 1)))
 		die("usage: bench-mmio --bdf BDF [--backend B] [--region N] [--rounds 1..64] "
-		    "[--iters N] [--window POWER-OF-2 BYTES] [--pread-iters N]");
+		    "[--iters N] [--window POWER-OF-2 BYTES] [--pread-iters N] [--chunk C]");
 
 	open_device(bdf, backend, &o);
 	t.vfio = o.vfio;
@@ -166,8 +197,8 @@ int main(int argc, char *argv[])
 	       vfk_iommu_backend_to_string(vfk_iommu_get_backend(o.iommu)));
 
 	for (enum op op = READ32; op < PREAD32; op++)
-		run_op(&t, op, rounds, iters);
-	run_op(&t, PREAD32, rounds, pread_iters);
+		run_op(&t, op, rounds, iters, chunk);
+	run_op(&t, PREAD32, rounds, pread_iters, 100);
 	close_device(&o);
 	return 0;
 }

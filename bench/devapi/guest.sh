@@ -4,19 +4,19 @@
 # library against raw on the same device in the same boot. Result lines go to stdout and
 # to $VM_SCRATCH/out/results.txt; bench/devapi/run.sh turns them into tables.
 #   guest.sh BUILD [KEY=VALUE...]
-# Keys (defaults below): ROUNDS DMA_ITERS LIVE MMIO_ITERS PREAD_ITERS IRQ_SAMPLES
-# NVME_ROUNDS NVME_SHORT NVME_LONG NVME_QDS STRACE_K1 STRACE_K2 PARTS
+# Keys (defaults below): ROUNDS DMA_ITERS DMA_ITERS_2M LIVE MMIO_ITERS PREAD_ITERS IRQ_SAMPLES
+# NVME_ROUNDS NVME_SHORT NVME_LONG NVME_QDS NVME_TIMEOUT STRACE_K1 STRACE_K2 PARTS
 set -eu
 build=$1
 shift
-ROUNDS=7 DMA_ITERS=1000 LIVE=1,1000,16000 MMIO_ITERS=4194304 PREAD_ITERS=20000
-IRQ_SAMPLES=2000 NVME_ROUNDS=5 NVME_SHORT=1 NVME_LONG=4 NVME_QDS="1 32"
-STRACE_K1=100 STRACE_K2=1100 PARTS="dma mmio irq nvme"
+ROUNDS=7 DMA_ITERS=2000 DMA_ITERS_2M=400 LIVE=1,1000,16000 MMIO_ITERS=16777216 PREAD_ITERS=20000
+IRQ_SAMPLES=2000 NVME_ROUNDS=3 NVME_SHORT=1 NVME_LONG=5 NVME_QDS="1 32"
+STRACE_K1=100 STRACE_K2=1100 PARTS="dma mmio irq nvme" NVME_TIMEOUT=60
 for kv in "$@"; do
 	case "$kv" in
-	ROUNDS=* | DMA_ITERS=* | LIVE=* | MMIO_ITERS=* | PREAD_ITERS=* | IRQ_SAMPLES=* | \
+	ROUNDS=* | DMA_ITERS=* | DMA_ITERS_2M=* | LIVE=* | MMIO_ITERS=* | PREAD_ITERS=* | IRQ_SAMPLES=* | \
 		NVME_ROUNDS=* | NVME_SHORT=* | NVME_LONG=* | NVME_QDS=* | STRACE_K1=* | \
-		STRACE_K2=* | PARTS=*)
+		STRACE_K2=* | PARTS=* | NVME_TIMEOUT=*)
 		declare "$kv" ;;
 	*) echo "guest: unknown setting $kv" >&2; exit 2 ;;
 	esac
@@ -80,7 +80,7 @@ run() { # a benchmark program; its lines go to the results
 if has dma; then
 	for b in $backends; do
 		run "$bin/bench-dma" --bdf "$edu" --backend "$b" --rounds "$ROUNDS" \
-			--iters "$DMA_ITERS" --live "$LIVE"
+			--iters "$DMA_ITERS" --iters-2m "$DMA_ITERS_2M" --live "$LIVE"
 		# One ioctl per operation: the difference between two runs that differ only
 		# in the number of library map+unmap pairs.
 		for k in "$STRACE_K1" "$STRACE_K2"; do
@@ -113,70 +113,82 @@ fi
 # 4 KiB reads: vfk-nvme-read --bench against qemu-img bench's nvme:// driver (type1), the
 # same device, each run a fresh process. CPU per I/O is the marginal cost: the CPU time
 # (user + system, from wait4) of a long run minus that of a short run, over the difference
-# in I/Os, so that opening the device and bringing the controller up cancel out.
+# in I/Os, so that starting the process and bringing the controller up cancel out.
+# ours-irq waits for completions on an MSI-X eventfd as qemu-img does; ours-poll spins.
+# qemu-img now and then never completes a request in this guest: such a run is stopped
+# after NVME_TIMEOUT seconds, counted, and tried once more.
 stat_run() { # OUTFILE COMMAND...: the command's stdout to OUTFILE, "wall user sys" echoed
 	local f=$1
 	shift
-	timeout 300 "$bin/runstat" "$@" >"$f" 2>"$f.err" || {
-		cat "$f.err" >&2
-		echo "guest: $* failed" >&2
-		exit 1
-	}
+	timeout "$NVME_TIMEOUT" "$bin/runstat" "$@" >"$f" 2>"$f.err" || return 1
 	awk '/^runstat / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		print v["wall_ns"], v["user_ns"], v["sys_ns"] }' "$f.err"
 }
-ours() { # QD SECONDS -> "ios wall user sys self_cpu_ns_per_io"
-	local f=$out/ours.out w u s
-	read -r w u s < <(stat_run "$f" "$nvme_read" --qd "$1" --bench "$2" "$nvme" 1)
-	echo "$(awk '/^ios:/ { print $2 }' "$f") $w $u $s $(awk '/^cpu_ns_per_io:/ { print $2 }' "$f")"
+hangs=0
+one_run() { # TOOL QD SIZE -> "ios wall user sys"; SIZE is seconds (ours) or a count
+	local f=$out/$1.out st tries
+	for tries in 1 2; do
+		case "$1" in
+		ours-irq) st=$(stat_run "$f" "$nvme_read" --irq --qd "$2" --bench "$3" "$nvme" 1) ;;
+		ours-poll) st=$(stat_run "$f" "$nvme_read" --qd "$2" --bench "$3" "$nvme" 1) ;;
+		qemu-img) st=$(stat_run "$f" qemu-img bench -c "$3" -d "$2" -s 4096 -S 4096 \
+			--image-opts "driver=nvme,device=$nvme,namespace=1") ;;
+		esac && break
+		hangs=$((hangs + 1))
+		say "nvme-hang tool=$1 qd=$2 size=$3 try=$tries"
+		st=
+	done
+	[ -n "$st" ] || return 1
+	case "$1" in
+	qemu-img) echo "$3 $st" ;;
+	*) echo "$(awk '/^ios:/ { print $2 }' "$f") $st" ;;
+	esac
 }
-qimg() { # QD COUNT -> "ios wall user sys"
-	local f=$out/qemu-img.out w u s
-	read -r w u s < <(stat_run "$f" qemu-img bench -c "$2" -d "$1" -s 4096 -S 4096 \
-		--image-opts "driver=nvme,device=$nvme,namespace=1")
-	echo "$2 $w $u $s"
+qemu_rate() { # QD -> I/Os per second of a 500-request qemu-img run
+	one_run qemu-img "$1" 500 >/dev/null || return 1
+	awk '/^Run completed in/ { printf "%d\n", 500 / $4 }' "$out/qemu-img.out"
 }
 if has nvme; then
 	[ -x "$nvme_read" ] || { echo "guest: $nvme_read missing" >&2; exit 1; }
+	tools="ours-irq qemu-img ours-poll"
+	rtools="ours-poll qemu-img ours-irq"
 	for qd in $NVME_QDS; do
-		# qemu-img takes a count, ours a duration: size qemu-img's runs from ours.
-		read -r ios _ < <(ours "$qd" "$NVME_SHORT")
-		[ -n "$ios" ] || exit 1
-		n_short=$((ios > 100 ? ios : 100))
+		rate=$(qemu_rate "$qd") || { say "nvme-skip qd=$qd reason=qemu-img-hangs"; continue; }
+		n_short=$((rate * NVME_SHORT > 100 ? rate * NVME_SHORT : 100))
 		n_long=$((n_short * NVME_LONG / NVME_SHORT))
 		for r in $(seq 0 $((NVME_ROUNDS - 1))); do
-			order="ours qemu-img qemu-img ours"
-			[ $((r % 2)) -eq 0 ] || order="qemu-img ours ours qemu-img"
+			order="$tools $rtools"
+			[ $((r % 2)) -eq 0 ] || order="$rtools $tools"
 			declare -A acc=()
+			ok=1
 			for tool in $order; do
-				if [ "$tool" = ours ]; then
-					read -r i1 _ u1 s1 _ < <(ours "$qd" "$NVME_SHORT")
-					read -r i2 w2 u2 s2 self < <(ours "$qd" "$NVME_LONG")
-				else
-					read -r i1 _ u1 s1 < <(qimg "$qd" "$n_short")
-					read -r i2 w2 u2 s2 < <(qimg "$qd" "$n_long")
-					self=
-				fi
-				[ -n "${i1:-}" ] && [ -n "${i2:-}" ] || exit 1
-				say "nvme-run tool=$tool qd=$qd round=$r short_ios=$i1 short_cpu_ns=$((u1 + s1))" \
-					"long_ios=$i2 long_cpu_ns=$((u2 + s2)) long_wall_ns=$w2" \
-					"long_user_ns=$u2 long_sys_ns=$s2 self_cpu_ns_per_io=${self:-}"
-				acc[$tool.dcpu]=$((${acc[$tool.dcpu]:-0} + u2 + s2 - u1 - s1))
+				if [ "$tool" = qemu-img ]; then s1=$n_short s2=$n_long; else s1=$NVME_SHORT s2=$NVME_LONG; fi
+				a=$(one_run "$tool" "$qd" "$s1") && b=$(one_run "$tool" "$qd" "$s2") || { ok=0; break; }
+				read -r i1 _ u1 c1 <<<"$a"
+				read -r i2 w2 u2 c2 <<<"$b"
+				say "nvme-run tool=$tool qd=$qd round=$r short_ios=$i1 short_cpu_ns=$((u1 + c1))" \
+					"long_ios=$i2 long_cpu_ns=$((u2 + c2)) long_wall_ns=$w2" \
+					"long_user_ns=$u2 long_sys_ns=$c2" \
+					"self_cpu_ns_per_io=$(awk '/^cpu_ns_per_io:/ { print $2 }' "$out/$tool.out")"
+				acc[$tool.dcpu]=$((${acc[$tool.dcpu]:-0} + u2 + c2 - u1 - c1))
 				acc[$tool.dios]=$((${acc[$tool.dios]:-0} + i2 - i1))
 				acc[$tool.ios]=$((${acc[$tool.ios]:-0} + i2))
 				acc[$tool.wall]=$((${acc[$tool.wall]:-0} + w2))
 			done
-			say "nvme qd=$qd round=$r" \
-				"$(awk -v a="${acc[ours.dcpu]}" -v b="${acc[ours.dios]}" \
-					-v c="${acc[qemu-img.dcpu]}" -v d="${acc[qemu-img.dios]}" \
-					-v e="${acc[ours.ios]}" -v f="${acc[ours.wall]}" \
-					-v g="${acc[qemu-img.ios]}" -v h="${acc[qemu-img.wall]}" 'BEGIN {
-					o = a / b; q = c / d
-					printf "ours_cpu_ns_per_io=%.0f qemu_cpu_ns_per_io=%.0f cpu_ratio=%.4f", o, q, q / o
-					printf " ours_iops=%.0f qemu_iops=%.0f iops_ratio=%.4f", e / f * 1e9, g / h * 1e9, (e / f) / (g / h)
-				}')"
+			if [ "$ok" = 1 ]; then
+				line="nvme qd=$qd round=$r"
+				for tool in $tools; do
+					line+=" $(awk -v t="$tool" -v c="${acc[$tool.dcpu]}" -v d="${acc[$tool.dios]}" \
+						-v i="${acc[$tool.ios]}" -v w="${acc[$tool.wall]}" \
+						'BEGIN { printf "%s_cpu=%.0f %s_iops=%.0f", t, c / d, t, i / w * 1e9 }')"
+				done
+				say "$line"
+			else
+				say "nvme-skip qd=$qd round=$r reason=qemu-img-hangs"
+			fi
 			unset acc
 		done
 	done
+	say "nvme-hangs count=$hangs"
 fi
 say "done"
