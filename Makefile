@@ -1,19 +1,27 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Thin wrapper over meson. `make run` is the main job; `make check` runs every test lane.
+# Thin wrapper over meson. `make` and `make run` build and run with what is installed,
+# installing nothing: scripts/check-build-deps.sh names a missing build dependency and its
+# package on Debian, Fedora and Arch. `make deps` installs the build dependencies, `make
+# deps-vm` also the vm lane's (Debian and Ubuntu); `make demo` and `make check` do that
+# first themselves.
 MESON ?= meson
 BUILD ?= build
 
-.PHONY: all build deps run demo check golden-update bench format clean
+.PHONY: all build deps deps-vm run demo check golden-update bench format clean
 
 all: build
 
 deps:
+	@scripts/install-deps.sh
+
+deps-vm:
 	@scripts/install-deps.sh --vm
 
-$(BUILD)/build.ninja: | deps
+$(BUILD)/build.ninja:
+	@scripts/check-build-deps.sh
 	$(MESON) setup $(BUILD) -Dwerror=true
 
-build: deps $(BUILD)/build.ninja
+build: $(BUILD)/build.ninja
 	$(MESON) compile -C $(BUILD)
 
 # Read-only on this machine: doctor says whether it can do passthrough, groups shows
@@ -24,13 +32,14 @@ run: build
 	@echo; echo '$$ vfiokit groups'; $(BUILD)/tool/vfiokit groups
 
 # The sandbox: a VM with an emulated IOMMU where the whole flow runs for real.
-demo: build
+demo: deps-vm
+	$(MAKE) build
 	tests/vm/demo.sh $(BUILD)
 
 # Three builds: sanitizers + -Werror (default lanes), gcc release (default lanes and the vm
 # lane), clang (compile).
 # The last line is the sum over the runs: "N passed, N failed, N skipped".
-check: deps
+check: deps-vm
 	@rm -f build-check-*/meson-logs/testlog.json
 	rm -rf build-check-asan && $(MESON) setup build-check-asan --native-file build-dev.ini >/dev/null
 	-ASAN_OPTIONS=detect_leaks=1 $(MESON) test -C build-check-asan --print-errorlogs
@@ -57,7 +66,8 @@ check: deps
 golden-update: build
 	tests/cli/run-golden.sh --update $(BUILD)/tool/vfiokit $(BUILD)/tests/tools/mkroot --all
 
-bench: deps
+bench:
+	@scripts/install-deps.sh --bench
 	rm -rf build-bench && $(MESON) setup build-bench -Dbuildtype=release >/dev/null
 	$(MESON) compile -C build-bench
 	bench/run.sh build-bench

@@ -45,6 +45,13 @@ struct vfk_ctx;
 #define DEV_KVM "dev/kvm"
 #define DEV_VFIO_CONTAINER "dev/vfio/vfio"
 #define DEV_VFIO_DEVICES "dev/vfio/devices"
+/* A group's node (and its no-IOMMU form), a device's VFIO cdev, and the directory below a
+ * PCI function's sysfs path that names its cdev (vfio-dev/vfioN, with a dev attribute
+ * only when the kernel has the cdev). */
+#define DEV_VFIO_GROUP_FMT "dev/vfio/%u"
+#define DEV_VFIO_NOIOMMU_GROUP_FMT "dev/vfio/noiommu-%u"
+#define DEV_VFIO_DEVICE_FMT "dev/vfio/devices/%s"
+#define SYSFS_VFIO_DEV "vfio-dev"
 #define ETC_OS_RELEASE "etc/os-release"
 #define USR_LIB_OS_RELEASE "usr/lib/os-release"
 #define ETC_DEFAULT_GRUB "etc/default/grub"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Installs what vfiokit needs to build and test. Idempotent: does nothing when all is there.
-#   scripts/install-deps.sh            build + unit/cli/fuzz/headers lanes
-#   scripts/install-deps.sh --vm       also the real-kernel (vm) lane (QEMU, busybox, kmod)
+# Installs what vfiokit needs to build and test, on Debian and Ubuntu. Idempotent: does
+# nothing when all is there. (`make` itself installs nothing: scripts/check-build-deps.sh.)
+#   scripts/install-deps.sh            build + unit/cli/fuzz/headers lanes (make deps)
+#   scripts/install-deps.sh --vm       also the real-kernel (vm) lane: QEMU, OVMF, busybox,
+#                                      kmod, kernel sources (make deps-vm)
+#   scripts/install-deps.sh --bench    also the benchmarks' tools (hyperfine, strace, jq...)
 #   scripts/install-deps.sh --print fedora|arch   package names for other distributions
 set -euo pipefail
 
@@ -10,7 +13,7 @@ DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config pytho
 	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
 	scdoc pciutils pci.ids libvirt-clients)
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
-DEBIAN_VM=(qemu-system-x86 qemu-utils busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps
+DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
 
 FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
@@ -19,10 +22,11 @@ FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-c
 ARCH=(gcc clang make meson ninja pkgconf python pciutils kmod json-c util-linux-libs
 	libmnl cmocka scdoc hwdata hyperfine strace)
 
-want=("${DEBIAN_BUILD[@]}" "${DEBIAN_BENCH[@]}")
+want=("${DEBIAN_BUILD[@]}")
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--vm) want+=("${DEBIAN_VM[@]}") ;;
+	--bench) want+=("${DEBIAN_BENCH[@]}") ;;
 	--print)
 		case "${2:-}" in
 		fedora) echo "dnf install ${FEDORA[*]}" ;;
@@ -30,7 +34,7 @@ while [ $# -gt 0 ]; do
 		*) echo "usage: $0 --print fedora|arch" >&2; exit 2 ;;
 		esac
 		exit 0 ;;
-	-h|--help) sed -n '3,6p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,9p' "$0"; exit 0 ;;
 	*) echo "$0: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift

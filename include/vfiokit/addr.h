@@ -53,6 +53,8 @@ enum vfk_addr_flags {
  *
  * Return: 0 on success; -EINVAL for anything that is not a valid address, with @ret
  * untouched; -ERANGE for a device above 0x1f or a function above 7.
+ *
+ * Since: 0.1
  */
 int vfk_addr_parse(const char *s, struct vfk_addr *ret, unsigned int *ret_flags);
 
@@ -66,6 +68,8 @@ int vfk_addr_parse(const char *s, struct vfk_addr *ret, unsigned int *ret_flags)
  * @a back.
  *
  * Return: @buf.
+ *
+ * Since: 0.1
  */
 char *vfk_addr_format(const struct vfk_addr *a, char buf[VFK_ADDR_STRLEN]);
 
@@ -75,6 +79,8 @@ char *vfk_addr_format(const struct vfk_addr *a, char buf[VFK_ADDR_STRLEN]);
  * @b: second address.
  *
  * Return: <0, 0 or >0 as @a sorts before, equal to or after @b.
+ *
+ * Since: 0.1
  */
 int vfk_addr_cmp(const struct vfk_addr *a, const struct vfk_addr *b);
 
@@ -84,6 +90,8 @@ int vfk_addr_cmp(const struct vfk_addr *a, const struct vfk_addr *b);
  * @b: second address.
  *
  * Return: true when domain, bus and device are equal.
+ *
+ * Since: 0.1
  */
 bool vfk_addr_same_slot(const struct vfk_addr *a, const struct vfk_addr *b);
 

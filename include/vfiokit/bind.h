@@ -57,6 +57,8 @@ typedef void (*vfk_write_fn)(void *userdata, const char *path, const char *value
  * Return: 0; -EBUSY when another instance holds the lock; -ENOENT when vfio-pci is not
  * available; -ETIMEDOUT when a device did not come up on vfio-pci; or the errno of the
  * failed write.
+ *
+ * Since: 0.1
  */
 int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
 	     unsigned int flags, vfk_write_fn on_write, void *userdata, char **ret_detail);
@@ -80,6 +82,8 @@ int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_de
  *
  * Return: 0 when every requested device is back; -ENOENT when one is not in the journal;
  * -EBUSY when one is in use or the lock is held; another negative errno on failure.
+ *
+ * Since: 0.1
  */
 int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs, unsigned int flags,
 		vfk_write_fn on_write, void *userdata, char **ret_detail);
@@ -101,6 +105,8 @@ int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs, uns
  *
  * Return: 0; -EOPNOTSUPP when @pf has no SR-IOV; -ERANGE when @n_vfs exceeds its
  * sriov_totalvfs; -EBUSY when the lock is held; or the errno of the failed write.
+ *
+ * Since: 0.1
  */
 int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs,
 		  unsigned int flags, vfk_write_fn on_write, void *userdata, char **ret_detail);
@@ -113,6 +119,8 @@ int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs
  *
  * Return: 0, also when there is no journal (an empty list); -ENOMEM; -EBADMSG when the
  * journal cannot be parsed.
+ *
+ * Since: 0.1
  */
 int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
 

@@ -48,6 +48,8 @@ typedef void (*vfk_log_fn)(void *userdata, int priority, const char *file, int l
  *
  * Return: 0 on success; -ENOENT or -ENOTDIR when @root does not name a directory;
  * -ENOMEM when out of memory. @ret is untouched on failure.
+ *
+ * Since: 0.1
  */
 int vfk_ctx_new(const char *root, struct vfk_ctx **ret);
 
@@ -56,6 +58,8 @@ int vfk_ctx_new(const char *root, struct vfk_ctx **ret);
  * @ctx: the context, or NULL.
  *
  * Return: @ctx.
+ *
+ * Since: 0.1
  */
 struct vfk_ctx *vfk_ctx_ref(struct vfk_ctx *ctx);
 
@@ -64,6 +68,8 @@ struct vfk_ctx *vfk_ctx_ref(struct vfk_ctx *ctx);
  * @ctx: the context, or NULL.
  *
  * Return: NULL, so that `ctx = vfk_ctx_unref(ctx);` clears the pointer.
+ *
+ * Since: 0.1
  */
 struct vfk_ctx *vfk_ctx_unref(struct vfk_ctx *ctx);
 
@@ -73,6 +79,8 @@ struct vfk_ctx *vfk_ctx_unref(struct vfk_ctx *ctx);
  *
  * Return: the root as given to vfk_ctx_new(), or "/" for the running system. Borrowed;
  * valid as long as @ctx.
+ *
+ * Since: 0.1
  */
 const char *vfk_ctx_get_root(const struct vfk_ctx *ctx);
 
@@ -81,6 +89,8 @@ const char *vfk_ctx_get_root(const struct vfk_ctx *ctx);
  * @ctx: the context.
  * @fn: the receiver, or NULL to drop all messages.
  * @userdata: passed to @fn unchanged.
+ *
+ * Since: 0.1
  */
 void vfk_ctx_set_log_fn(struct vfk_ctx *ctx, vfk_log_fn fn, void *userdata);
 
@@ -88,6 +98,8 @@ void vfk_ctx_set_log_fn(struct vfk_ctx *ctx, vfk_log_fn fn, void *userdata);
  * vfk_ctx_set_log_priority() - Set the most verbose priority that reaches the log function.
  * @ctx: the context.
  * @priority: a syslog priority, LOG_ERR (3) to LOG_DEBUG (7).
+ *
+ * Since: 0.1
  */
 void vfk_ctx_set_log_priority(struct vfk_ctx *ctx, int priority);
 
@@ -96,6 +108,8 @@ void vfk_ctx_set_log_priority(struct vfk_ctx *ctx, int priority);
  * @ctx: the context.
  *
  * Return: a syslog priority.
+ *
+ * Since: 0.1
  */
 int vfk_ctx_get_log_priority(const struct vfk_ctx *ctx);
 
@@ -107,6 +121,8 @@ int vfk_ctx_get_log_priority(const struct vfk_ctx *ctx);
  *        database, so names come only from @path; tests use this for stable output.
  *
  * Return: 0 on success, -ENOMEM when out of memory.
+ *
+ * Since: 0.1
  */
 int vfk_ctx_set_pci_ids_path(struct vfk_ctx *ctx, const char *path);
 

@@ -38,6 +38,8 @@ enum vfk_check_status {
  * @status: a status.
  *
  * Return: a static string, or NULL for a value out of range.
+ *
+ * Since: 0.1
  */
 const char *vfk_check_status_to_string(enum vfk_check_status status);
 
@@ -53,6 +55,8 @@ struct vfk_report;
  * skip with evidence saying so; they never make the run itself fail.
  *
  * Return: 0 on success; -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_doctor_run(struct vfk_ctx *ctx, struct vfk_report **ret);
 
@@ -61,6 +65,8 @@ int vfk_doctor_run(struct vfk_ctx *ctx, struct vfk_report **ret);
  * @report: the report, or NULL.
  *
  * Return: @report.
+ *
+ * Since: 0.1
  */
 struct vfk_report *vfk_report_ref(struct vfk_report *report);
 
@@ -69,6 +75,8 @@ struct vfk_report *vfk_report_ref(struct vfk_report *report);
  * @report: the report, or NULL.
  *
  * Return: NULL.
+ *
+ * Since: 0.1
  */
 struct vfk_report *vfk_report_unref(struct vfk_report *report);
 
@@ -77,6 +85,8 @@ struct vfk_report *vfk_report_unref(struct vfk_report *report);
  * @report: the report.
  *
  * Return: true when no check failed.
+ *
+ * Since: 0.1
  */
 bool vfk_report_is_ready(const struct vfk_report *report);
 
@@ -85,6 +95,8 @@ bool vfk_report_is_ready(const struct vfk_report *report);
  * @report: the report.
  *
  * Return: the count.
+ *
+ * Since: 0.1
  */
 size_t vfk_report_get_n_checks(const struct vfk_report *report);
 
@@ -96,6 +108,8 @@ size_t vfk_report_get_n_checks(const struct vfk_report *report);
  * Identifiers never change meaning between releases; scripts may match on them.
  *
  * Return: borrowed string, or NULL when @i is out of range.
+ *
+ * Since: 0.1
  */
 const char *vfk_report_get_check_id(const struct vfk_report *report, size_t i);
 
@@ -105,6 +119,8 @@ const char *vfk_report_get_check_id(const struct vfk_report *report, size_t i);
  * @i: index below vfk_report_get_n_checks().
  *
  * Return: the status; %VFK_CHECK_SKIP when @i is out of range.
+ *
+ * Since: 0.1
  */
 enum vfk_check_status vfk_report_get_check_status(const struct vfk_report *report, size_t i);
 
@@ -114,6 +130,8 @@ enum vfk_check_status vfk_report_get_check_status(const struct vfk_report *repor
  * @i: index below vfk_report_get_n_checks().
  *
  * Return: borrowed string, or NULL when @i is out of range.
+ *
+ * Since: 0.1
  */
 const char *vfk_report_get_check_summary(const struct vfk_report *report, size_t i);
 
@@ -123,6 +141,8 @@ const char *vfk_report_get_check_summary(const struct vfk_report *report, size_t
  * @i: index below vfk_report_get_n_checks().
  *
  * Return: borrowed string, possibly several lines; NULL when nothing needs fixing.
+ *
+ * Since: 0.1
  */
 const char *vfk_report_get_check_fix(const struct vfk_report *report, size_t i);
 

@@ -26,7 +26,8 @@ extern "C" {
 /**
  * enum vfk_iommu_backend - How devices reach the IOMMU.
  * @VFK_IOMMU_AUTO: iommufd when /dev/iommu and the first device's cdev exist, else type1v2,
- *                  else type1. Never no-IOMMU.
+ *                  else type1. Never no-IOMMU. A first device opened with a VF token
+ *                  takes the container, which passes the token on every kernel.
  * @VFK_IOMMU_IOMMUFD: /dev/iommu with an IOAS; devices opened through /dev/vfio/devices/vfioN.
  * @VFK_IOMMU_TYPE1V2: a /dev/vfio/vfio container with VFIO_TYPE1v2_IOMMU; groups through
  *                     /dev/vfio/N.
@@ -93,7 +94,10 @@ struct vfk_iova_range {
  * @ret: on success, a new domain with a reference count of one.
  *
  * Nothing is opened until the first device joins (vfk_vfio_open()): the automatic choice
- * depends on that device's files.
+ * depends on that device's files. Mappings outlive the devices: a device that joins later
+ * sees them, and with the container backends the last group stays in the container (its
+ * file open) while anything is mapped, since the kernel drops every mapping with the
+ * container's last group.
  * Return: 0; -EINVAL for a backend out of range; -ENOMEM.
  * Since: 0.2
  */
@@ -183,7 +187,8 @@ enum vfk_dma_flags {
  * iommufd: per user); the limit is checked first so that the error names it.
  * Return: 0; -EINVAL (alignment, flags); -ERANGE (outside the usable ranges); -EEXIST
  * (overlaps a mapping); -ENOMEM (locked-memory limit, with the fix in vfk_last_error());
- * -EFAULT (@vaddr not mapped); -ENODEV (no device yet).
+ * -EFAULT (@vaddr not mapped); -ENODEV (no device yet); -EOPNOTSUPP in no-IOMMU mode,
+ * where devices would need physical addresses, which unprivileged code cannot learn.
  * Since: 0.2
  */
 int vfk_iommu_map(struct vfk_iommu *iommu, void *vaddr, size_t len, uint64_t iova,
@@ -197,9 +202,10 @@ int vfk_iommu_map(struct vfk_iommu *iommu, void *vaddr, size_t len, uint64_t iov
  * @flags: enum vfk_dma_flags.
  * @ret_iova: on success, the IOVA.
  *
- * The IOVA comes from the usable ranges, aligned to the page size backing @vaddr (2 MiB
- * or 1 GiB for hugetlb memory) so the IOMMU can use superpages; vfk_iommu_unmap() gives
- * it back for reuse.
+ * The IOVA comes from the usable ranges (never 0), aligned to the largest of 1 GiB, 2 MiB
+ * and the CPU page size that divides both @vaddr and @len, which for hugetlb memory is its
+ * page size, so the IOMMU can use superpages (with a smaller alignment when no such range
+ * is free); vfk_iommu_unmap() gives it back for reuse.
  * Return: as vfk_iommu_map(); -ENOSPC when no free IOVA range is large enough.
  * Since: 0.2
  */
@@ -245,12 +251,13 @@ int vfk_iommu_check_memlock(struct vfk_iommu *iommu, uint64_t bytes);
  * @VFK_DMA_ALLOC_HUGE_1G: 1 GiB hugetlb pages.
  * @VFK_DMA_ALLOC_STRICT: fail rather than fall back to smaller pages.
  *
- * Without a HUGE flag the memory is anonymous 4 KiB pages.
+ * Without a HUGE flag the memory is anonymous 4 KiB pages. The values leave the low bits
+ * to enum vfk_dma_flags, which vfk_dma_alloc() takes in the same argument.
  */
 enum vfk_dma_alloc_flags {
-	VFK_DMA_ALLOC_HUGE_2M = 1 << 0,
-	VFK_DMA_ALLOC_HUGE_1G = 1 << 1,
-	VFK_DMA_ALLOC_STRICT = 1 << 2,
+	VFK_DMA_ALLOC_HUGE_2M = 1 << 8,
+	VFK_DMA_ALLOC_HUGE_1G = 1 << 9,
+	VFK_DMA_ALLOC_STRICT = 1 << 10,
 };
 
 /** struct vfk_dma - Opaque DMA-able memory from vfk_dma_alloc(), mapped in its domain. */
@@ -274,6 +281,9 @@ int vfk_dma_alloc(struct vfk_iommu *iommu, size_t len, unsigned int flags, struc
 /**
  * vfk_dma_free() - Unmap and free memory from vfk_dma_alloc().
  * @dma: the memory, or NULL.
+ *
+ * Should the unmap fail, the memory is leaked rather than reused while a device may reach
+ * it. The memory holds a reference on its domain.
  * Return: NULL.
  * Since: 0.2
  */

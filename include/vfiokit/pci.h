@@ -67,6 +67,8 @@ enum vfk_class_kind {
  * @class_code: base class, subclass and programming interface, e.g. 0x030000.
  *
  * Return: the kind.
+ *
+ * Since: 0.1
  */
 enum vfk_class_kind vfk_class_kind_of(uint32_t class_code);
 
@@ -75,6 +77,8 @@ enum vfk_class_kind vfk_class_kind_of(uint32_t class_code);
  * @s: "gpu", "net", "storage", "usb", "audio", "bridge" or "other".
  *
  * Return: the kind, or -EINVAL for any other string.
+ *
+ * Since: 0.1
  */
 int vfk_class_kind_from_string(const char *s);
 
@@ -83,6 +87,8 @@ int vfk_class_kind_from_string(const char *s);
  * @kind: a kind.
  *
  * Return: a static string, or NULL for a value out of range.
+ *
+ * Since: 0.1
  */
 const char *vfk_class_kind_to_string(enum vfk_class_kind kind);
 
@@ -93,6 +99,8 @@ const char *vfk_class_kind_to_string(enum vfk_class_kind kind);
  * @ret: on success, a new device with a reference count of one.
  *
  * Return: 0 on success; -ENODEV when sysfs has no such function; -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk_device **ret);
 
@@ -106,6 +114,8 @@ int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk_
  * Return: 0 on success; -EINVAL for a malformed address; -ERANGE for a device or
  * function out of range; -ENODEV when no such function exists; -ENOTUNIQ when the
  * short form matches functions in several domains; -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_device_new_from_string(struct vfk_ctx *ctx, const char *s, struct vfk_device **ret);
 
@@ -114,6 +124,8 @@ int vfk_device_new_from_string(struct vfk_ctx *ctx, const char *s, struct vfk_de
  * @dev: the device, or NULL.
  *
  * Return: @dev.
+ *
+ * Since: 0.1
  */
 struct vfk_device *vfk_device_ref(struct vfk_device *dev);
 
@@ -122,6 +134,8 @@ struct vfk_device *vfk_device_ref(struct vfk_device *dev);
  * @dev: the device, or NULL.
  *
  * Return: NULL.
+ *
+ * Since: 0.1
  */
 struct vfk_device *vfk_device_unref(struct vfk_device *dev);
 
@@ -130,6 +144,8 @@ struct vfk_device *vfk_device_unref(struct vfk_device *dev);
  * @dev: the device.
  *
  * Return: borrowed; valid as long as @dev.
+ *
+ * Since: 0.1
  */
 const struct vfk_addr *vfk_device_get_addr(const struct vfk_device *dev);
 
@@ -138,6 +154,8 @@ const struct vfk_addr *vfk_device_get_addr(const struct vfk_device *dev);
  * @dev: the device.
  *
  * Return: e.g. "0000:0a:00.0"; borrowed, valid as long as @dev.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_bdf(const struct vfk_device *dev);
 
@@ -147,6 +165,8 @@ const char *vfk_device_get_bdf(const struct vfk_device *dev);
  *
  * Return: e.g. "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0", with the physical
  * parent chain in it; borrowed, valid as long as @dev.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_syspath(const struct vfk_device *dev);
 
@@ -157,6 +177,8 @@ const char *vfk_device_get_syspath(const struct vfk_device *dev);
  * @ret_device: the device id; may be NULL.
  *
  * Return: 0 on success; -ENODATA when either id is missing or unreadable in sysfs.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_ids(const struct vfk_device *dev, uint16_t *ret_vendor, uint16_t *ret_device);
 
@@ -167,6 +189,8 @@ int vfk_device_get_ids(const struct vfk_device *dev, uint16_t *ret_vendor, uint1
  * @ret_device: the subsystem device id; may be NULL.
  *
  * Return: 0 on success; -ENODATA when unknown (bridges often have none).
+ *
+ * Since: 0.1
  */
 int vfk_device_get_subsystem_ids(const struct vfk_device *dev, uint16_t *ret_vendor,
 				 uint16_t *ret_device);
@@ -177,6 +201,8 @@ int vfk_device_get_subsystem_ids(const struct vfk_device *dev, uint16_t *ret_ven
  * @ret: e.g. 0x030000 for a VGA controller.
  *
  * Return: 0 on success; -ENODATA when unknown.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_class(const struct vfk_device *dev, uint32_t *ret);
 
@@ -186,6 +212,8 @@ int vfk_device_get_class(const struct vfk_device *dev, uint32_t *ret);
  * @ret: the revision.
  *
  * Return: 0 on success; -ENODATA when unknown.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_revision(const struct vfk_device *dev, uint8_t *ret);
 
@@ -197,6 +225,8 @@ int vfk_device_get_revision(const struct vfk_device *dev, uint8_t *ret);
  * (a "pci_bus" directory in sysfs) is taken to be a bridge.
  *
  * Return: the header type, %VFK_HEADER_UNKNOWN when it cannot be told.
+ *
+ * Since: 0.1
  */
 enum vfk_header_type vfk_device_get_header_type(const struct vfk_device *dev);
 
@@ -205,6 +235,8 @@ enum vfk_header_type vfk_device_get_header_type(const struct vfk_device *dev);
  * @dev: the device.
  *
  * Return: 1 when config space says so, 0 when it says not, -ENODATA when unreadable.
+ *
+ * Since: 0.1
  */
 int vfk_device_is_multifunction(const struct vfk_device *dev);
 
@@ -213,6 +245,8 @@ int vfk_device_is_multifunction(const struct vfk_device *dev);
  * @dev: the device.
  *
  * Return: the driver's name (borrowed), or NULL when no driver is bound.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_driver(const struct vfk_device *dev);
 
@@ -225,6 +259,8 @@ const char *vfk_device_get_driver(const struct vfk_device *dev);
  * driver name ending in "vfio-pci"/"vfio_pci".
  *
  * Return: true or false.
+ *
+ * Since: 0.1
  */
 bool vfk_device_is_vfio_bound(const struct vfk_device *dev);
 
@@ -234,6 +270,8 @@ bool vfk_device_is_vfio_bound(const struct vfk_device *dev);
  *
  * Return: the driver name (borrowed), or NULL when unset (the kernel shows "(null)")
  * or unreadable.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_driver_override(const struct vfk_device *dev);
 
@@ -243,6 +281,8 @@ const char *vfk_device_get_driver_override(const struct vfk_device *dev);
  * @ret: the node number; -1 when the platform does not say.
  *
  * Return: 0 on success; -ENODATA when the attribute is missing or garbage.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_numa_node(const struct vfk_device *dev, int *ret);
 
@@ -251,6 +291,8 @@ int vfk_device_get_numa_node(const struct vfk_device *dev, int *ret);
  * @dev: the device.
  *
  * Return: 1 or 0; -ENODATA when the attribute is absent (non-VGA functions have none).
+ *
+ * Since: 0.1
  */
 int vfk_device_is_boot_vga(const struct vfk_device *dev);
 
@@ -261,6 +303,8 @@ int vfk_device_is_boot_vga(const struct vfk_device *dev);
  * Return: a space-separated list such as "flr bus" (borrowed); "" when the function
  * cannot be reset; NULL when the kernel has no "reset_method" attribute (before 5.15)
  * or it is unreadable.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_reset_methods(const struct vfk_device *dev);
 
@@ -269,6 +313,8 @@ const char *vfk_device_get_reset_methods(const struct vfk_device *dev);
  * @dev: the device.
  *
  * Return: "D0", "D3hot", "D3cold", ... (borrowed), or NULL when unknown.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_power_state(const struct vfk_device *dev);
 
@@ -279,6 +325,8 @@ const char *vfk_device_get_power_state(const struct vfk_device *dev);
  *
  * Return: 0 on success; -ENOENT when the function has no group (IOMMU off or absent);
  * -ENODATA when the link exists but does not name a group.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_iommu_group(const struct vfk_device *dev, unsigned int *ret);
 
@@ -288,6 +336,8 @@ int vfk_device_get_iommu_group(const struct vfk_device *dev, unsigned int *ret);
  * @ret: the parent's address.
  *
  * Return: 0 on success; -ENOENT for a function on a root bus.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_parent_addr(const struct vfk_device *dev, struct vfk_addr *ret);
 
@@ -297,6 +347,8 @@ int vfk_device_get_parent_addr(const struct vfk_device *dev, struct vfk_addr *re
  * @ret: the physical function's address.
  *
  * Return: 0 on success; -ENOENT when @dev is not a virtual function.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_physfn(const struct vfk_device *dev, struct vfk_addr *ret);
 
@@ -307,6 +359,8 @@ int vfk_device_get_physfn(const struct vfk_device *dev, struct vfk_addr *ret);
  * @ret_num: how many are enabled now; may be NULL.
  *
  * Return: 0 on success; -ENOENT when @dev has no SR-IOV capability.
+ *
+ * Since: 0.1
  */
 int vfk_device_get_sriov(const struct vfk_device *dev, unsigned int *ret_total,
 			 unsigned int *ret_num);
@@ -316,6 +370,8 @@ int vfk_device_get_sriov(const struct vfk_device *dev, unsigned int *ret_total,
  * @dev: the device.
  *
  * Return: the name (borrowed), or NULL when the ids are unknown or not in the database.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_vendor_name(struct vfk_device *dev);
 
@@ -324,6 +380,8 @@ const char *vfk_device_get_vendor_name(struct vfk_device *dev);
  * @dev: the device.
  *
  * Return: the name (borrowed), or NULL when unknown.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_device_name(struct vfk_device *dev);
 
@@ -332,6 +390,8 @@ const char *vfk_device_get_device_name(struct vfk_device *dev);
  * @dev: the device.
  *
  * Return: e.g. "VGA compatible controller" (borrowed), or NULL when unknown.
+ *
+ * Since: 0.1
  */
 const char *vfk_device_get_class_name(struct vfk_device *dev);
 
@@ -346,6 +406,8 @@ const char *vfk_device_get_class_name(struct vfk_device *dev);
  *
  * Return: 0 on success (an empty list is a success); -ENOENT when the root has no
  * /sys/bus/pci/devices; -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_ctx_get_devices(struct vfk_ctx *ctx, struct vfk_device ***ret, size_t *ret_n);
 
@@ -353,6 +415,8 @@ int vfk_ctx_get_devices(struct vfk_ctx *ctx, struct vfk_device ***ret, size_t *r
  * vfk_device_list_free() - Drop the references in a list and free it.
  * @list: an array from vfk_ctx_get_devices(), or NULL.
  * @n: its number of entries.
+ *
+ * Since: 0.1
  */
 void vfk_device_list_free(struct vfk_device **list, size_t n);
 
@@ -391,6 +455,8 @@ struct vfk_resv_region {
  * @type: the type.
  *
  * Return: "direct", "direct-relaxable", "reserved", "msi", "sw-msi" or "unknown".
+ *
+ * Since: 0.1
  */
 const char *vfk_resv_type_to_string(enum vfk_resv_type type);
 
@@ -401,6 +467,8 @@ const char *vfk_resv_type_to_string(enum vfk_resv_type type);
  * @ret: on success, a new group with a reference count of one.
  *
  * Return: 0 on success; -ENOENT when the group does not exist; -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_group_new(struct vfk_ctx *ctx, unsigned int id, struct vfk_group **ret);
 
@@ -409,6 +477,8 @@ int vfk_group_new(struct vfk_ctx *ctx, unsigned int id, struct vfk_group **ret);
  * @group: the group, or NULL.
  *
  * Return: @group.
+ *
+ * Since: 0.1
  */
 struct vfk_group *vfk_group_ref(struct vfk_group *group);
 
@@ -417,6 +487,8 @@ struct vfk_group *vfk_group_ref(struct vfk_group *group);
  * @group: the group, or NULL.
  *
  * Return: NULL.
+ *
+ * Since: 0.1
  */
 struct vfk_group *vfk_group_unref(struct vfk_group *group);
 
@@ -425,6 +497,8 @@ struct vfk_group *vfk_group_unref(struct vfk_group *group);
  * @group: the group.
  *
  * Return: the number.
+ *
+ * Since: 0.1
  */
 unsigned int vfk_group_get_id(const struct vfk_group *group);
 
@@ -434,6 +508,8 @@ unsigned int vfk_group_get_id(const struct vfk_group *group);
  *
  * Return: "DMA", "DMA-FQ", "identity", "blocked" or "unmanaged" as the kernel says it
  * (borrowed), or NULL when the attribute is missing (kernels before 5.11).
+ *
+ * Since: 0.1
  */
 const char *vfk_group_get_type(const struct vfk_group *group);
 
@@ -442,6 +518,8 @@ const char *vfk_group_get_type(const struct vfk_group *group);
  * @group: the group.
  *
  * Return: the count. Members that are not PCI functions are not counted.
+ *
+ * Since: 0.1
  */
 size_t vfk_group_get_n_devices(const struct vfk_group *group);
 
@@ -452,6 +530,8 @@ size_t vfk_group_get_n_devices(const struct vfk_group *group);
  *
  * Return: the member (borrowed; take a reference to keep it), or NULL when @i is out
  * of range.
+ *
+ * Since: 0.1
  */
 struct vfk_device *vfk_group_get_device(const struct vfk_group *group, size_t i);
 
@@ -462,6 +542,8 @@ struct vfk_device *vfk_group_get_device(const struct vfk_group *group, size_t i)
  * @ret_n: its number of entries.
  *
  * Return: 0 on success; -ENODATA when the attribute is missing or unparsable.
+ *
+ * Since: 0.1
  */
 int vfk_group_get_reserved_regions(const struct vfk_group *group,
 				   const struct vfk_resv_region **ret, size_t *ret_n);
@@ -473,6 +555,8 @@ int vfk_group_get_reserved_regions(const struct vfk_group *group,
  * @ret_n: on success, the number of entries; 0 when the IOMMU is off.
  *
  * Return: 0 on success; -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_ctx_get_groups(struct vfk_ctx *ctx, struct vfk_group ***ret, size_t *ret_n);
 
@@ -489,6 +573,8 @@ int vfk_ctx_get_groups(struct vfk_ctx *ctx, struct vfk_group ***ret, size_t *ret
  * Groups with no member among @devices are still listed, with no members.
  *
  * Return: 0 on success; -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_ctx_group_devices(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
 			  struct vfk_group ***ret, size_t *ret_n);
@@ -497,6 +583,8 @@ int vfk_ctx_group_devices(struct vfk_ctx *ctx, struct vfk_device *const *devices
  * vfk_group_list_free() - Drop the references in a list and free it.
  * @list: an array from vfk_ctx_get_groups(), or NULL.
  * @n: its number of entries.
+ *
+ * Since: 0.1
  */
 void vfk_group_list_free(struct vfk_group **list, size_t n);
 

@@ -55,6 +55,8 @@ enum vfk_persist_flags {
  *
  * Return: 0, -EINVAL for a device that cannot be bound at boot (a bridge, no IOMMU
  * group), -ENOMEM, or -errno reading the system.
+ *
+ * Since: 0.1
  */
 int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
 		    unsigned int flags, struct vfk_persist **ret, char **ret_detail);
@@ -64,6 +66,8 @@ int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *devices, size
  * @p: change set, may be NULL
  *
  * Return: @p.
+ *
+ * Since: 0.1
  */
 struct vfk_persist *vfk_persist_ref(struct vfk_persist *p);
 
@@ -72,6 +76,8 @@ struct vfk_persist *vfk_persist_ref(struct vfk_persist *p);
  * @p: change set, may be NULL
  *
  * Return: NULL.
+ *
+ * Since: 0.1
  */
 struct vfk_persist *vfk_persist_unref(struct vfk_persist *p);
 
@@ -80,6 +86,8 @@ struct vfk_persist *vfk_persist_unref(struct vfk_persist *p);
  * @p: change set
  *
  * Return: the count, including files whose content stays the same.
+ *
+ * Since: 0.1
  */
 size_t vfk_persist_get_n_files(const struct vfk_persist *p);
 
@@ -92,6 +100,8 @@ size_t vfk_persist_get_n_files(const struct vfk_persist *p);
  *
  * Return: the file's absolute path as on the system ("/etc/modprobe.d/vfiokit.conf"),
  * or NULL for a bad index. The strings live as long as @p.
+ *
+ * Since: 0.1
  */
 const char *vfk_persist_get_file(const struct vfk_persist *p, size_t i, const char **ret_old,
 				 const char **ret_new);
@@ -101,6 +111,8 @@ const char *vfk_persist_get_file(const struct vfk_persist *p, size_t i, const ch
  * @p: change set
  *
  * Return: the count.
+ *
+ * Since: 0.1
  */
 size_t vfk_persist_get_n_warnings(const struct vfk_persist *p);
 
@@ -110,6 +122,8 @@ size_t vfk_persist_get_n_warnings(const struct vfk_persist *p);
  * @i: index below vfk_persist_get_n_warnings()
  *
  * Return: the text, or NULL for a bad index.
+ *
+ * Since: 0.1
  */
 const char *vfk_persist_get_warning(const struct vfk_persist *p, size_t i);
 
@@ -118,6 +132,8 @@ const char *vfk_persist_get_warning(const struct vfk_persist *p, size_t i);
  * @p: change set
  *
  * Return: the count: the distribution's initramfs and bootloader commands.
+ *
+ * Since: 0.1
  */
 size_t vfk_persist_get_n_commands(const struct vfk_persist *p);
 
@@ -128,6 +144,8 @@ size_t vfk_persist_get_n_commands(const struct vfk_persist *p);
  *
  * Return: its argument vector, NULL-terminated, e.g. {"update-initramfs", "-u", "-k",
  * "all", NULL}, or NULL for a bad index.
+ *
+ * Since: 0.1
  */
 const char *const *vfk_persist_get_command(const struct vfk_persist *p, size_t i);
 
@@ -141,6 +159,8 @@ const char *const *vfk_persist_get_command(const struct vfk_persist *p, size_t i
  * vfio-pci module), or the image lacks it.
  *
  * Return: the text, or NULL for a command whose exit status is all that counts.
+ *
+ * Since: 0.1
  */
 const char *vfk_persist_get_command_expect(const struct vfk_persist *p, size_t i);
 
@@ -157,6 +177,8 @@ const char *vfk_persist_get_command_expect(const struct vfk_persist *p, size_t i
  * to the state before vfiokit. It runs no command: see vfk_persist_get_command().
  *
  * Return: 0, or -errno with nothing changed.
+ *
+ * Since: 0.1
  */
 int vfk_persist_apply(struct vfk_persist *p, char **ret_detail);
 
@@ -181,6 +203,8 @@ enum vfk_persist_undo_flags {
  *
  * Return: 0, -ENOENT when nothing is applied, -EBUSY when a file changed since, or
  * -errno.
+ *
+ * Since: 0.1
  */
 int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t *ret_n_files,
 		     char **ret_detail);
@@ -197,6 +221,8 @@ int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t *ret_n_file
  * or without the driver_override the rule sets, a card that moved, missing IOMMU groups.
  *
  * Return: 0 or -errno; vfk_report_is_ready() says whether everything took effect.
+ *
+ * Since: 0.1
  */
 int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret);
 

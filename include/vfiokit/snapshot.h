@@ -42,6 +42,8 @@ enum vfk_snapshot_flags {
  *
  * Return: 0 on success; -EEXIST when @dir is not empty; -ENOTDIR; -EINVAL for unknown
  * flags; another negative errno when @dir cannot be created or written.
+ *
+ * Since: 0.1
  */
 int vfk_snapshot_write(struct vfk_ctx *ctx, const char *dir, unsigned int flags,
 		       unsigned int *ret_n_files, unsigned int *ret_n_unreadable);

@@ -156,8 +156,7 @@ unsigned int vfk_vfio_get_n_regions(const struct vfk_vfio *v);
  * Return: 0; -EINVAL for an index out of range.
  * Since: 0.2
  */
-int vfk_vfio_get_region(struct vfk_vfio *v, unsigned int index,
-			const struct vfk_region_info **ret);
+int vfk_vfio_get_region(struct vfk_vfio *v, unsigned int index, const struct vfk_region_info **ret);
 
 /**
  * vfk_vfio_map_region() - Map a region's mmap-able areas into memory.
@@ -205,8 +204,8 @@ int vfk_vfio_region_read(struct vfk_vfio *v, unsigned int index, uint64_t offset
  * Return: 0 when all @len bytes were written; -EINVAL; -EIO; -EACCES (not writable).
  * Since: 0.2
  */
-int vfk_vfio_region_write(struct vfk_vfio *v, unsigned int index, uint64_t offset,
-			  const void *buf, size_t len);
+int vfk_vfio_region_write(struct vfk_vfio *v, unsigned int index, uint64_t offset, const void *buf,
+			  size_t len);
 
 /**
  * vfk_vfio_config_read() - Read PCI configuration space (as the kernel virtualises it).
@@ -351,8 +350,8 @@ int vfk_vfio_get_irq_info(struct vfk_vfio *v, enum vfk_irq_type type, uint32_t *
  * type is enabled: INTx, MSI and MSI-X exclude one another).
  * Since: 0.2
  */
-int vfk_vfio_irq_enable(struct vfk_vfio *v, enum vfk_irq_type type, uint32_t start,
-			uint32_t count, int *efds);
+int vfk_vfio_irq_enable(struct vfk_vfio *v, enum vfk_irq_type type, uint32_t start, uint32_t count,
+			int *efds);
 
 /**
  * vfk_vfio_irq_disable() - Stop all vectors of a type and close the eventfds @v owns.

@@ -83,6 +83,8 @@ enum vfk_vm_xml_flags {
  * @ret: the new description, with 2048 MiB of RAM, 2 CPUs and automatic KVM and firmware
  *
  * Return: 0, -EINVAL for a bad name or no device, -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_vm_new(struct vfk_ctx *ctx, const char *name, struct vfk_device *const *devices,
 	       size_t n_devices, struct vfk_vm **ret);
@@ -92,6 +94,8 @@ int vfk_vm_new(struct vfk_ctx *ctx, const char *name, struct vfk_device *const *
  * @vm: description, may be NULL
  *
  * Return: @vm.
+ *
+ * Since: 0.1
  */
 struct vfk_vm *vfk_vm_ref(struct vfk_vm *vm);
 
@@ -100,6 +104,8 @@ struct vfk_vm *vfk_vm_ref(struct vfk_vm *vm);
  * @vm: description, may be NULL
  *
  * Return: NULL.
+ *
+ * Since: 0.1
  */
 struct vfk_vm *vfk_vm_unref(struct vfk_vm *vm);
 
@@ -109,6 +115,8 @@ struct vfk_vm *vfk_vm_unref(struct vfk_vm *vm);
  * @mib: MiB, from 16 to 16 TiB
  *
  * Return: 0 or -EINVAL.
+ *
+ * Since: 0.1
  */
 int vfk_vm_set_memory(struct vfk_vm *vm, uint64_t mib);
 
@@ -118,6 +126,8 @@ int vfk_vm_set_memory(struct vfk_vm *vm, uint64_t mib);
  * @cpus: 1 to 1024
  *
  * Return: 0 or -EINVAL.
+ *
+ * Since: 0.1
  */
 int vfk_vm_set_cpus(struct vfk_vm *vm, unsigned int cpus);
 
@@ -127,6 +137,8 @@ int vfk_vm_set_cpus(struct vfk_vm *vm, unsigned int cpus);
  * @accel: the choice
  *
  * Return: 0 or -EINVAL.
+ *
+ * Since: 0.1
  */
 int vfk_vm_set_accel(struct vfk_vm *vm, enum vfk_vm_accel accel);
 
@@ -136,6 +148,8 @@ int vfk_vm_set_accel(struct vfk_vm *vm, enum vfk_vm_accel accel);
  * @firmware: the choice
  *
  * Return: 0 or -EINVAL.
+ *
+ * Since: 0.1
  */
 int vfk_vm_set_firmware(struct vfk_vm *vm, enum vfk_vm_firmware firmware);
 
@@ -146,6 +160,8 @@ int vfk_vm_set_firmware(struct vfk_vm *vm, enum vfk_vm_firmware firmware);
  *	/var/lib/vfiokit/vars/NAME_VARS.fd below the context's root
  *
  * Return: 0 or -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_vm_set_vars_path(struct vfk_vm *vm, const char *path);
 
@@ -153,6 +169,8 @@ int vfk_vm_set_vars_path(struct vfk_vm *vm, const char *path);
  * vfk_vm_set_hugepages() - back the guest's RAM with the default-size hugepages
  * @vm: description
  * @on: whether to; vfk_vm_check() then requires enough free pages in the pool
+ *
+ * Since: 0.1
  */
 void vfk_vm_set_hugepages(struct vfk_vm *vm, bool on);
 
@@ -160,6 +178,8 @@ void vfk_vm_set_hugepages(struct vfk_vm *vm, bool on);
  * vfk_vm_set_primary_gpu() - make the first VGA-class device the guest's primary display
  * @vm: description
  * @on: whether to: x-vga=on on that device and no emulated VGA
+ *
+ * Since: 0.1
  */
 void vfk_vm_set_primary_gpu(struct vfk_vm *vm, bool on);
 
@@ -170,6 +190,8 @@ void vfk_vm_set_primary_gpu(struct vfk_vm *vm, bool on);
  *	not to hide anything
  *
  * Return: 0, -EINVAL for a bad id, -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_vm_set_hidden(struct vfk_vm *vm, const char *hv_vendor_id);
 
@@ -180,6 +202,8 @@ int vfk_vm_set_hidden(struct vfk_vm *vm, const char *hv_vendor_id);
  * @file: the image, a file path as the caller sees it; vfk_vm_check() reads it
  *
  * Return: 0, -ENODEV when @device is not passed to the guest, -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_vm_set_rom(struct vfk_vm *vm, const struct vfk_addr *device, const char *file);
 
@@ -194,6 +218,8 @@ int vfk_vm_set_rom(struct vfk_vm *vm, const struct vfk_addr *device, const char 
  * vfk_vm_get_warning()); -ENODEV a device is not on vfio-pci, -EBUSY its IOMMU group is
  * not viable or another process holds it, -ENOENT missing firmware, -ENOMEM not enough
  * hugepages or memory, -EINVAL a bad ROM image or option, other -errno on read errors.
+ *
+ * Since: 0.1
  */
 int vfk_vm_check(struct vfk_vm *vm, unsigned int flags, char **ret_detail);
 
@@ -202,6 +228,8 @@ int vfk_vm_check(struct vfk_vm *vm, unsigned int flags, char **ret_detail);
  * @vm: description
  *
  * Return: the count.
+ *
+ * Since: 0.1
  */
 size_t vfk_vm_get_n_warnings(const struct vfk_vm *vm);
 
@@ -211,6 +239,8 @@ size_t vfk_vm_get_n_warnings(const struct vfk_vm *vm);
  * @i: index below vfk_vm_get_n_warnings()
  *
  * Return: the text, valid while @vm lives, or NULL for a bad index.
+ *
+ * Since: 0.1
  */
 const char *vfk_vm_get_warning(const struct vfk_vm *vm, size_t i);
 
@@ -226,6 +256,8 @@ const char *vfk_vm_get_warning(const struct vfk_vm *vm, size_t i);
  * QEMU's escape, so they cannot add options.
  *
  * Return: 0, -ESTALE when vfk_vm_check() has not succeeded, -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_vm_get_qemu_argv(const struct vfk_vm *vm, const char *qemu, const char *const *extra,
 			 size_t n_extra, char ***ret);
@@ -241,6 +273,8 @@ int vfk_vm_get_qemu_argv(const struct vfk_vm *vm, const char *qemu, const char *
  * saying where each goes.
  *
  * Return: 0, -ESTALE when vfk_vm_check() has not succeeded, -ENOMEM.
+ *
+ * Since: 0.1
  */
 int vfk_vm_get_libvirt_xml(const struct vfk_vm *vm, unsigned int flags, char **ret);
 
@@ -252,6 +286,8 @@ int vfk_vm_get_libvirt_xml(const struct vfk_vm *vm, unsigned int flags, char **r
  * 1 GiB per container for the rest (BAR mappings, ROMs, the IOMMU's own pages).
  *
  * Return: guest RAM plus 1 GiB, in bytes.
+ *
+ * Since: 0.1
  */
 uint64_t vfk_vm_get_memlock_bytes(const struct vfk_vm *vm);
 
@@ -260,6 +296,8 @@ uint64_t vfk_vm_get_memlock_bytes(const struct vfk_vm *vm);
  * @vm: description, checked
  *
  * Return: the count.
+ *
+ * Since: 0.1
  */
 size_t vfk_vm_get_n_groups(const struct vfk_vm *vm);
 
@@ -269,6 +307,8 @@ size_t vfk_vm_get_n_groups(const struct vfk_vm *vm);
  * @i: index below vfk_vm_get_n_groups()
  *
  * Return: the group's number (its /dev/vfio/N), or -1 for a bad index.
+ *
+ * Since: 0.1
  */
 int vfk_vm_get_group(const struct vfk_vm *vm, size_t i);
 
@@ -280,6 +320,8 @@ int vfk_vm_get_group(const struct vfk_vm *vm, size_t i);
  * atomically (0600) from the firmware's template.
  *
  * Return: 0 (also when there is nothing to do), or -errno.
+ *
+ * Since: 0.1
  */
 int vfk_vm_install_vars(const struct vfk_vm *vm);
 
@@ -295,6 +337,8 @@ int vfk_vm_install_vars(const struct vfk_vm *vm);
  * never become readable by anyone else.
  *
  * Return: 0, or -errno after putting back what it had changed.
+ *
+ * Since: 0.1
  */
 int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid);
 
@@ -303,6 +347,8 @@ int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid);
  * @vm: description
  *
  * Return: 0, or the first -errno met (the rest are still tried).
+ *
+ * Since: 0.1
  */
 int vfk_vm_take_back(struct vfk_vm *vm);
 

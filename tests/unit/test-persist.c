@@ -123,10 +123,10 @@ static size_t n_changed(const struct vfk_persist *p)
 	size_t n = 0;
 
 	for (size_t i = 0; i < vfk_persist_get_n_files(p); i++) {
-		const char *old, *new;
+		const char *old, *new_text;
 
-		vfk_persist_get_file(p, i, &old, &new);
-		n += !((!old && !new) || (old && new &&strcmp(old, new) == 0));
+		vfk_persist_get_file(p, i, &old, &new_text);
+		n += !((!old && !new_text) || (old && new_text && strcmp(old, new_text) == 0));
 	}
 	return n;
 }
@@ -134,10 +134,10 @@ static size_t n_changed(const struct vfk_persist *p)
 static const char *file_after(const struct vfk_persist *p, const char *path, const char **old)
 {
 	for (size_t i = 0; i < vfk_persist_get_n_files(p); i++) {
-		const char *new, *name = vfk_persist_get_file(p, i, old, &new);
+		const char *new_text, *name = vfk_persist_get_file(p, i, old, &new_text);
 
 		if (strcmp(name, path) == 0)
-			return new;
+			return new_text;
 	}
 	fail_msg("no file %s", path);
 	return NULL;
@@ -151,16 +151,16 @@ static void test_apply_undo(void **state)
 	struct env *e = *state;
 	struct vfk_persist *p, *again;
 	char *before, *after, *detail = NULL;
-	const char *old, *new;
+	const char *old, *new_text;
 	size_t n;
 
 	build(e, "amd-desktop");
 	before = snap(e);
 	p = compute(e, 0, "01:00.0", "01:00.1");
 	assert_int_equal(n_changed(p), 4);
-	new = file_after(p, "/etc/initramfs-tools/modules", &old);
-	assert_int_equal(strncmp(new, old, strlen(old)), 0);
-	assert_non_null(strstr(new + strlen(old), "vfio_pci\n"));
+	new_text = file_after(p, "/etc/initramfs-tools/modules", &old);
+	assert_int_equal(strncmp(new_text, old, strlen(old)), 0);
+	assert_non_null(strstr(new_text + strlen(old), "vfio_pci\n"));
 	assert_non_null(strstr(file_after(p, "/etc/udev/rules.d/01-vfiokit.rules", &old),
 			       "KERNEL==\"0000:01:00.1\", ATTR{vendor}==\"0x10de\", "
 			       "ATTR{device}==\"0x10f0\""));
@@ -223,7 +223,7 @@ static void test_faults(void **state)
 	/* A crash after two files: the state lists all of them, two are written. */
 	assert_int_equal(vfk_persist_apply(p, NULL), 0);
 	for (size_t i = 2; i < vfk_persist_get_n_files(p); i++) {
-		const char *old, *new, *path = vfk_persist_get_file(p, i, &old, &new);
+		const char *old, *new_text, *path = vfk_persist_get_file(p, i, &old, &new_text);
 
 		char full[PATH_MAX];
 

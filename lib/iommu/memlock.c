@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "iommu-internal.h"
+
+/* Both type1 and iommufd skip the accounting for a process with CAP_IPC_LOCK. */
+static bool has_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {0};
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK);
+}
+
+int memlock_check_locked(struct vfk_iommu *iommu, uint64_t bytes)
+{
+	struct rlimit rl;
+	uint64_t need;
+
+	if (iommu->backend == VFK_IOMMU_NOIOMMU || has_ipc_lock())
+		return 0;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	need = iommu->pinned + bytes;
+	if (need >= iommu->pinned && need <= rl.rlim_cur)
+		return 0;
+	return vfk_set_error(-ENOMEM,
+			     "locked-memory limit: mapping %" PRIu64 " KiB more would pin %" PRIu64
+			     " KiB in this domain, over RLIMIT_MEMLOCK of %" PRIu64
+			     " KiB; raise it with `ulimit -l %" PRIu64 "` (or unlimited), a "
+			     "memlock line in /etc/security/limits.conf, or LimitMEMLOCK= for a "
+			     "systemd service",
+			     bytes >> 10, need >> 10, (uint64_t)rl.rlim_cur >> 10,
+			     (need + 1023) >> 10);
+}
+
+VFK_EXPORT int vfk_iommu_check_memlock(struct vfk_iommu *iommu, uint64_t bytes)
+{
+	int r;
+
+	if (!iommu)
+		return vfk_set_error(-EINVAL, "vfk_iommu_check_memlock: no domain");
+	pthread_mutex_lock(&iommu->lock);
+	r = memlock_check_locked(iommu, bytes);
+	pthread_mutex_unlock(&iommu->lock);
+	return r;
+}
