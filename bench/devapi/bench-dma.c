@@ -276,6 +276,12 @@ int main(int argc, char *argv[])
 		case 'c':
 			count_ops = (unsigned int)atoi(optarg);
 			break;
+		case 'N':
+			iters_2m = (unsigned int)atoi(optarg);
+			break;
+		case 'k':
+			chunk = (unsigned int)atoi(optarg);
+			break;
 		default:
 			return 2;
 		}

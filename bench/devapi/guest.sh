@@ -6,12 +6,12 @@
 #   guest.sh BUILD [KEY=VALUE...]
 # Keys (defaults below): ROUNDS DMA_ITERS DMA_ITERS_2M LIVE MMIO_ITERS PREAD_ITERS IRQ_SAMPLES
 # NVME_ROUNDS NVME_SHORT NVME_LONG NVME_QDS NVME_TIMEOUT STRACE_K1 STRACE_K2 PARTS
-set -eu
+set -eu -o pipefail
 build=$1
 shift
 ROUNDS=7 DMA_ITERS=2000 DMA_ITERS_2M=400 LIVE=1,1000,16000 MMIO_ITERS=16777216 PREAD_ITERS=20000
-IRQ_SAMPLES=2000 NVME_ROUNDS=3 NVME_SHORT=1 NVME_LONG=5 NVME_QDS="1 32"
-STRACE_K1=100 STRACE_K2=1100 PARTS="dma mmio irq nvme" NVME_TIMEOUT=60
+IRQ_SAMPLES=2000 NVME_ROUNDS=3 NVME_SHORT=1 NVME_LONG=6 NVME_QDS="1 32"
+STRACE_K1=100 STRACE_K2=1100 PARTS="dma mmio irq nvme" NVME_TIMEOUT=30
 for kv in "$@"; do
 	case "$kv" in
 	ROUNDS=* | DMA_ITERS=* | DMA_ITERS_2M=* | LIVE=* | MMIO_ITERS=* | PREAD_ITERS=* | IRQ_SAMPLES=* | \
@@ -124,7 +124,6 @@ stat_run() { # OUTFILE COMMAND...: the command's stdout to OUTFILE, "wall user s
 	awk '/^runstat / { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		print v["wall_ns"], v["user_ns"], v["sys_ns"] }' "$f.err"
 }
-hangs=0
 one_run() { # TOOL QD SIZE -> "ios wall user sys"; SIZE is seconds (ours) or a count
 	local f=$out/$1.out st tries
 	for tries in 1 2; do
@@ -134,8 +133,7 @@ one_run() { # TOOL QD SIZE -> "ios wall user sys"; SIZE is seconds (ours) or a c
 		qemu-img) st=$(stat_run "$f" qemu-img bench -c "$3" -d "$2" -s 4096 -S 4096 \
 			--image-opts "driver=nvme,device=$nvme,namespace=1") ;;
 		esac && break
-		hangs=$((hangs + 1))
-		say "nvme-hang tool=$1 qd=$2 size=$3 try=$tries"
+		say "nvme-hang tool=$1 qd=$2 size=$3 try=$tries" >&2
 		st=
 	done
 	[ -n "$st" ] || return 1
@@ -189,6 +187,6 @@ if has nvme; then
 			unset acc
 		done
 	done
-	say "nvme-hangs count=$hangs"
+	say "nvme-hangs count=$(grep -c '^nvme-hang ' "$res" || true)"
 fi
 say "done"
