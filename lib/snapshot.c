@@ -16,6 +16,7 @@
 #include <vfiokit/snapshot.h>
 #include "host/kmsg.h"
 #include "path.h"
+#include "strv.h"
 
 /* Attributes of a PCI device directory that are copied; everything else is left alone.
  * Reading resource*, rom or vpd touches the device (vpd can hang a broken one). */
@@ -402,30 +403,19 @@ static int list_dir(struct snap *s, const char *rel, char ***ret, size_t *ret_n)
 	if (err < 0)
 		return err;
 	while ((de = readdir(d))) {
-		char **grown;
-
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown || !(grown[n] = strdup(de->d_name))) {
-			free(grown ? grown : names);
+		err = strv_push(&names, &n, strdup(de->d_name));
+		if (err < 0) {
+			strv_free(names);
 			closedir(d);
-			return -ENOMEM;
+			return err;
 		}
-		names = grown;
-		n++;
 	}
 	closedir(d);
 	*ret = names;
 	*ret_n = n;
 	return 0;
-}
-
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
 }
 
 static bool is_link(struct snap *s, const char *rel)
@@ -489,14 +479,14 @@ static int copy_children(struct snap *s, const char *dir, unsigned int depth)
 					join(p2, sizeof(p2), path, h[k]);
 					err = copy_link(s, p2);
 				}
-				free_names(h, nh);
+				strv_free(h);
 			}
 		} else if (!is_link(s, path) && vfk_addr_parse(name, &a, NULL) < 0 &&
 			   !in_list(name, child_skip, ARRAY_SIZE(child_skip))) {
 			err = copy_children(s, path, depth + 1);
 		}
 	}
-	free_names(names, n);
+	strv_free(names);
 	return err;
 }
 
@@ -530,7 +520,7 @@ static int copy_device(struct snap *s, const char *dev)
 					join(p2, sizeof(p2), path, sub[k]);
 					err = dst_mkdir(s, p2);
 				}
-				free_names(sub, nsub);
+				strv_free(sub);
 			}
 		} else if (!in_list(name, device_dirs, ARRAY_SIZE(device_dirs)) &&
 			   !in_list(name, child_skip, ARRAY_SIZE(child_skip)) &&
@@ -539,7 +529,7 @@ static int copy_device(struct snap *s, const char *dev)
 			err = copy_children(s, path, 1);
 		}
 	}
-	free_names(names, n);
+	strv_free(names);
 	return err;
 }
 
@@ -566,7 +556,7 @@ static int copy_pci(struct snap *s)
 		if (path_join_normalize(SYS_PCI_DEVICES, link, dev, sizeof(dev)) >= 0)
 			err = copy_device(s, dev);
 	}
-	free_names(names, n);
+	strv_free(names);
 	return err;
 }
 
@@ -596,9 +586,9 @@ static int copy_drivers(struct snap *s)
 			join(path, sizeof(path), dir, entries[k]);
 			err = copy_link(s, path);
 		}
-		free_names(entries, ne);
+		strv_free(entries);
 	}
-	free_names(drivers, n);
+	strv_free(drivers);
 	return err;
 }
 
@@ -632,9 +622,9 @@ static int copy_groups(struct snap *s)
 			join(p2, sizeof(p2), path, devs[k]);
 			err = copy_link(s, p2);
 		}
-		free_names(devs, nd);
+		strv_free(devs);
 	}
-	free_names(groups, n);
+	strv_free(groups);
 	return err;
 }
 
@@ -667,7 +657,7 @@ static int copy_iommus(struct snap *s)
 			err = copy_attr(s, path);
 		}
 	}
-	free_names(units, n);
+	strv_free(units);
 	return err;
 }
 
@@ -686,7 +676,7 @@ static int copy_dir_files(struct snap *s, const char *dir)
 		join(path, sizeof(path), dir, names[i]);
 		err = copy_file(s, path);
 	}
-	free_names(names, n);
+	strv_free(names);
 	return err;
 }
 
@@ -716,7 +706,7 @@ static int copy_modules_and_hugepages(struct snap *s)
 			snprintf(path, sizeof(path), SYS_HUGEPAGES "/%s/nr_hugepages", names[i]);
 			err = copy_file(s, path);
 		}
-		free_names(names, n);
+		strv_free(names);
 	}
 	return err;
 }
@@ -739,7 +729,7 @@ static int copy_vfio_nodes(struct snap *s)
 			if (!streq(names[i], "devices"))
 				err = dst_write(s, path, "", 0);
 		}
-		free_names(names, n);
+		strv_free(names);
 	}
 	return err;
 }
@@ -774,7 +764,7 @@ static int copy_class(struct snap *s, const char *cls, const char *prefix, const
 			err = copy_link(s, path);
 		}
 	}
-	free_names(names, n);
+	strv_free(names);
 	return err;
 }
 
@@ -834,7 +824,7 @@ static int mark_descriptor_images(struct snap *s, const char *dir)
 					err = mark(s, json_object_get_string(file));
 		json_object_put(root);
 	}
-	free_names(names, n);
+	strv_free(names);
 	return err;
 }
 

@@ -22,7 +22,7 @@ enum fx_cap {
 	FX_CAP_MSIX = 1 << 5,
 	FX_CAP_ACS = 1 << 6,   /* extended capability ACS with SV RR CR UF enabled */
 	FX_CAP_SRIOV = 1 << 7, /* extended capability SR-IOV (needs sriov_total) */
-	FX_CAP_LOOP = 1 << 8,  /* a capability list that points back at itself (B6) */
+	FX_CAP_LOOP = 1 << 8,  /* a capability list that points back at itself */
 	FX_CAP_DSN = 1 << 9,   /* extended capability Device Serial Number (serial) */
 };
 
@@ -87,5 +87,5 @@ int fx_mkdir_p(const char *root, const char *path);
 int fx_build(const char *root, const struct fx_topology *topo);
 
 /* The device's directory below @root ("sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0"),
- * for tests that then damage single attributes (B1-B7). *ret is malloc'd. */
+ * for tests that then damage single attributes. *ret is malloc'd. */
 int fx_device_path(const struct fx_topology *topo, const char *bdf, char **ret);

@@ -59,38 +59,75 @@ static void block_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
-bool plan_refused(struct vfk_plan *plan, const char *const *forced, size_t n_forced,
-		  const char *ignore_id)
+/* Each force option and the blockers it lets through. */
+static const struct {
+	int opt;
+	unsigned int force;
+	const char *name;
+} force_flags[] = {
+	{OPT_FORCE_BOOT_VGA, VFK_FORCE_BOOT_VGA, "force-boot-vga"},
+	{OPT_FORCE_STORAGE, VFK_FORCE_IN_USE_STORAGE, "force-in-use-storage"},
+	{OPT_FORCE_NET, VFK_FORCE_NET_IN_USE, "force-net-in-use"},
+};
+
+const char *force_flag_name(unsigned int force)
 {
-	bool refuse = false;
+	for (size_t i = 0; i < ARRAY_SIZE(force_flags); i++)
+		if (force_flags[i].force == force)
+			return force_flags[i].name;
+	return NULL;
+}
 
-	for (size_t i = 0; i < vfk_plan_get_n_findings(plan); i++) {
-		const char *force = vfk_plan_get_finding_force(plan, i);
-		bool allowed = false;
+enum plan_refusal plan_report(struct vfk_plan *plan, unsigned int forces, unsigned int flags,
+			      const char *member_says)
+{
+	int err = vfk_plan_check(plan, forces, flags, NULL);
+	size_t n = vfk_plan_get_n_findings(plan), n_must = 0;
+	struct vfk_device *const *must = vfk_plan_get_must_move(plan, &n_must);
+	bool blocked = false;
 
-		if (vfk_plan_get_finding_kind(plan, i) != VFK_FINDING_BLOCKER ||
-		    streq_ptr(vfk_plan_get_finding_id(plan, i), ignore_id))
+	for (size_t i = 0; i < n; i++) {
+		const char *dev = vfk_plan_get_finding_device(plan, i);
+		const char *msg = vfk_plan_get_finding_message(plan, i);
+		const char *flag = force_flag_name(vfk_plan_get_finding_force(plan, i));
+
+		if (vfk_plan_get_finding_kind(plan, i) != VFK_FINDING_BLOCKER)
 			continue;
-		for (size_t k = 0; force && k < n_forced; k++)
-			allowed |= streq(force, forced[k]);
-		if (allowed) {
-			log_warn("%s: %s (--%s given)", vfk_plan_get_finding_device(plan, i),
-				 vfk_plan_get_finding_message(plan, i), force);
-			continue;
+		switch (vfk_plan_get_finding_verdict(plan, i, forces, flags)) {
+		case VFK_VERDICT_FORCED:
+			log_warn("%s: %s (--%s given)", dev, msg, flag);
+			break;
+		case VFK_VERDICT_REFUSED:
+			log_error("%s: %s%s%s%s", dev, msg, flag ? " (to do it anyway: --" : "",
+				  flag ? flag : "", flag ? ")" : "");
+			blocked = true;
+			break;
+		default:
+			break;
 		}
-		log_error("%s: %s%s%s%s", vfk_plan_get_finding_device(plan, i),
-			  vfk_plan_get_finding_message(plan, i),
-			  force ? " (to do it anyway: --" : "", force ? force : "",
-			  force ? ")" : "");
-		refuse = true;
 	}
-	return refuse;
+	if (err == 0)
+		return PLAN_ALLOWED;
+	if (blocked)
+		return PLAN_BLOCKED;
+	/* Only the members of the targets' groups that must move too refuse. */
+	for (size_t i = 0; i < n; i++) {
+		const char *dev = vfk_plan_get_finding_device(plan, i), *drv = NULL;
+
+		if (vfk_plan_get_finding_kind(plan, i) == VFK_FINDING_BLOCKER ||
+		    vfk_plan_get_finding_verdict(plan, i, forces, flags) != VFK_VERDICT_REFUSED)
+			continue;
+		for (size_t k = 0; k < n_must; k++)
+			if (streq(vfk_device_get_bdf(must[k]), dev))
+				drv = vfk_device_get_driver(must[k]);
+		log_error("%s (on %s) shares the IOMMU group and %s", dev, drv ? drv : "no driver",
+			  member_says);
+	}
+	return PLAN_GROUP;
 }
 
 bool bind_parse_option(struct bind_request *req, int c)
 {
-	const char *force = NULL;
-
 	switch (c) {
 	case 'g':
 		req->group = true;
@@ -98,21 +135,13 @@ bool bind_parse_option(struct bind_request *req, int c)
 	case 'n':
 		req->dry = true;
 		return true;
-	case OPT_FORCE_BOOT_VGA:
-		force = "force-boot-vga";
-		break;
-	case OPT_FORCE_STORAGE:
-		force = "force-in-use-storage";
-		break;
-	case OPT_FORCE_NET:
-		force = "force-net-in-use";
-		break;
-	default:
-		return false;
 	}
-	if (req->n_forced < ARRAY_SIZE(req->forced))
-		req->forced[req->n_forced++] = force;
-	return true;
+	for (size_t i = 0; i < ARRAY_SIZE(force_flags); i++)
+		if (force_flags[i].opt == c) {
+			req->forces |= force_flags[i].force;
+			return true;
+		}
+	return false;
 }
 
 int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targets,
@@ -121,6 +150,7 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 	size_t n_move = 0;
 	struct vfk_device *const *move;
 	struct vfk_plan *plan = NULL;
+	enum plan_refusal refusal;
 	bool json = output_is_json();
 	char *detail = NULL;
 	sigset_t old;
@@ -133,21 +163,12 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 		return err;
 	}
 	move = vfk_plan_get_must_move(plan, &n_move);
-	if (plan_refused(plan, req->forced, req->n_forced, NULL)) {
+	refusal = plan_report(plan, req->forces, req->group ? VFK_PLAN_CHECK_GROUP : 0,
+			      "must move too");
+	if (refusal == PLAN_BLOCKED) {
 		log_error("bind: refused; nothing was changed (see vfiokit plan)");
 		err = -EPERM;
-	} else if (!req->group && n_move > n_targets) {
-		for (size_t i = 0; i < n_move; i++) {
-			const char *drv = vfk_device_get_driver(move[i]);
-			bool is_target = false;
-
-			for (size_t k = 0; k < n_targets; k++)
-				is_target |= vfk_addr_cmp(vfk_device_get_addr(move[i]),
-							  vfk_device_get_addr(targets[k])) == 0;
-			if (!is_target)
-				log_error("%s (on %s) shares the IOMMU group and must move too",
-					  vfk_device_get_bdf(move[i]), drv ? drv : "no driver");
-		}
+	} else if (refusal == PLAN_GROUP) {
 		log_error("bind: refused; pass --group to move the whole group, or name every "
 			  "member; nothing was changed");
 		err = -EPERM;

@@ -189,6 +189,7 @@ static int check_plan(struct vfk_ctx *ctx, struct vfk_device ***devices, size_t 
 {
 	struct vfk_device *const *must;
 	struct vfk_plan *plan = NULL;
+	enum plan_refusal refusal;
 	size_t n_must;
 	int err;
 
@@ -198,29 +199,18 @@ static int check_plan(struct vfk_ctx *ctx, struct vfk_device ***devices, size_t 
 		return err;
 	}
 	err = 0;
-	/* No group yet is what the command line persist writes is for. */
-	if (plan_refused(plan, req->forced, req->n_forced, "iommu.no-group")) {
+	refusal = plan_report(plan, req->forces,
+			      VFK_PLAN_CHECK_NEXT_BOOT | (req->group ? VFK_PLAN_CHECK_GROUP : 0),
+			      "must be on vfio-pci too");
+	must = vfk_plan_get_must_move(plan, &n_must);
+	if (refusal == PLAN_BLOCKED) {
 		log_error("persist: refused; nothing was changed (see vfiokit plan)");
 		err = -EPERM;
-	}
-	must = vfk_plan_get_must_move(plan, &n_must);
-	if (err >= 0 && n_must > *n && !req->group) {
-		for (size_t i = 0; i < n_must; i++) {
-			bool target = false;
-
-			for (size_t k = 0; k < *n; k++)
-				target |= vfk_addr_cmp(vfk_device_get_addr(must[i]),
-						       vfk_device_get_addr((*devices)[k])) == 0;
-			if (!target)
-				log_error("%s (on %s) shares the IOMMU group and must be on "
-					  "vfio-pci too",
-					  vfk_device_get_bdf(must[i]),
-					  vfk_device_get_driver(must[i]) ?: "no driver");
-		}
+	} else if (refusal == PLAN_GROUP) {
 		log_error("persist: refused; pass --group to include the whole group, or name "
 			  "every member; nothing was changed");
 		err = -EPERM;
-	} else if (err >= 0 && n_must > *n) {
+	} else if (req->group) {
 		struct vfk_device **all = calloc(n_must + 1, sizeof(*all));
 
 		if (!all) {

@@ -52,7 +52,7 @@ static void print_findings(struct vfk_plan *plan, enum vfk_finding_kind kind, co
 
 	output_open_array(key);
 	for (size_t i = 0; i < n; i++) {
-		const char *force = vfk_plan_get_finding_force(plan, i);
+		const char *force = force_flag_name(vfk_plan_get_finding_force(plan, i));
 
 		if (vfk_plan_get_finding_kind(plan, i) != kind)
 			continue;

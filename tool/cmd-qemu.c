@@ -245,7 +245,7 @@ static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		;
 	if (n_dev_args == 0)
 		return usage_error("qemu", "name at least one device, e.g. 0000:01:00.0");
-	if (!bind && (breq.group || breq.n_forced))
+	if (!bind && (breq.group || breq.forces))
 		return usage_error("qemu", "--group and --force-* go with --bind");
 	if (user) {
 		pw = getpwnam(user);

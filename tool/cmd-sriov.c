@@ -81,6 +81,7 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	};
 	struct progress prog = {.json = output_is_json()};
 	struct vfk_device **pfs = NULL, **vfs = NULL;
+	struct vfk_plan *plan = NULL;
 	size_t n_pfs = 0, n_vfs = 0;
 	bool bind = false;
 	long want = -1;
@@ -128,10 +129,22 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		log_error("sriov: %s", detail ? detail : strerror(-err));
 	if (err >= 0 && bind && !prog.dry) {
 		err = vfs_of(ctx, pfs[0], &vfs, &n_vfs);
+		free(detail);
+		detail = NULL;
+		/* The rule bind follows, without its overrides: nothing the plan blocks, and no
+		 * group member (the physical function, say) moved along unasked. */
+		if (err >= 0 && n_vfs) {
+			err = vfk_plan_new(ctx, vfs, n_vfs, &plan);
+			if (err < 0)
+				log_error("sriov: cannot plan: %s", strerror(-err));
+			else if ((err = vfk_plan_check(plan, 0, 0, &detail)) < 0) {
+				log_lines("sriov: ", detail);
+				log_error("sriov: refused to bind the virtual functions (see "
+					  "vfiokit plan); vfiokit restore removes them");
+			}
+		}
 		if (err >= 0) {
 			prog.total = n_vfs;
-			free(detail);
-			detail = NULL;
 			err = vfk_bind(ctx, vfs, n_vfs, 0, on_write, &prog, &detail);
 			if (err < 0)
 				log_error("sriov: binding the virtual functions failed, none was "
@@ -147,6 +160,7 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	if (err >= 0 && !prog.dry)
 		print_text("%s: %ld virtual function%s%s\n", vfk_device_get_bdf(pfs[0]), want,
 			   want == 1 ? "" : "s", bind ? ", all on vfio-pci" : "");
+	vfk_plan_unref(plan);
 	vfk_device_list_free(vfs, n_vfs);
 	vfk_device_list_free(pfs, n_pfs);
 	free(detail);

@@ -30,6 +30,7 @@ extern const struct vfk_cmd vfk_cmd_sriov;
 extern const struct vfk_cmd vfk_cmd_qemu;
 extern const struct vfk_cmd vfk_cmd_libvirt;
 extern const struct vfk_cmd vfk_cmd_persist;
+extern const struct vfk_cmd vfk_cmd_info;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,8 +54,7 @@ enum {
 };
 struct bind_request {
 	bool group, dry;
-	const char *forced[3];
-	size_t n_forced;
+	unsigned int forces; /* enum vfk_force */
 };
 #define BIND_LONG_OPTIONS                                                                          \
 	{"group", no_argument, NULL, 'g'},                                                         \
@@ -65,13 +65,22 @@ struct bind_request {
 	}
 /* Takes option @c if it is one of bind's ('g', 'n' and the force flags). */
 bool bind_parse_option(struct bind_request *req, int c);
+struct vfk_plan;
+/* The option that sets force bit @force ("force-boot-vga"), or NULL when there is none. */
+const char *force_flag_name(unsigned int force);
+/* What vfk_plan_check() says of @plan, on stderr: a warning for each blocker @forces
+ * overrides and an error for each that refuses, with the option that would override it;
+ * when no blocker refuses, an error "BDF (on DRIVER) shares the IOMMU group and
+ * <member_says>" for each group member that must move but was not named. */
+enum plan_refusal {
+	PLAN_ALLOWED,
+	PLAN_BLOCKED, /* by a blocker */
+	PLAN_GROUP,   /* only by group members not named */
+};
+enum plan_refusal plan_report(struct vfk_plan *plan, unsigned int forces, unsigned int flags,
+			      const char *member_says);
 /* Plans and moves @targets (with their groups' must-move members when req->group) to
  * vfio-pci as `vfiokit bind` does, reporting refusals and failures on stderr. On success
  * *ret_plan holds the plan, whose must-move list is what moved. Returns 0 or -errno. */
-struct vfk_plan;
-/* Reports the plan's blockers, except those whose force flag is in @forced (warned
- * about instead) and those with id @ignore_id (may be NULL); true when any is left. */
-bool plan_refused(struct vfk_plan *plan, const char *const *forced, size_t n_forced,
-		  const char *ignore_id);
 int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targets,
 		 const struct bind_request *req, struct vfk_plan **ret_plan);

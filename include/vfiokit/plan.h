@@ -20,7 +20,8 @@ extern "C" {
 /**
  * enum vfk_finding_kind - What a finding of a plan means.
  * @VFK_FINDING_BLOCKER: the move cannot go ahead as asked; some blockers can be
- *                       overridden with the force flag vfk_plan_get_finding_force() names.
+ *                       overridden with the &enum vfk_force bit
+ *                       vfk_plan_get_finding_force() gives.
  * @VFK_FINDING_HOST_LOSES: something the host uses goes away with the move.
  * @VFK_FINDING_NOTE: worth knowing (reset scope, functions of the slot in other groups).
  * @_VFK_FINDING_KIND_MAX: number of kinds.
@@ -30,6 +31,57 @@ enum vfk_finding_kind {
 	VFK_FINDING_HOST_LOSES,
 	VFK_FINDING_NOTE,
 	_VFK_FINDING_KIND_MAX,
+};
+
+/**
+ * enum vfk_force - Blockers a caller accepts, one bit per kind that can be overridden.
+ * @VFK_FORCE_BOOT_VGA: the host's display goes: the boot display (display.boot-vga), the
+ *                      firmware framebuffer (display.framebuffer) or the text console
+ *                      (display.console).
+ * @VFK_FORCE_IN_USE_STORAGE: a disk below the device is in use: mounted (block.mounted),
+ *                            active swap (block.swap) or held by LVM, MD, device-mapper or
+ *                            multipath (block.holder).
+ * @VFK_FORCE_NET_IN_USE: a network interface of the device carries the default route
+ *                        (net.default-route) or this SSH session (net.ssh).
+ *
+ * Every other blocker (a bridge, a denylisted device, no IOMMU group) cannot be overridden.
+ *
+ * Since: 0.2
+ */
+enum vfk_force {
+	VFK_FORCE_BOOT_VGA = 1 << 0,
+	VFK_FORCE_IN_USE_STORAGE = 1 << 1,
+	VFK_FORCE_NET_IN_USE = 1 << 2,
+};
+
+/**
+ * enum vfk_plan_check_flags - Options of vfk_plan_check().
+ * @VFK_PLAN_CHECK_GROUP: the whole group may move: members that must move but were not
+ *                        among the targets (finding "group.member") do not refuse.
+ * @VFK_PLAN_CHECK_NEXT_BOOT: judge for the next boot as vfk_persist_new() configures it,
+ *                            whose kernel command line turns the IOMMU on: a device
+ *                            without an IOMMU group yet (finding "iommu.no-group") does
+ *                            not refuse.
+ *
+ * Since: 0.2
+ */
+enum vfk_plan_check_flags {
+	VFK_PLAN_CHECK_GROUP = 1 << 0,
+	VFK_PLAN_CHECK_NEXT_BOOT = 1 << 1,
+};
+
+/**
+ * enum vfk_verdict - What vfk_plan_check() makes of one finding.
+ * @VFK_VERDICT_NONE: not in the way: not a blocker, or one the flags set aside.
+ * @VFK_VERDICT_FORCED: a blocker the forces given override; worth a warning.
+ * @VFK_VERDICT_REFUSED: refuses the move.
+ *
+ * Since: 0.2
+ */
+enum vfk_verdict {
+	VFK_VERDICT_NONE,
+	VFK_VERDICT_FORCED,
+	VFK_VERDICT_REFUSED,
 };
 
 /** struct vfk_plan - Opaque, reference-counted result of vfk_plan_new(). */
@@ -52,6 +104,7 @@ struct vfk_plan;
  * the header type and the reset methods with the devices a bus reset would also hit.
  *
  * Return: 0 on success; -EINVAL; -ENOMEM.
+ * Since: 0.1
  */
 int vfk_plan_new(struct vfk_ctx *ctx, struct vfk_device *const *targets, size_t n_targets,
 		 struct vfk_plan **ret);
@@ -61,6 +114,7 @@ int vfk_plan_new(struct vfk_ctx *ctx, struct vfk_device *const *targets, size_t 
  * @plan: the plan, or NULL.
  *
  * Return: @plan.
+ * Since: 0.1
  */
 struct vfk_plan *vfk_plan_ref(struct vfk_plan *plan);
 
@@ -69,6 +123,7 @@ struct vfk_plan *vfk_plan_ref(struct vfk_plan *plan);
  * @plan: the plan, or NULL.
  *
  * Return: NULL.
+ * Since: 0.1
  */
 struct vfk_plan *vfk_plan_unref(struct vfk_plan *plan);
 
@@ -78,6 +133,7 @@ struct vfk_plan *vfk_plan_unref(struct vfk_plan *plan);
  * @ret_n: receives their number.
  *
  * Return: a borrowed array owned by @plan.
+ * Since: 0.1
  */
 struct vfk_device *const *vfk_plan_get_must_move(const struct vfk_plan *plan, size_t *ret_n);
 
@@ -87,6 +143,7 @@ struct vfk_device *const *vfk_plan_get_must_move(const struct vfk_plan *plan, si
  * @ret_n: receives their number.
  *
  * Return: a borrowed array owned by @plan.
+ * Since: 0.1
  */
 struct vfk_device *const *vfk_plan_get_may_stay(const struct vfk_plan *plan, size_t *ret_n);
 
@@ -95,6 +152,7 @@ struct vfk_device *const *vfk_plan_get_may_stay(const struct vfk_plan *plan, siz
  * @plan: the plan.
  *
  * Return: true when the plan has no %VFK_FINDING_BLOCKER finding.
+ * Since: 0.1
  */
 bool vfk_plan_is_applicable(const struct vfk_plan *plan);
 
@@ -103,6 +161,7 @@ bool vfk_plan_is_applicable(const struct vfk_plan *plan);
  * @plan: the plan.
  *
  * Return: the count.
+ * Since: 0.1
  */
 size_t vfk_plan_get_n_findings(const struct vfk_plan *plan);
 
@@ -112,6 +171,7 @@ size_t vfk_plan_get_n_findings(const struct vfk_plan *plan);
  * @i: index below vfk_plan_get_n_findings().
  *
  * Return: the kind; %VFK_FINDING_NOTE when @i is out of range.
+ * Since: 0.1
  */
 enum vfk_finding_kind vfk_plan_get_finding_kind(const struct vfk_plan *plan, size_t i);
 
@@ -121,6 +181,7 @@ enum vfk_finding_kind vfk_plan_get_finding_kind(const struct vfk_plan *plan, siz
  * @i: index below vfk_plan_get_n_findings().
  *
  * Return: borrowed string, or NULL when @i is out of range.
+ * Since: 0.1
  */
 const char *vfk_plan_get_finding_id(const struct vfk_plan *plan, size_t i);
 
@@ -130,6 +191,7 @@ const char *vfk_plan_get_finding_id(const struct vfk_plan *plan, size_t i);
  * @i: index below vfk_plan_get_n_findings().
  *
  * Return: borrowed string, or NULL when @i is out of range.
+ * Since: 0.1
  */
 const char *vfk_plan_get_finding_device(const struct vfk_plan *plan, size_t i);
 
@@ -139,17 +201,64 @@ const char *vfk_plan_get_finding_device(const struct vfk_plan *plan, size_t i);
  * @i: index below vfk_plan_get_n_findings().
  *
  * Return: borrowed string, or NULL when @i is out of range.
+ * Since: 0.1
  */
 const char *vfk_plan_get_finding_message(const struct vfk_plan *plan, size_t i);
 
 /**
- * vfk_plan_get_finding_force() - The force flag that overrides blocker @i.
+ * vfk_plan_get_finding_force() - The &enum vfk_force bit that overrides blocker @i.
  * @plan: the plan.
  * @i: index below vfk_plan_get_n_findings().
  *
- * Return: e.g. "force-boot-vga", or NULL when the finding is not an overridable blocker.
+ * Return: one bit, e.g. %VFK_FORCE_BOOT_VGA; 0 when the finding is not a blocker that can
+ * be overridden, or @i is out of range.
+ *
+ * Since: 0.1
  */
-const char *vfk_plan_get_finding_force(const struct vfk_plan *plan, size_t i);
+unsigned int vfk_plan_get_finding_force(const struct vfk_plan *plan, size_t i);
+
+/**
+ * vfk_plan_get_finding_verdict() - What vfk_plan_check() makes of finding @i.
+ * @plan: the plan.
+ * @i: index below vfk_plan_get_n_findings().
+ * @forces: a mask of &enum vfk_force: the blockers the caller accepts.
+ * @flags: a mask of &enum vfk_plan_check_flags.
+ *
+ * A blocker refuses unless its force bit is in @forces (then it is forced) or @flags set
+ * it aside; a group member that must move but was not among the targets (finding
+ * "group.member") refuses unless @flags has %VFK_PLAN_CHECK_GROUP. Everything else is
+ * not in the way. Callers that explain a refusal in their own words go through the
+ * findings with this; it is the rule vfk_plan_check() applies.
+ *
+ * Return: the verdict; %VFK_VERDICT_NONE when @i is out of range.
+ *
+ * Since: 0.2
+ */
+enum vfk_verdict vfk_plan_get_finding_verdict(const struct vfk_plan *plan, size_t i,
+					      unsigned int forces, unsigned int flags);
+
+/**
+ * vfk_plan_check() - Whether the plan may be applied with these forces.
+ * @plan: the plan.
+ * @forces: a mask of &enum vfk_force: the blockers the caller accepts.
+ * @flags: a mask of &enum vfk_plan_check_flags; %VFK_PLAN_CHECK_GROUP when the whole
+ *         group may move.
+ * @ret_detail: if not NULL, on refusal receives a malloc'd explanation, one line per
+ *              finding that refuses ("0000:01:00.0: is the boot display ..."); each
+ *              blocker's force bit comes from vfk_plan_get_finding_force(). NULL when
+ *              allowed.
+ *
+ * The one rule for moving devices to vfio-pci, now or at the next boot: refused when any
+ * finding's vfk_plan_get_finding_verdict() is %VFK_VERDICT_REFUSED, that is, a blocker
+ * @forces does not override, or (without %VFK_PLAN_CHECK_GROUP) a member of a target's
+ * IOMMU group that must move but was not named.
+ *
+ * Return: 0 when allowed; -EPERM when refused; -EINVAL.
+ *
+ * Since: 0.2
+ */
+int vfk_plan_check(const struct vfk_plan *plan, unsigned int forces, unsigned int flags,
+		   char **ret_detail);
 
 #ifdef __cplusplus
 }

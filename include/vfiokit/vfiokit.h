@@ -16,5 +16,7 @@
 #include <vfiokit/bind.h>
 #include <vfiokit/vm.h>
 #include <vfiokit/persist.h>
+#include <vfiokit/iommu.h>
+#include <vfiokit/vfio.h>
 
 #endif

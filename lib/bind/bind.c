@@ -14,6 +14,7 @@
 #include "pci/attr.h"
 #include "journal.h"
 #include "path.h"
+#include "strv.h"
 #include "host/procfd.h"
 #include "tasks.h"
 #include <vfiokit/bind.h>
@@ -549,9 +550,7 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 		}
 		start = i + 1;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(order[i]);
-	free(order);
+	strv_free(order);
 	journal_close(j);
 	op_end(&op);
 	return first;
@@ -570,9 +569,7 @@ VFK_EXPORT int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t 
 	list = calloc(j->n + 1, sizeof(*list));
 	for (size_t i = 0; list && i < j->n; i++)
 		if (!(list[i] = strdup(j->entries[i].bdf))) {
-			for (size_t k = 0; k < i; k++)
-				free(list[k]);
-			free(list);
+			strv_free(list);
 			list = NULL;
 		}
 	*ret_n = j->n;

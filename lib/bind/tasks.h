@@ -2,7 +2,7 @@
 /*
  * Device moves run side by side: the kernel's unbind and probe of one device mostly
  * waits (a NIC's PHY reset sleeps), so 64 NICs probed one after the other take ten times
- * as long as the same probes run together. faults.md D11 bounds it: the functions of one
+ * as long as the same probes run together. Two rules bound it: the functions of one
  * slot stay in order on one thread, and only drivers known to take concurrent unbinds
  * and probes run in parallel.
  */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doctor/doctor.h"
+#include "host/host.h"
 #include "path.h"
 
 /* Bootloader configuration files hold one line of space-separated words; quoting inside the

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doctor/doctor.h"
+#include "host/cmdline.h"
 
 void cmdline_free(struct cmdline *c)
 {

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+struct host;
 struct vfk_ctx;
 
 /*
@@ -11,3 +12,10 @@ struct vfk_ctx;
  * regular file of the same records. *ret is malloc'd and NUL-terminated.
  */
 int kmsg_read_raw(struct vfk_ctx *ctx, char **ret, size_t *ret_len);
+
+/* The kernel log as text, one message per line, into h->kmsg; an unreadable log is not an
+ * error but leaves h->kmsg NULL and its reason in h->kmsg_error. */
+int host_read_kmsg(struct host *h);
+
+/* The first kernel log line containing any of the NULL-terminated @needles. */
+const char *kmsg_find(const struct host *h, const char *const *needles, char *buf, size_t size);

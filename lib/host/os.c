@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doctor/doctor.h"
+#include "host/host.h"
 #include "path.h"
 
 /* os-release(5) values may be quoted with "..." or '...'; shell escapes are not expected. */

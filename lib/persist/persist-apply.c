@@ -158,7 +158,7 @@ static int write_one(struct vfk_ctx *ctx, const struct pfile *f)
 	char dir[PATH_MAX];
 	int err;
 
-	if (!f->new) {
+	if (!f->updated) {
 		err = path_unlink(ctx, f->path);
 		return err == -ENOENT ? 0 : err;
 	}
@@ -169,7 +169,7 @@ static int write_one(struct vfk_ctx *ctx, const struct pfile *f)
 		if (err < 0)
 			return err;
 	}
-	return path_write_file(ctx, f->path, f->new, strlen(f->new), f->mode);
+	return path_write_file(ctx, f->path, f->updated, strlen(f->updated), f->mode);
 }
 
 /* grubby --args=X is taken back by --remove-args=X, kernelstub --add-options T by
@@ -251,7 +251,7 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 		char backup[PATH_MAX];
 		struct entry *grown;
 
-		if (same(f->old, f->new) || state_find(&s, f->path))
+		if (same(f->old, f->updated) || state_find(&s, f->path))
 			continue;
 		if (f->old) {
 			backup_path(f->path, backup, sizeof(backup));
@@ -280,7 +280,7 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 	for (; err >= 0 && done < p->n_files; done++) {
 		const struct pfile *f = &p->files[done];
 
-		if (same(f->old, f->new))
+		if (same(f->old, f->updated))
 			continue;
 		err = write_one(p->ctx, f);
 		if (err < 0)
@@ -290,9 +290,9 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 		/* All or nothing: the files written go back to what they were. */
 		for (size_t i = done; i-- > 0;) {
 			const struct pfile *f = &p->files[i];
-			struct pfile back = {.path = f->path, .new = f->old, .mode = 0644};
+			struct pfile back = {.path = f->path, .updated = f->old, .mode = 0644};
 
-			if (!same(f->old, f->new) && write_one(p->ctx, &back) < 0)
+			if (!same(f->old, f->updated) && write_one(p->ctx, &back) < 0)
 				detail_add(ret_detail,
 					   "/%s could not be put back; `vfiokit persist --undo` "
 					   "will",
@@ -312,9 +312,9 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 	for (size_t i = 0; i < p->n_files; i++) {
 		struct entry *e = state_find(&s, p->files[i].path);
 
-		if (e && !same(p->files[i].old, p->files[i].new)) {
-			e->written = p->files[i].new ? persist_hash(p->files[i].new) : 0;
-			e->removed = !p->files[i].new;
+		if (e && !same(p->files[i].old, p->files[i].updated)) {
+			e->written = p->files[i].updated ? persist_hash(p->files[i].updated) : 0;
+			e->removed = !p->files[i].updated;
 		}
 	}
 	err = state_save(p->ctx, &s);

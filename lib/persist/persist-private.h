@@ -14,10 +14,10 @@
 #define PERSIST_END "# <<< vfiokit persist"
 
 struct pfile {
-	char *path; /* below the root: "etc/modprobe.d/vfiokit.conf" */
-	char *abs;  /* as on the system: "/etc/modprobe.d/vfiokit.conf" */
-	char *old;  /* NULL: absent */
-	char *new;  /* NULL: removed */
+	char *path;    /* below the root: "etc/modprobe.d/vfiokit.conf" */
+	char *abs;     /* as on the system: "/etc/modprobe.d/vfiokit.conf" */
+	char *old;     /* NULL: absent */
+	char *updated; /* NULL: removed */
 	mode_t mode;
 };
 
@@ -54,7 +54,7 @@ bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t
  * when the platform names none. */
 bool persist_read_slot(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size);
 
-/* Adds the command @argv (NULL-terminated) to @p. */
+/* persist-changes.c: adds the command @argv (NULL-terminated) to @p. */
 int persist_add_command(struct vfk_persist *p, const char *const *argv);
 
 /* persist-apply.c: adds the commands recorded at apply time that take back what grubby

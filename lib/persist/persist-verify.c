@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doctor/doctor.h"
+#include "doctor/report.h"
 #include "path.h"
 #include "persist-private.h"
 

@@ -9,10 +9,10 @@
 
 #include <libkmod.h>
 
-#include "doctor/doctor.h"
+#include "host/host.h"
 #include "path.h"
 #include "persist-private.h"
-#include "vm/vm-private.h"
+#include "strv.h"
 
 #define HEADER                                                                                     \
 	"# Written by vfiokit persist: devices given to vfio-pci at every boot.\n"                 \
@@ -36,14 +36,13 @@ struct gen {
 static int pwarn(struct vfk_persist *p, const char *fmt, ...) _printf_(2, 3);
 static int pwarn(struct vfk_persist *p, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_pushv(&p->warnings, &p->n_warnings, fmt, ap);
 	va_end(ap);
-	return r < 0 ? -ENOMEM : strv_push(&p->warnings, &p->n_warnings, s);
+	return r;
 }
 
 static int add_command(struct vfk_persist *p, ...)
@@ -60,30 +59,7 @@ static int add_command(struct vfk_persist *p, ...)
 	return persist_add_command(p, argv);
 }
 
-int persist_add_command(struct vfk_persist *p, const char *const *argv)
-{
-	char **copy = NULL, ***grown, **expects;
-	size_t n = 0;
-	int err = 0;
-
-	for (size_t i = 0; argv[i] && err >= 0; i++)
-		err = strv_push(&copy, &n, strdup(argv[i]));
-	grown = err < 0 ? NULL : realloc(p->commands, (p->n_commands + 1) * sizeof(*grown));
-	if (grown)
-		p->commands = grown;
-	expects = err < 0 ? NULL : realloc(p->expects, (p->n_commands + 1) * sizeof(*expects));
-	if (expects)
-		p->expects = expects;
-	if (!grown || !expects) {
-		strv_free(copy);
-		return -ENOMEM;
-	}
-	p->expects[p->n_commands] = NULL;
-	p->commands[p->n_commands++] = copy;
-	return 0;
-}
-
-/* faults.md F4: after the image is rebuilt, its listing must show vfio-pci. */
+/* After the image is rebuilt, its listing must show vfio-pci. */
 static int add_image_check(struct vfk_persist *p, const char *lister, const char *image)
 {
 	int err;
@@ -98,21 +74,22 @@ static int add_image_check(struct vfk_persist *p, const char *lister, const char
 	return err;
 }
 
-/* Adds a file with its current content @old (NULL: absent) and the @new one (NULL:
+/* Adds a file with its current content @old (NULL: absent) and the @updated one (NULL:
  * remove it); takes both strings. */
-static int add_file_old(struct vfk_persist *p, const char *path, char *old, char *new, mode_t mode)
+static int add_file_old(struct vfk_persist *p, const char *path, char *old, char *updated,
+			mode_t mode)
 {
 	struct pfile *grown, *f;
 
 	grown = realloc(p->files, (p->n_files + 1) * sizeof(*grown));
 	if (!grown) {
 		free(old);
-		free(new);
+		free(updated);
 		return -ENOMEM;
 	}
 	p->files = grown;
 	f = &p->files[p->n_files];
-	*f = (struct pfile){.old = old, .new = new, .mode = mode};
+	*f = (struct pfile){.old = old, .updated = updated, .mode = mode};
 	f->path = strdup(path);
 	if (f->path && asprintf(&f->abs, "/%s", path) < 0)
 		f->abs = NULL;
@@ -121,28 +98,28 @@ static int add_file_old(struct vfk_persist *p, const char *path, char *old, char
 }
 
 /* add_file_old() with the content read here. */
-static int add_file(struct vfk_persist *p, const char *path, char *new, mode_t mode)
+static int add_file(struct vfk_persist *p, const char *path, char *updated, mode_t mode)
 {
 	char *old = NULL;
 	ssize_t r = path_read_all(p->ctx, path, 1u << 20, &old);
 
 	if (r < 0 && r != -ENOENT) {
-		free(new);
+		free(updated);
 		return (int)r;
 	}
-	return add_file_old(p, path, old, new, mode);
+	return add_file_old(p, path, old, updated, mode);
 }
 
 /* A file wholly vfiokit's: @text, or removed when there is nothing to bind. */
 static int own_file(struct gen *g, const char *path, const char *text, mode_t mode)
 {
-	char *new = NULL;
+	char *updated = NULL;
 
-	if (g->n && !(new = strdup(text)))
+	if (g->n && !(updated = strdup(text)))
 		return -ENOMEM;
-	if (!new &&path_exists(g->p->ctx, path) < 0)
+	if (!updated && path_exists(g->p->ctx, path) < 0)
 		return 0;
-	return add_file(g->p, path, new, mode);
+	return add_file(g->p, path, updated, mode);
 }
 
 /* Removes a file of vfiokit's that the chosen mode does not use. */
@@ -155,14 +132,14 @@ static int drop_file(struct gen *g, const char *path)
 static int block_file(struct gen *g, const char *path, const char *body)
 {
 	_cleanup_free_ char *old = NULL;
-	char *new;
+	char *updated;
 
 	if (path_read_all(g->p->ctx, path, 1u << 20, &old) < 0 && !(g->n && body))
 		return 0;
 	if (!(g->n && body) && !persist_has_block(old))
 		return 0;
-	new = persist_block_edit(old, g->n ? body : NULL);
-	return new ? add_file_old(g->p, path, TAKE_PTR(old), new, 0644) : -ENOMEM;
+	updated = persist_block_edit(old, g->n ? body : NULL);
+	return updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0644) : -ENOMEM;
 }
 
 /* Built in, as libkmod reads the running kernel's module indexes below the root. */
@@ -524,7 +501,7 @@ static void squeeze_spaces(char *s)
 	*w = '\0';
 }
 
-/* faults.md F2: other modprobe.d files that already give vfio-pci options, read with
+/* Other modprobe.d files that already give vfio-pci options, read with
  * kmod's rules (a trailing backslash continues the line; '-' and '_' in module names are
  * one), so the user learns what the kernel will really get. */
 static int scan_modprobe_d(struct gen *g)
@@ -611,7 +588,7 @@ static int edit_loader_entries(struct gen *g, const char *add)
 			continue;
 		while (err >= 0 && (de = readdir(dir))) {
 			_cleanup_free_ char *old = NULL;
-			char path[PATH_MAX], *new = NULL, *opt;
+			char path[PATH_MAX], *updated = NULL, *opt;
 			size_t l = strlen(de->d_name);
 
 			if (l < 6 || !streq(de->d_name + l - 5, ".conf"))
@@ -629,14 +606,16 @@ static int edit_loader_entries(struct gen *g, const char *add)
 			if (opt) {
 				size_t end = (size_t)(opt - old) + strcspn(opt, "\n");
 
-				if (asprintf(&new, "%.*s %s%s", (int)end, old, add, old + end) < 0)
-					new = NULL;
-			} else if (asprintf(&new, "%s%soptions %s\n", old,
+				if (asprintf(&updated, "%.*s %s%s", (int)end, old, add, old + end) <
+				    0)
+					updated = NULL;
+			} else if (asprintf(&updated, "%s%soptions %s\n", old,
 					    *old && old[strlen(old) - 1] != '\n' ? "\n" : "",
 					    add) < 0) {
-				new = NULL;
+				updated = NULL;
 			}
-			err = new ? add_file_old(g->p, path, TAKE_PTR(old), new, 0644) : -ENOMEM;
+			err = updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0644)
+				      : -ENOMEM;
 			n++;
 		}
 		closedir(dir);
@@ -687,15 +666,15 @@ static int gen_cmdline(struct gen *g)
 		snprintf(body, sizeof(body), "--args=%s", add);
 		return add_command(g->p, "grubby", "--update-kernel=ALL", body, NULL);
 	case BOOT_SYSTEMD_BOOT: {
-		char *new;
+		char *updated;
 
 		if (!*add)
 			return g->n ? 0 : add_command(g->p, "kernel-install", "add-all", NULL);
 		/* One line, no comments: the options go at its end (undo puts the file back). */
-		if (asprintf(&new, "%s%s%s\n", g->h.kernel_cmdline_file,
+		if (asprintf(&updated, "%s%s%s\n", g->h.kernel_cmdline_file,
 			     *g->h.kernel_cmdline_file ? " " : "", add) < 0)
 			return -ENOMEM;
-		err = add_file(g->p, ETC_KERNEL_CMDLINE, new, 0644);
+		err = add_file(g->p, ETC_KERNEL_CMDLINE, updated, 0644);
 		return err < 0 ? err : add_command(g->p, "kernel-install", "add-all", NULL);
 	}
 	case BOOT_KERNELSTUB:
@@ -851,78 +830,4 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 	}
 	*ret = g.p;
 	return 0;
-}
-
-VFK_EXPORT struct vfk_persist *vfk_persist_ref(struct vfk_persist *p)
-{
-	if (p)
-		p->refcount++;
-	return p;
-}
-
-VFK_EXPORT struct vfk_persist *vfk_persist_unref(struct vfk_persist *p)
-{
-	if (!p || --p->refcount > 0)
-		return NULL;
-	for (size_t i = 0; i < p->n_files; i++) {
-		free(p->files[i].path);
-		free(p->files[i].abs);
-		free(p->files[i].old);
-		free(p->files[i].new);
-	}
-	free(p->files);
-	strv_free(p->warnings);
-	for (size_t i = 0; i < p->n_commands; i++) {
-		strv_free(p->commands[i]);
-		free(p->expects[i]);
-	}
-	free(p->commands);
-	free(p->expects);
-	vfk_ctx_unref(p->ctx);
-	free(p);
-	return NULL;
-}
-
-VFK_EXPORT size_t vfk_persist_get_n_files(const struct vfk_persist *p)
-{
-	return p ? p->n_files : 0;
-}
-
-VFK_EXPORT const char *vfk_persist_get_file(const struct vfk_persist *p, size_t i,
-					    const char **ret_old, const char **ret_new)
-{
-	assert_return(p && i < p->n_files, NULL);
-	if (ret_old)
-		*ret_old = p->files[i].old;
-	if (ret_new)
-		*ret_new = p->files[i].new;
-	return p->files[i].abs;
-}
-
-VFK_EXPORT size_t vfk_persist_get_n_warnings(const struct vfk_persist *p)
-{
-	return p ? p->n_warnings : 0;
-}
-
-VFK_EXPORT const char *vfk_persist_get_warning(const struct vfk_persist *p, size_t i)
-{
-	assert_return(p && i < p->n_warnings, NULL);
-	return p->warnings[i];
-}
-
-VFK_EXPORT size_t vfk_persist_get_n_commands(const struct vfk_persist *p)
-{
-	return p ? p->n_commands : 0;
-}
-
-VFK_EXPORT const char *const *vfk_persist_get_command(const struct vfk_persist *p, size_t i)
-{
-	assert_return(p && i < p->n_commands, NULL);
-	return (const char *const *)p->commands[i];
-}
-
-VFK_EXPORT const char *vfk_persist_get_command_expect(const struct vfk_persist *p, size_t i)
-{
-	assert_return(p && i < p->n_commands, NULL);
-	return p->expects[i];
 }

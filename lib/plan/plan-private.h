@@ -6,9 +6,29 @@
 #include "internal.h"
 #include <vfiokit/plan.h>
 
-/* Adds a finding; @force is a static string or NULL; the message is formatted. */
+/* Findings vfk_plan_check() reads beyond their kind. */
+#define PLAN_ID_GROUP_MEMBER "group.member"
+#define PLAN_ID_NO_GROUP "iommu.no-group"
+
+struct finding {
+	enum vfk_finding_kind kind;
+	char *id, *device, *message;
+	unsigned int force; /* enum vfk_force bit; blockers only */
+};
+
+/* plan.c: the plan itself, its findings and what may be done with it; plan-build.c
+ * fills it in. */
+struct vfk_plan {
+	int refcount;
+	struct vfk_device **must, **stay;
+	size_t n_must, cap_must, n_stay, cap_stay;
+	struct finding *findings;
+	size_t n_findings;
+};
+
+/* Adds a finding; @force is an enum vfk_force bit or 0; the message is formatted. */
 int plan_add(struct vfk_plan *plan, enum vfk_finding_kind kind, const char *id, const char *device,
-	     const char *force, const char *fmt, ...) _printf_(6, 7);
+	     unsigned int force, const char *fmt, ...) _printf_(6, 7);
 
 /* Whether the kernel lets @d stay where it is in a group given to VFIO; @why names the
  * reason (its driver, "no driver", "bridge or port"). */

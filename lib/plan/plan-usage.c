@@ -152,14 +152,14 @@ static int check_block(struct plan_usage *u, struct vfk_plan *plan, const char *
 		mnt = mountpoint_of(u, makedev(maj, min));
 	if (mnt)
 		return plan_add(plan, VFK_FINDING_BLOCKER, "block.mounted", bdf,
-				"force-in-use-storage", "%s is mounted on %s", name, mnt);
+				VFK_FORCE_IN_USE_STORAGE, "%s is mounted on %s", name, mnt);
 	if (is_swap(u, name))
 		return plan_add(plan, VFK_FINDING_BLOCKER, "block.swap", bdf,
-				"force-in-use-storage", "%s is active swap", name);
+				VFK_FORCE_IN_USE_STORAGE, "%s is active swap", name);
 	first_holder(dirfd, holder, sizeof(holder));
 	if (*holder)
 		return plan_add(
-			plan, VFK_FINDING_BLOCKER, "block.holder", bdf, "force-in-use-storage",
+			plan, VFK_FINDING_BLOCKER, "block.holder", bdf, VFK_FORCE_IN_USE_STORAGE,
 			"%s is held by %s (LVM, MD, device-mapper or multipath)", name, holder);
 	return 0;
 }
@@ -218,13 +218,13 @@ static int check_net(struct plan_usage *u, struct vfk_plan *plan, const char *bd
 		for (size_t k = 0; err >= 0 && k < u->routes.n; k++)
 			if (streq(u->routes.names[k], names->names[i]))
 				err = plan_add(plan, VFK_FINDING_BLOCKER, "net.default-route", bdf,
-					       "force-net-in-use",
+					       VFK_FORCE_NET_IN_USE,
 					       "%s carries the default route%s%s: the host "
 					       "goes off the network",
 					       ifname, via, upper);
 		if (err >= 0 && *u->ssh_iface && streq(u->ssh_iface, names->names[i]))
 			err = plan_add(plan, VFK_FINDING_BLOCKER, "net.ssh", bdf,
-				       "force-net-in-use",
+				       VFK_FORCE_NET_IN_USE,
 				       "%s carries this SSH session%s%s: it would drop", ifname,
 				       via, upper);
 	}
@@ -269,15 +269,15 @@ static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, in
 			struct route_ifaces names;
 
 			net_uppers(u->ctx, de->d_name, extra, sizeof(extra), &names);
-			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "net.interface", bdf, NULL,
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "net.interface", bdf, 0,
 				       "network interface %s%s", de->d_name, extra);
 			if (err >= 0)
 				err = check_net(u, plan, bdf, de->d_name, &names);
 		} else if (streq(subsystem, "block")) {
 			/* A disk, then its partitions below it. */
 			if (!in_block)
-				err = plan_add(plan, VFK_FINDING_HOST_LOSES, "block.disk", bdf,
-					       NULL, "disk %s", de->d_name);
+				err = plan_add(plan, VFK_FINDING_HOST_LOSES, "block.disk", bdf, 0,
+					       "disk %s", de->d_name);
 			if (err >= 0)
 				err = check_block(u, plan, bdf, de->d_name, sub);
 		} else if (streq(subsystem, "drm") && is_card(de->d_name)) {
@@ -286,7 +286,7 @@ static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, in
 
 			snprintf(node, sizeof(node), "/dev/dri/%s", de->d_name);
 			used = proc_find_holder(u->ctx, node, who, sizeof(who));
-			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "display.drm", bdf, NULL,
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "display.drm", bdf, 0,
 				       "graphics device %s (%s)%s%s", de->d_name, node,
 				       used ? ", in use by " : "", used ? who : "");
 		} else if (streq(subsystem, "input") && startswith(de->d_name, "input")) {
@@ -295,11 +295,11 @@ static int walk(struct plan_usage *u, struct vfk_plan *plan, const char *bdf, in
 
 			if (n > 0)
 				name[strcspn(name, "\n")] = '\0';
-			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "input.device", bdf, NULL,
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "input.device", bdf, 0,
 				       "input device %s%s%s%s", de->d_name, *name ? " (" : "", name,
 				       *name ? ")" : "");
 		} else if (streq(subsystem, "sound") && is_card(de->d_name)) {
-			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "sound.card", bdf, NULL,
+			err = plan_add(plan, VFK_FINDING_HOST_LOSES, "sound.card", bdf, 0,
 				       "sound card %s", de->d_name);
 		}
 		if (err >= 0 && !streq(subsystem, "net"))
@@ -356,7 +356,7 @@ int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct v
 						return plan_add(plan, VFK_FINDING_BLOCKER,
 								"display.framebuffer",
 								vfk_device_get_bdf(dev),
-								"force-boot-vga",
+								VFK_FORCE_BOOT_VGA,
 								"holds the firmware framebuffer "
 								"(%s at %llx-%llx in /proc/iomem): "
 								"the console goes dark",
@@ -420,7 +420,7 @@ int plan_usage_console(struct plan_usage *u, struct vfk_plan *plan, struct vfk_d
 		}
 		if (streq(target, syspath + 1))
 			err = plan_add(plan, VFK_FINDING_BLOCKER, "display.console",
-				       vfk_device_get_bdf(dev), "force-boot-vga",
+				       vfk_device_get_bdf(dev), VFK_FORCE_BOOT_VGA,
 				       "carries the text console (fbcon on %s): it goes dark",
 				       de->d_name);
 	}

@@ -5,41 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci/device-private.h"
-#include "path.h"
 #include "plan-private.h"
 
-struct finding {
-	enum vfk_finding_kind kind;
-	char *id, *device, *message;
-	const char *force;
-};
-
-struct vfk_plan {
-	int refcount;
-	struct vfk_device **must, **stay;
-	size_t n_must, cap_must, n_stay, cap_stay;
-	struct finding *findings;
-	size_t n_findings;
-};
-
-/* vfio-pci refuses these (drivers/vfio/pci/vfio_pci.c, vfio_pci_dev_in_denylist()):
- * Intel QuickAssist physical functions, which must stay with their host driver. */
-static const struct {
-	uint16_t vendor, device;
-} denylist[] = {
-	{0x8086, 0x0435}, {0x8086, 0x37c8}, {0x8086, 0x19e2}, {0x8086, 0x6f54}, {0x8086, 0x18ee},
-	{0x8086, 0x18a0}, {0x8086, 0x4940}, {0x8086, 0x4942}, {0x8086, 0x4944},
-};
-
-/* AMD GPUs whose reset is known to leave them unusable until the host reboots, unless
- * the out-of-tree vendor-reset module handles them: Polaris 10/11/12, Vega 10/20,
- * Navi 10/12/14. */
-static const uint16_t amd_bad_reset[] = {0x67df, 0x67ef, 0x699f, 0x6863, 0x687f,
-					 0x66a0, 0x66af, 0x731f, 0x7360, 0x7340};
-
 int plan_add(struct vfk_plan *p, enum vfk_finding_kind kind, const char *id, const char *device,
-	     const char *force, const char *fmt, ...)
+	     unsigned int force, const char *fmt, ...)
 {
 	struct finding *f;
 	va_list ap;
@@ -50,7 +19,7 @@ int plan_add(struct vfk_plan *p, enum vfk_finding_kind kind, const char *id, con
 		return -ENOMEM;
 	p->findings = f;
 	f = &p->findings[p->n_findings];
-	*f = (struct finding){.kind = kind, .force = kind == VFK_FINDING_BLOCKER ? force : NULL};
+	*f = (struct finding){.kind = kind, .force = kind == VFK_FINDING_BLOCKER ? force : 0};
 	va_start(ap, fmt);
 	n = vasprintf(&f->message, fmt, ap);
 	va_end(ap);
@@ -64,262 +33,6 @@ int plan_add(struct vfk_plan *p, enum vfk_finding_kind kind, const char *id, con
 		return -ENOMEM;
 	}
 	p->n_findings++;
-	return 0;
-}
-
-static bool endswith(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && streq(s + a - b, suffix);
-}
-
-/*
- * The kernel's rule for a viable group (vfio_group viability with driver_managed_dma):
- * every member is unbound, on a driver that manages DMA itself (pci-stub, vfio-pci and
- * its variants), or a bridge or port left to pcieport.
- */
-bool plan_may_stay(struct vfk_device *d, const char **why)
-{
-	const char *drv = vfk_device_get_driver(d);
-	enum vfk_header_type h = vfk_device_get_header_type(d);
-
-	if (h == VFK_HEADER_BRIDGE || h == VFK_HEADER_CARDBUS) {
-		if (!drv || streq(drv, "pcieport") || streq(drv, "shpchp")) {
-			*why = "bridge or port";
-			return true;
-		}
-		return false;
-	}
-	if (!drv) {
-		*why = "no driver";
-		return true;
-	}
-	if (streq(drv, "pci-stub") || streq(drv, "vfio-pci") || endswith(drv, "vfio_pci") ||
-	    endswith(drv, "vfio-pci")) {
-		*why = drv;
-		return true;
-	}
-	return false;
-}
-
-static bool in_list(struct vfk_device *const *list, size_t n, struct vfk_device *d)
-{
-	for (size_t i = 0; i < n; i++)
-		if (vfk_addr_cmp(vfk_device_get_addr(list[i]), vfk_device_get_addr(d)) == 0)
-			return true;
-	return false;
-}
-
-static int check_identity(struct vfk_plan *p, struct vfk_device *d, bool target)
-{
-	const char *bdf = vfk_device_get_bdf(d);
-	enum vfk_header_type h = vfk_device_get_header_type(d);
-	uint16_t v = 0, dv = 0;
-	int err = 0;
-
-	if (target && (h == VFK_HEADER_BRIDGE || h == VFK_HEADER_CARDBUS))
-		err = plan_add(p, VFK_FINDING_BLOCKER, "device.bridge", bdf, NULL,
-			       "is a bridge or port: vfio-pci takes only endpoints (header "
-			       "type 0); pass through the devices below it");
-	if (err >= 0 && vfk_device_get_ids(d, &v, &dv) == 0)
-		for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(denylist); i++)
-			if (denylist[i].vendor == v && denylist[i].device == dv)
-				err = plan_add(p, VFK_FINDING_BLOCKER, "device.denylisted", bdf,
-					       NULL,
-					       "%04x:%04x is on vfio-pci's denylist: the kernel "
-					       "refuses to bind it",
-					       v, dv);
-	if (err >= 0 && vfk_device_is_boot_vga(d) == 1)
-		err = plan_add(p, VFK_FINDING_BLOCKER, "display.boot-vga", bdf, "force-boot-vga",
-			       "is the boot display (boot_vga=1): the screen goes dark when it "
-			       "moves, and the console with it");
-	return err;
-}
-
-static int check_reset(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *d,
-		       struct vfk_device *const *all, size_t n_all)
-{
-	const char *bdf = vfk_device_get_bdf(d);
-	const char *methods = vfk_device_get_reset_methods(d);
-	uint16_t v = 0, dv = 0;
-	struct vfk_addr parent;
-	char scope[512] = "";
-	size_t len = 0;
-	int err = 0;
-
-	if (vfk_device_get_ids(d, &v, &dv) == 0 && v == 0x1002 &&
-	    path_exists(ctx, SYS_MODULE "/vendor_reset") < 0)
-		for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(amd_bad_reset); i++)
-			if (dv == amd_bad_reset[i])
-				err = plan_add(p, VFK_FINDING_NOTE, "reset.known-bad", bdf, NULL,
-					       "this AMD GPU (1002:%04x) often fails to reset and "
-					       "then needs a host reboot; the vendor-reset module "
-					       "is not loaded",
-					       dv);
-	if (err < 0)
-		return err;
-	if (!methods)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.unknown", bdf, NULL,
-				"the kernel shows no reset_method (older than 5.15, or none)");
-	if (!*methods)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.none", bdf, NULL,
-				"the kernel knows no way to reset it: state may leak between "
-				"guests");
-	if (strstr(methods, "flr") || strstr(methods, "pm") || strstr(methods, "device_specific") ||
-	    !strstr(methods, "bus") || vfk_device_get_parent_addr(d, &parent) < 0)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.methods", bdf, NULL, "resets with: %s",
-				methods);
-	/* Only a bus reset: everything below the same bridge is reset with it. */
-	for (size_t i = 0; i < n_all; i++) {
-		struct vfk_addr pa;
-
-		if (all[i] == d || vfk_device_get_parent_addr(all[i], &pa) < 0 ||
-		    vfk_addr_cmp(&pa, &parent) != 0 || in_list(p->must, p->n_must, all[i]))
-			continue;
-		len += (size_t)snprintf(scope + len, sizeof(scope) - len, "%s%s", len ? ", " : "",
-					vfk_device_get_bdf(all[i]));
-		if (len >= sizeof(scope))
-			break;
-	}
-	if (!len)
-		return plan_add(p, VFK_FINDING_NOTE, "reset.methods", bdf, NULL,
-				"resets with: %s (no device that stays on the host shares its bus)",
-				methods);
-	return plan_add(p, VFK_FINDING_NOTE, "reset.bus-scope", bdf, NULL,
-			"resets only with a bus reset, which also resets %s", scope);
-}
-
-static int check_siblings(struct vfk_plan *p, struct vfk_device *t, struct vfk_device *const *all,
-			  size_t n_all)
-{
-	int err = 0;
-
-	for (size_t i = 0; err >= 0 && i < n_all; i++) {
-		unsigned int g;
-
-		if (all[i] == t ||
-		    !vfk_addr_same_slot(vfk_device_get_addr(all[i]), vfk_device_get_addr(t)) ||
-		    in_list(p->must, p->n_must, all[i]) || in_list(p->stay, p->n_stay, all[i]))
-			continue;
-		if (vfk_device_get_iommu_group(all[i], &g) == 0)
-			err = plan_add(p, VFK_FINDING_NOTE, "slot.sibling", vfk_device_get_bdf(t),
-				       NULL,
-				       "%s is another function of the same card, in group %u: "
-				       "pass it through too if the guest needs the whole card",
-				       vfk_device_get_bdf(all[i]), g);
-	}
-	return err;
-}
-
-static int push(struct vfk_device ***list, size_t *n, size_t *cap, struct vfk_device *d)
-{
-	if (in_list(*list, *n, d))
-		return 0;
-	return vfk_device_list_append(list, n, cap, vfk_device_ref(d));
-}
-
-static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *const *targets,
-		 size_t n_targets, struct vfk_device *const *all, size_t n_all)
-{
-	struct plan_usage *usage = NULL;
-	int err = 0;
-
-	for (size_t t = 0; err >= 0 && t < n_targets; t++) {
-		unsigned int group;
-
-		err = push(&p->must, &p->n_must, &p->cap_must, targets[t]);
-		if (err < 0)
-			break;
-		if (vfk_device_get_iommu_group(targets[t], &group) < 0) {
-			err = plan_add(p, VFK_FINDING_BLOCKER, "iommu.no-group",
-				       vfk_device_get_bdf(targets[t]), NULL,
-				       "has no IOMMU group: the IOMMU is off or absent (vfiokit "
-				       "doctor says why)");
-			continue;
-		}
-		for (size_t i = 0; err >= 0 && i < n_all; i++) {
-			const char *why = NULL;
-			unsigned int g;
-
-			if (all[i] == targets[t] || vfk_device_get_iommu_group(all[i], &g) < 0 ||
-			    g != group || in_list(targets, n_targets, all[i]))
-				continue;
-			if (plan_may_stay(all[i], &why))
-				err = push(&p->stay, &p->n_stay, &p->cap_stay, all[i]);
-			else if (!in_list(p->must, p->n_must, all[i])) {
-				const char *drv = vfk_device_get_driver(all[i]);
-
-				err = push(&p->must, &p->n_must, &p->cap_must, all[i]);
-				if (err >= 0)
-					err = plan_add(
-						p, VFK_FINDING_HOST_LOSES, "group.member",
-						vfk_device_get_bdf(all[i]), NULL,
-						"moves too: it shares IOMMU group %u with %s "
-						"(now on %s)",
-						group, vfk_device_get_bdf(targets[t]),
-						drv ? drv : "no driver");
-			}
-		}
-	}
-	if (err < 0)
-		return err;
-	vfk_device_list_sort(p->must, p->n_must);
-	vfk_device_list_sort(p->stay, p->n_stay);
-
-	err = plan_usage_new(ctx, &usage);
-	for (size_t i = 0; err >= 0 && i < p->n_must; i++) {
-		struct vfk_device *d = p->must[i];
-		const char *drv = vfk_device_get_driver(d);
-		bool target = in_list(targets, n_targets, d);
-
-		if (target && drv &&
-		    (streq(drv, "vfio-pci") || endswith(drv, "vfio_pci") ||
-		     endswith(drv, "vfio-pci")))
-			err = plan_add(p, VFK_FINDING_NOTE, "device.already-vfio",
-				       vfk_device_get_bdf(d), NULL, "is already on %s", drv);
-		if (err >= 0)
-			err = check_identity(p, d, target);
-		if (err >= 0)
-			err = plan_usage_check(usage, p, d);
-		if (err >= 0)
-			err = plan_usage_framebuffer(usage, p, d);
-		if (err >= 0)
-			err = plan_usage_console(usage, p, d);
-		if (err >= 0)
-			err = check_reset(ctx, p, d, all, n_all);
-	}
-	for (size_t t = 0; err >= 0 && t < n_targets; t++)
-		err = check_siblings(p, targets[t], all, n_all);
-	plan_usage_free(usage);
-	return err;
-}
-
-VFK_EXPORT int vfk_plan_new(struct vfk_ctx *ctx, struct vfk_device *const *targets,
-			    size_t n_targets, struct vfk_plan **ret)
-{
-	struct vfk_device **all = NULL;
-	struct vfk_plan *p;
-	size_t n_all = 0;
-	int err;
-
-	assert_return(ctx && targets && n_targets && ret, -EINVAL);
-	for (size_t i = 0; i < n_targets; i++)
-		assert_return(targets[i], -EINVAL);
-
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	p->refcount = 1;
-	err = vfk_ctx_get_devices(ctx, &all, &n_all);
-	if (err >= 0)
-		err = build(ctx, p, targets, n_targets, all, n_all);
-	vfk_device_list_free(all, n_all);
-	if (err < 0) {
-		vfk_plan_unref(p);
-		return err;
-	}
-	*ret = p;
 	return 0;
 }
 
@@ -407,9 +120,52 @@ VFK_EXPORT const char *vfk_plan_get_finding_message(const struct vfk_plan *p, si
 	return f ? f->message : NULL;
 }
 
-VFK_EXPORT const char *vfk_plan_get_finding_force(const struct vfk_plan *p, size_t i)
+VFK_EXPORT unsigned int vfk_plan_get_finding_force(const struct vfk_plan *p, size_t i)
 {
 	const struct finding *f = get(p, i);
 
-	return f ? f->force : NULL;
+	return f ? f->force : 0;
+}
+
+VFK_EXPORT enum vfk_verdict vfk_plan_get_finding_verdict(const struct vfk_plan *p, size_t i,
+							 unsigned int forces, unsigned int flags)
+{
+	const struct finding *f = get(p, i);
+
+	if (!f)
+		return VFK_VERDICT_NONE;
+	/* The plan names each member it adds to the move once; the targets never. */
+	if (streq(f->id, PLAN_ID_GROUP_MEMBER))
+		return flags & VFK_PLAN_CHECK_GROUP ? VFK_VERDICT_NONE : VFK_VERDICT_REFUSED;
+	if (f->kind != VFK_FINDING_BLOCKER)
+		return VFK_VERDICT_NONE;
+	/* The kernel command line the next boot gets turns the IOMMU on. */
+	if ((flags & VFK_PLAN_CHECK_NEXT_BOOT) && streq(f->id, PLAN_ID_NO_GROUP))
+		return VFK_VERDICT_NONE;
+	return f->force & forces ? VFK_VERDICT_FORCED : VFK_VERDICT_REFUSED;
+}
+
+VFK_EXPORT int vfk_plan_check(const struct vfk_plan *p, unsigned int forces, unsigned int flags,
+			      char **ret_detail)
+{
+	char *detail = NULL;
+	bool refused = false;
+
+	assert_return(p, -EINVAL);
+	for (size_t i = 0; i < p->n_findings; i++) {
+		const struct finding *f = &p->findings[i];
+
+		if (vfk_plan_get_finding_verdict(p, i, forces, flags) != VFK_VERDICT_REFUSED)
+			continue;
+		refused = true;
+		if (f->kind == VFK_FINDING_BLOCKER)
+			detail_add(&detail, "%s: %s", f->device, f->message);
+		else
+			detail_add(&detail, "%s: was not named, but %s", f->device, f->message);
+	}
+	if (ret_detail)
+		*ret_detail = detail;
+	else
+		free(detail);
+	return refused ? -EPERM : 0;
 }

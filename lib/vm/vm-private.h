@@ -46,11 +46,6 @@ struct vfk_vm {
 	size_t n_owned;
 };
 
-/* Appends to a NULL-terminated, malloc'd string list; -ENOMEM leaves it as it was. */
-int strv_push(char ***strv, size_t *n, char *s);
-int strv_pushf(char ***strv, size_t *n, const char *fmt, ...) _printf_(3, 4);
-void strv_free(char **strv);
-
 /* @s with each ',' doubled, QEMU's escape inside an option value; malloc'd. */
 char *qemu_escape(const char *s);
 

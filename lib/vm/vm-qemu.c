@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "vm-private.h"
 
-/* "host=" takes a 16-bit PCI domain; beyond it QEMU needs the sysfs path (faults.md G2). */
+/* "host=" takes a 16-bit PCI domain; beyond it QEMU needs the sysfs path. */
 static int push_hostdev(char ***argv, size_t *n, const struct vfk_vm *vm, size_t i)
 {
 	const struct vm_dev *d = &vm->devs[i];

@@ -15,46 +15,11 @@
 #include "path.h"
 #include "plan/plan-private.h"
 #include "host/procfd.h"
+#include "strv.h"
 #include "vm-private.h"
 #include <vfiokit/plan.h>
 
 #define GIB (1024ull * 1024 * 1024)
-
-int strv_push(char ***strv, size_t *n, char *s)
-{
-	char **grown;
-
-	if (!s)
-		return -ENOMEM;
-	grown = realloc(*strv, (*n + 2) * sizeof(**strv));
-	if (!grown) {
-		free(s);
-		return -ENOMEM;
-	}
-	grown[(*n)++] = s;
-	grown[*n] = NULL;
-	*strv = grown;
-	return 0;
-}
-
-int strv_pushf(char ***strv, size_t *n, const char *fmt, ...)
-{
-	char *s = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return strv_push(strv, n, r < 0 ? NULL : s);
-}
-
-void strv_free(char **strv)
-{
-	for (char **p = strv; p && *p; p++)
-		free(*p);
-	free(strv);
-}
 
 char *qemu_escape(const char *s)
 {
@@ -131,9 +96,7 @@ VFK_EXPORT struct vfk_vm *vfk_vm_ref(struct vfk_vm *vm)
 
 static void clear_results(struct vfk_vm *vm)
 {
-	for (size_t i = 0; i < vm->n_warnings; i++)
-		free(vm->warnings[i]);
-	free(vm->warnings);
+	strv_free(vm->warnings);
 	vm->warnings = NULL;
 	vm->n_warnings = 0;
 	free(vm->groups);
@@ -258,14 +221,13 @@ VFK_EXPORT int vfk_vm_set_rom(struct vfk_vm *vm, const struct vfk_addr *device, 
 static int warn(struct vfk_vm *vm, const char *fmt, ...) _printf_(2, 3);
 static int warn(struct vfk_vm *vm, const char *fmt, ...)
 {
-	char *s = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_pushv(&vm->warnings, &vm->n_warnings, fmt, ap);
 	va_end(ap);
-	return r < 0 ? -ENOMEM : strv_push(&vm->warnings, &vm->n_warnings, s);
+	return r;
 }
 
 struct detail {
@@ -417,7 +379,7 @@ static int check_plan(struct vfk_vm *vm)
 		if (is_target(vm, list[i]) || !vfk_device_is_vfio_bound(list[i]))
 			continue;
 		vfk_device_get_iommu_group(list[i], &group);
-		/* faults.md G3: a partial group works, but the rest is lost meanwhile. */
+		/* A partial group works, but the rest is lost meanwhile. */
 		err = warn(vm,
 			   "%s shares IOMMU group %u but is not given to the guest; neither the "
 			   "host nor another guest can use it while this guest runs",
@@ -447,7 +409,7 @@ static int check_groups(struct vfk_vm *vm, struct detail *d)
 			if (is_target(vm, m))
 				continue;
 			if (vfk_device_is_vfio_bound(m) && h != VFK_HEADER_BRIDGE)
-				/* faults.md G3: a partial group works, but the rest is lost. */
+				/* A partial group works, but the rest is lost. */
 				err = warn(
 					vm,
 					"%s shares IOMMU group %d but is not given to the guest; "

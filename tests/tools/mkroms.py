@@ -27,7 +27,7 @@ def main(out):
         "other-card.rom": image(0x10DE, 0x1B81),
         "nvflash-dump.rom": b"NVGI" + bytes(0x600 - 4) + good,
         "not-a-rom.bin": bytes(1024),
-        # A name that would add an option to QEMU if commas were not escaped (faults.md G1).
+        # A name that would add an option to QEMU if commas were not escaped.
         "evil,x-vga=on.rom": good,
     }
     for name, data in files.items():

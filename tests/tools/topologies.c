@@ -2,7 +2,7 @@
 /*
  * The machines of the cli lane's golden tests, modelled on real hosts: their PCI trees,
  * IOMMU groups and the host files the doctor reads. Damage lists overwrite single files
- * after the build, for the garbage-attribute cases (faults.md B1-B7).
+ * after the build, for the garbage-attribute cases.
  */
 #include <stddef.h>
 #include <string.h>
@@ -726,7 +726,7 @@ static const struct fx_damage popos_use_files[] = {
 					"initramfs.\n"},
 };
 
-/* --- Garbage everywhere (faults.md B1-B7 and bad host files): nothing may abort. */
+/* --- Garbage everywhere (attributes and host files): nothing may abort. */
 static const struct fx_dev malformed_devs[] = {
 	{.bdf = "0000:00:00.0",
 	 .vendor = 0x8086,

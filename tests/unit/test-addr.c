@@ -33,13 +33,13 @@ static void test_valid(void **state)
 	check_ok("0000:00:00.0", 0, 0, 0, 0, VFK_ADDR_HAS_DOMAIN, "0000:00:00.0");
 	check_ok("0000:0a:00.1", 0, 0x0a, 0, 1, VFK_ADDR_HAS_DOMAIN, "0000:0a:00.1");
 	check_ok("FFFF:FF:1F.7", 0xffff, 0xff, 0x1f, 7, VFK_ADDR_HAS_DOMAIN, "ffff:ff:1f.7");
-	/* A3: domains above 0xffff (VMD, Hyper-V, SPDK's 6-digit form). */
+	/* Domains above 0xffff (VMD, Hyper-V, SPDK's 6-digit form). */
 	check_ok("10000:e1:00.0", 0x10000, 0xe1, 0, 0, VFK_ADDR_HAS_DOMAIN, "10000:e1:00.0");
 	check_ok("5d0505:01:00.0", 0x5d0505, 1, 0, 0, VFK_ADDR_HAS_DOMAIN, "5d0505:01:00.0");
 	check_ok("ffffffff:ff:1f.7", 0xffffffff, 0xff, 0x1f, 7, VFK_ADDR_HAS_DOMAIN,
 		 "ffffffff:ff:1f.7");
 	check_ok("0:01:00.0", 0, 1, 0, 0, VFK_ADDR_HAS_DOMAIN, "0000:01:00.0");
-	/* A2: the short form is parsed but flagged for the caller to resolve. */
+	/* The short form is parsed but flagged for the caller to resolve. */
 	check_ok("01:00.0", 0, 1, 0, 0, 0, "0000:01:00.0");
 }
 
@@ -123,7 +123,7 @@ static void test_cmp_slot(void **state)
 	assert_true(vfk_addr_cmp(&a, &b) < 0);
 	assert_true(vfk_addr_cmp(&c, &a) > 0);
 	assert_true(vfk_addr_same_slot(&a, &b));
-	/* A4: equal bus/dev in another domain is another slot. */
+	/* Equal bus/dev in another domain is another slot. */
 	assert_false(vfk_addr_same_slot(&a, &c));
 }
 

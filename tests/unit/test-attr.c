@@ -24,7 +24,7 @@ static void test_hex(void **state)
 	assert_int_equal(attr_parse_hex(S("0x030000\n"), 6, &v), 0);
 	assert_int_equal(v, 0x030000);
 	v = 7;
-	/* B1: garbage, empty, missing prefix, too long, two newlines, junk. */
+	/* Garbage, empty, missing prefix, too long, two newlines, junk. */
 	assert_int_equal(attr_parse_hex(S("0xZZZZ\n"), 4, &v), -EINVAL);
 	assert_int_equal(attr_parse_hex(S(""), 4, &v), -EINVAL);
 	assert_int_equal(attr_parse_hex(S("\n"), 4, &v), -EINVAL);
@@ -46,7 +46,7 @@ static void test_int_bool(void **state)
 	long v;
 	bool b;
 
-	assert_int_equal(attr_parse_int(S("-1\n"), -1, 100, &v), 0); /* B4: numa_node */
+	assert_int_equal(attr_parse_int(S("-1\n"), -1, 100, &v), 0); /* numa_node */
 	assert_int_equal(v, -1);
 	assert_int_equal(attr_parse_int(S("3"), -1, 100, &v), 0);
 	assert_int_equal(v, 3);
@@ -64,14 +64,14 @@ static void test_driver_names(void **state)
 {
 	char buf[64];
 
-	/* B4: "(null)" and empty mean unset. */
+	/* "(null)" and empty mean unset. */
 	assert_int_equal(attr_parse_driver_override(S("(null)\n"), buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
 	assert_int_equal(attr_parse_driver_override(S("\n"), buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
 	assert_int_equal(attr_parse_driver_override(S("vfio-pci\n"), buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "vfio-pci");
-	/* A5: anything that could walk out of sys/bus/pci/drivers. */
+	/* Anything that could walk out of sys/bus/pci/drivers. */
 	assert_int_equal(attr_parse_driver_override(S("../x\n"), buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(attr_parse_driver_override(S("a/b"), buf, sizeof(buf)), -EINVAL);
 	assert_int_equal(attr_parse_driver_override(S("a b"), buf, sizeof(buf)), -EINVAL);
@@ -106,7 +106,7 @@ static void test_regions(void **state)
 	struct vfk_resv_region *r = NULL;
 	size_t n = 0;
 
-	/* B7: real x86 content, unsorted on purpose. */
+	/* Real x86 content, unsorted on purpose. */
 	assert_int_equal(
 		attr_parse_reserved_regions(S("0x00000000fee00000 0x00000000feefffff msi\n"
 					      "0x000000007a000000 0x000000007c7fffff direct\n"),

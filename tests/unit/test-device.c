@@ -269,7 +269,7 @@ static void test_bridge_sriov_vfio(void **state)
 	assert_false(vfk_device_is_vfio_bound(d));
 	vfk_device_unref(d);
 
-	/* B5: a variant driver is VFIO; B6: a looping capability list does not hang. */
+	/* A variant driver is VFIO; a looping capability list does not hang. */
 	d = get(e, "0000:03:00.0");
 	assert_true(vfk_device_is_vfio_bound(d));
 	assert_string_equal(vfk_device_get_power_state(d), "D3cold");
@@ -282,7 +282,7 @@ static void test_short_form(void **state)
 	struct env *e = *state;
 	struct vfk_device *d = NULL;
 
-	/* A2: 01:00.0 exists in domains 0000 and 10000. */
+	/* 01:00.0 exists in domains 0000 and 10000. */
 	assert_int_equal(vfk_device_new_from_string(e->ctx, "01:00.0", &d), -ENOTUNIQ);
 	assert_null(d);
 	d = get(e, "02:00.0");
@@ -292,7 +292,7 @@ static void test_short_form(void **state)
 	assert_string_equal(vfk_device_get_syspath(d),
 			    "/sys/devices/pci10000:00/10000:00:02.0/10000:01:00.0");
 	vfk_device_unref(d);
-	/* A4: exact tokens only. */
+	/* Exact tokens only. */
 	d = NULL;
 	assert_int_equal(vfk_device_new_from_string(e->ctx, "0000:00:02.0", &d), -ENODEV);
 	assert_int_equal(vfk_device_new_from_string(e->ctx, "1:00.0", &d), -EINVAL);
@@ -329,7 +329,7 @@ static void test_garbage_attributes(void **state)
 				    "../../../bus/pci/drivers/gone"),
 			 0);
 
-	/* B1: the listing survives, and only the damaged fields are unknown. */
+	/* The listing survives, and only the damaged fields are unknown. */
 	assert_int_equal(vfk_ctx_get_devices(e->ctx, &list, &n), 0);
 	assert_int_equal(n, sizeof(devs) / sizeof(devs[0]));
 	vfk_device_list_free(list, n);
@@ -433,7 +433,7 @@ static void test_vanished_device(void **state)
 	char *dir, cmd[8192];
 	size_t n;
 
-	/* B3: listed on the bus, gone from the tree. */
+	/* Listed on the bus, gone from the tree. */
 	assert_int_equal(fx_device_path(&topo, "0000:02:02.1", &dir), 0);
 	snprintf(cmd, sizeof(cmd), "%s/%s", e->root, dir);
 	assert_int_equal(fx_rmtree(cmd), 0);
@@ -503,7 +503,7 @@ static void test_no_iommu(void **state)
 	assert_int_equal(n, 0);
 	free(list);
 	assert_int_equal(vfk_device_new_from_string(ctx, "00:02.0", &d), 0);
-	assert_int_equal(vfk_device_get_iommu_group(d, &g), -ENOENT); /* B2 */
+	assert_int_equal(vfk_device_get_iommu_group(d, &g), -ENOENT);
 	vfk_device_unref(d);
 	vfk_ctx_unref(ctx);
 	fx_rmtree(root);

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "doctor/doctor.h"
+#include "host/cmdline.h"
 #include "fixture-host.h"
 #include "fixture.h"
 #include <vfiokit/vfiokit.h>

@@ -185,7 +185,7 @@ static void test_apply_undo(void **state)
 	vfk_persist_unref(p);
 }
 
-/* faults.md F1: a write failing (ENOSPC, EROFS) at any file leaves every file as it was
+/* A write failing (ENOSPC, EROFS) at any file leaves every file as it was
  * and no applied state; a crash after some files is undone from the state and backups. */
 static void test_faults(void **state)
 {

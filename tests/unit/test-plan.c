@@ -212,7 +212,7 @@ static void test_blockers(void **state)
 	build(e, NULL);
 	p = plan(e, "0000:00:02.0", NULL);
 	expect(p, VFK_FINDING_BLOCKER, "device.denylisted", "0000:00:02.0", "8086:0435");
-	assert_null(vfk_plan_get_finding_force(p, 0));
+	assert_int_equal(vfk_plan_get_finding_force(p, 0), 0);
 	assert_false(vfk_plan_is_applicable(p));
 
 	p = plan(e, "0000:00:04.0", NULL);
@@ -240,7 +240,7 @@ static void test_gpu_desktop(void **state)
 	expect(p, VFK_FINDING_BLOCKER, "display.boot-vga", "0000:01:00.0", "boot display");
 	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
 		if (strcmp(vfk_plan_get_finding_id(p, i), "display.boot-vga") == 0)
-			assert_string_equal(vfk_plan_get_finding_force(p, i), "force-boot-vga");
+			assert_int_equal(vfk_plan_get_finding_force(p, i), VFK_FORCE_BOOT_VGA);
 	expect(p, VFK_FINDING_HOST_LOSES, "group.member", "0000:01:00.1", "group 13");
 	expect(p, VFK_FINDING_HOST_LOSES, "display.drm", "0000:01:00.0",
 	       "card0 (/dev/dri/card0), in use by 1234 (Xorg)");
@@ -298,6 +298,102 @@ static void test_clean_plan(void **state)
 	expect(p, VFK_FINDING_NOTE, "device.already-vfio", "0000:1b:00.0", "vfio-pci");
 }
 
+/* The verdict of finding @id about @bdf under @forces and @flags. */
+static enum vfk_verdict verdict(struct vfk_plan *p, const char *id, const char *bdf,
+				unsigned int forces, unsigned int flags)
+{
+	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+		if (strcmp(vfk_plan_get_finding_id(p, i), id) == 0 &&
+		    strcmp(vfk_plan_get_finding_device(p, i), bdf) == 0)
+			return vfk_plan_get_finding_verdict(p, i, forces, flags);
+	fail_msg("no finding %s for %s", id, bdf);
+	return VFK_VERDICT_NONE;
+}
+
+/* vfk_plan_check() refuses with the reason, and @text is in it. */
+static void assert_refused(struct vfk_plan *p, unsigned int forces, unsigned int flags,
+			   const char *text)
+{
+	char *detail = NULL;
+
+	assert_int_equal(vfk_plan_check(p, forces, flags, &detail), -EPERM);
+	assert_non_null(detail);
+	if (!strstr(detail, text))
+		fail_msg("\"%s\" lacks \"%s\"", detail, text);
+	free(detail);
+}
+
+static void assert_allowed(struct vfk_plan *p, unsigned int forces, unsigned int flags)
+{
+	char *detail = (char *)"unset";
+
+	assert_int_equal(vfk_plan_check(p, forces, flags, &detail), 0);
+	assert_null(detail);
+	assert_int_equal(vfk_plan_check(p, forces, flags, NULL), 0);
+}
+
+static void test_check(void **state)
+{
+	const unsigned int all =
+		VFK_FORCE_BOOT_VGA | VFK_FORCE_IN_USE_STORAGE | VFK_FORCE_NET_IN_USE;
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build(e, "amd-desktop");
+	/* The boot GPU: three display blockers, all overridden by one bit. */
+	p = plan(e, "0000:01:00.0", NULL);
+	assert_refused(p, 0, VFK_PLAN_CHECK_GROUP, "0000:01:00.0: is the boot display");
+	assert_int_equal(verdict(p, "display.console", "0000:01:00.0", 0, 0), VFK_VERDICT_REFUSED);
+	assert_allowed(p, VFK_FORCE_BOOT_VGA, VFK_PLAN_CHECK_GROUP);
+	assert_int_equal(verdict(p, "display.console", "0000:01:00.0", VFK_FORCE_BOOT_VGA, 0),
+			 VFK_VERDICT_FORCED);
+	/* Other bits do not override it. */
+	assert_refused(p, VFK_FORCE_IN_USE_STORAGE | VFK_FORCE_NET_IN_USE, VFK_PLAN_CHECK_GROUP,
+		       "framebuffer");
+	/* Its audio function must move too: refused unless the group may move. */
+	assert_refused(p, VFK_FORCE_BOOT_VGA, 0, "0000:01:00.1: was not named");
+	assert_int_equal(verdict(p, "group.member", "0000:01:00.1", VFK_FORCE_BOOT_VGA, 0),
+			 VFK_VERDICT_REFUSED);
+	assert_int_equal(verdict(p, "group.member", "0000:01:00.1", 0, VFK_PLAN_CHECK_GROUP),
+			 VFK_VERDICT_NONE);
+	/* What is not a blocker is never in the way. */
+	assert_int_equal(verdict(p, "display.drm", "0000:01:00.0", 0, 0), VFK_VERDICT_NONE);
+
+	/* Naming every member is as good as the flag, but naming one twice is not. */
+	p = plan(e, "0000:01:00.0", "0000:01:00.1");
+	assert_allowed(p, VFK_FORCE_BOOT_VGA, 0);
+	p = plan(e, "0000:01:00.0", "0000:01:00.0");
+	assert_refused(p, VFK_FORCE_BOOT_VGA, 0, "0000:01:00.1");
+
+	/* A NIC on the default route, in a group with a disk mounted on /: each blocker
+	 * needs its own bit. */
+	p = plan(e, "0000:04:00.0", NULL);
+	assert_refused(p, VFK_FORCE_NET_IN_USE, VFK_PLAN_CHECK_GROUP, "sda1 is mounted on /");
+	assert_refused(p, VFK_FORCE_IN_USE_STORAGE, VFK_PLAN_CHECK_GROUP, "default route");
+	assert_allowed(p, VFK_FORCE_NET_IN_USE | VFK_FORCE_IN_USE_STORAGE, VFK_PLAN_CHECK_GROUP);
+	assert_refused(p, all, 0, "0000:05:00.0: was not named");
+}
+
+/* No force overrides a denylisted device; no IOMMU group waits for the next boot. */
+static void test_check_unforceable(void **state)
+{
+	const unsigned int all =
+		VFK_FORCE_BOOT_VGA | VFK_FORCE_IN_USE_STORAGE | VFK_FORCE_NET_IN_USE;
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build(e, NULL);
+	p = plan(e, "0000:00:02.0", NULL);
+	assert_refused(p, all, VFK_PLAN_CHECK_GROUP | VFK_PLAN_CHECK_NEXT_BOOT, "denylist");
+	p = plan(e, "0000:00:04.0", NULL);
+	assert_refused(p, all, VFK_PLAN_CHECK_GROUP, "no IOMMU group");
+	assert_allowed(p, 0, VFK_PLAN_CHECK_NEXT_BOOT);
+
+	assert_int_equal(vfk_plan_check(NULL, 0, 0, NULL), -EINVAL);
+	assert_int_equal(vfk_plan_get_finding_verdict(p, 999, 0, 0), VFK_VERDICT_NONE);
+	assert_int_equal(vfk_plan_get_finding_force(p, 999), 0);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct env *e = *state;
@@ -315,8 +411,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_kernel_rule),	     T(test_blockers),	 T(test_gpu_desktop),
-		T(test_storage_and_network), T(test_clean_plan), T(test_bad_arguments),
+		T(test_kernel_rule),	     T(test_blockers),	    T(test_gpu_desktop),
+		T(test_storage_and_network), T(test_clean_plan),    T(test_check),
+		T(test_check_unforceable),   T(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

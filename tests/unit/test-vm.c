@@ -148,7 +148,7 @@ static void test_layout_vf_alone(void **state)
 	free_argv(argv);
 }
 
-/* faults.md G1: a comma in a user's file name is doubled, so it cannot add an option. */
+/* A comma in a user's file name is doubled, so it cannot add an option. */
 static void test_escape_commas(void **state)
 {
 	struct env *e = *state;
@@ -180,7 +180,7 @@ static void test_unbound_refused(void **state)
 	assert_null(detail);
 }
 
-/* faults.md G4: RAM plus 1 GiB for the one container. */
+/* RAM plus 1 GiB for the one container. */
 static void test_memlock(void **state)
 {
 	struct env *e = *state;
@@ -220,7 +220,7 @@ static void test_install_vars(void **state)
 	assert_string_equal(buf, "guest's own");
 }
 
-/* faults.md G5: the group's file goes to the user and comes back; its mode never
+/* The group's file goes to the user and comes back; its mode never
  * changes. */
 static void test_give_and_take_back(void **state)
 {

@@ -89,10 +89,13 @@ else
 fi
 mapfile -t devices < <("topo_$topo" "$scratch")
 
+# no_timer_check: on a loaded host the emulated timer can be slow enough through the
+# remapped IO-APIC that the kernel's boot-time check panics ("timer doesn't work").
+
 cmd=(qemu-system-x86_64 -M q35,kernel-irqchip=split -accel tcg -m 2G -smp 2
 	-nographic -no-reboot -nodefaults -serial mon:stdio
 	-kernel "$kernel" -initrd "$VM_CACHE/initrd-$release.gz"
-	-append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 quiet vfiokit.script=$scratch/run.sh vfiokit.scratch=$scratch $modules_arg"
+	-append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 no_timer_check quiet vfiokit.script=$scratch/run.sh vfiokit.scratch=$scratch $modules_arg"
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$scratch,mount_tag=scratch,security_model=none,multidevs=remap"
 	"${devices[@]}")

@@ -80,7 +80,7 @@ check "--by-id: --verify finds both in effect" [ "$(grep -c "ok    device" "$VM_
 boot
 check "--by-id undone: both on e1000e" [ "$(driver_of "$target")$(driver_of "$twin")" = e1000ee1000e ]
 
-# The commands --apply runs, and the check of the rebuilt image (faults.md F4), with
+# The commands --apply runs, and the check of the rebuilt image, with
 # stand-ins for initramfs-tools' commands: an image without vfio-pci fails the apply.
 mkdir -p /etc/initramfs-tools /tmp/fakebin
 printf '#!/bin/sh\necho "update-initramfs $*" >>/tmp/fakebin/log\n' >/tmp/fakebin/update-initramfs

@@ -58,7 +58,7 @@ nic)
 	check "$nic back on e1000e" [ "$(driver_of "$nic")" = e1000e ]
 	check "journal empty" [ -z "$("$tool" restore --all --dry-run 2>/dev/null | grep "$nic")" ]
 
-	# faults.md G6: QEMU crashes; the device still comes back. This QEMU gets the host's
+	# QEMU crashes; the device still comes back. This QEMU gets the host's
 	# OVMF (the default), so real QEMU also takes the pflash pair and the guest's own
 	# copy of the variables is made.
 	vars=/var/lib/vfiokit/vars/vfiokit-${nic//:/-}_VARS.fd
@@ -75,7 +75,7 @@ nic)
 	check "QEMU holds /dev/vfio/$group" [ -n "$qemu" ]
 	check "QEMU runs OVMF" grep -q "if=pflash,unit=0,format=raw,readonly=on,file=/usr/share/OVMF/" "/proc/$qemu/cmdline"
 	check "the guest's variables were made from the template" [ -s "$vars" ]
-	# faults.md G3: a second guest for the same device is refused, naming the first.
+	# A second guest for the same device is refused, naming the first.
 	"$tool" qemu --print "$nic" >/dev/null 2>"$nest/second"
 	check "a second guest is refused, naming QEMU" grep -q "(qemu-system-x86) holds /dev/vfio/$group" "$nest/second"
 	kill -SEGV "$qemu"
