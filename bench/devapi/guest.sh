@@ -116,7 +116,7 @@ fi
 # in I/Os, so that starting the process and bringing the controller up cancel out.
 # ours-irq waits for completions on an MSI-X eventfd as qemu-img does; ours-poll spins.
 # qemu-img now and then never completes a request in this guest: such a run is stopped
-# after NVME_TIMEOUT seconds, counted, and tried once more.
+# after NVME_TIMEOUT seconds, counted, and tried up to twice more.
 stat_run() { # OUTFILE COMMAND...: the command's stdout to OUTFILE, "wall user sys" echoed
 	local f=$1
 	shift
@@ -126,7 +126,7 @@ stat_run() { # OUTFILE COMMAND...: the command's stdout to OUTFILE, "wall user s
 }
 one_run() { # TOOL QD SIZE -> "ios wall user sys"; SIZE is seconds (ours) or a count
 	local f=$out/$1.out st tries
-	for tries in 1 2; do
+	for tries in 1 2 3; do
 		case "$1" in
 		ours-irq) st=$(stat_run "$f" "$nvme_read" --irq --qd "$2" --bench "$3" "$nvme" 1) ;;
 		ours-poll) st=$(stat_run "$f" "$nvme_read" --qd "$2" --bench "$3" "$nvme" 1) ;;

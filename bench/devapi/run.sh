@@ -143,7 +143,7 @@ for k in $KERNELS; do
 				"$(col ours-irq_iops | med)" "$(col ours-poll_iops | med)" "$(col qemu-img_iops | med)"
 		done
 		echo
-		echo "qemu-img runs stopped after NVME_TIMEOUT s without completing (each tried once more):"
+		echo "qemu-img runs stopped after NVME_TIMEOUT s without completing (each tried up to twice more):"
 		grep -E '^nvme-(hangs|skip|hang) ' "$res" | sed 's/^/    /' || true
 	fi
 done
