@@ -145,11 +145,16 @@ int iommufd_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *
 	bind.iommufd = iommu->iommufd;
 	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
 		r = negative_errno();
-		if (r == -EBUSY)
+		unsigned int group;
+
+		if (r == -EBUSY && vfk_device_get_iommu_group(dev, &group) == 0)
 			vfk_set_error(r,
-				      "%s is held elsewhere: it is open through its group or "
-				      "another iommufd",
-				      bdf);
+				      "%s is held elsewhere: a process has its IOMMU group %u open "
+				      "(/" DEV_VFIO_GROUP_FMT
+				      "), or another iommufd has the device",
+				      bdf, group, group);
+		else if (r == -EBUSY)
+			vfk_set_error(r, "%s is held elsewhere: another iommufd has it", bdf);
 		else
 			vfk_set_error(r, "VFIO_DEVICE_BIND_IOMMUFD of /%s failed: %s", path,
 				      strerror(-r));

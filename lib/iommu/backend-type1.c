@@ -158,6 +158,27 @@ static int refresh_info(struct vfk_iommu *iommu)
 	return iommu_set_ranges(iommu, ranges, n, pgsizes);
 }
 
+/* " (0000:01:00.0 on bochs-drm)": the first member of the group on a driver other than
+ * vfio-pci, or "" when sysfs does not tell. */
+static void host_driver_member(struct vfk_iommu *iommu, unsigned int id, char *buf, size_t size)
+{
+	struct vfk_group *g;
+
+	*buf = '\0';
+	if (vfk_group_new(iommu->ctx, id, &g) < 0)
+		return;
+	for (size_t i = 0; i < vfk_group_get_n_devices(g); i++) {
+		struct vfk_device *d = vfk_group_get_device(g, i);
+		const char *drv = vfk_device_get_driver(d);
+
+		if (drv && !streq(drv, "vfio-pci")) {
+			snprintf(buf, size, " (%s on %s)", vfk_device_get_bdf(d), drv);
+			break;
+		}
+	}
+	vfk_group_unref(g);
+}
+
 static int open_group(struct vfk_iommu *iommu, struct vfk_device *dev, unsigned int id,
 		      struct group **ret)
 {
@@ -174,6 +195,20 @@ static int open_group(struct vfk_iommu *iommu, struct vfk_device *dev, unsigned 
 		 id);
 	snprintf(what, sizeof(what), "IOMMU group %u of %s", id, vfk_device_get_bdf(dev));
 	fd = iommu_open_dev_file(iommu, dev, path, what);
+	if (fd == -ENOENT && iommu->backend != VFK_IOMMU_NOIOMMU) {
+		char alt[64];
+
+		/* vfio-pci in no-IOMMU mode names the group differently; type1 reports
+		 * itself available all the same. */
+		snprintf(alt, sizeof(alt), DEV_VFIO_NOIOMMU_GROUP_FMT, id);
+		if (path_exists(iommu->ctx, alt) == 0)
+			return vfk_set_error(
+				-EOPNOTSUPP,
+				"%s has no IOMMU: its group is /%s, in VFIO's no-IOMMU "
+				"mode, which gives no isolation and is used only when "
+				"asked for by name (the noiommu backend)",
+				vfk_device_get_bdf(dev), alt);
+	}
 	if (fd < 0)
 		return fd;
 	if (ioctl(fd, VFIO_GROUP_GET_STATUS, &status) < 0) {
@@ -182,12 +217,15 @@ static int open_group(struct vfk_iommu *iommu, struct vfk_device *dev, unsigned 
 		goto fail;
 	}
 	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		char culprit[128];
+
+		host_driver_member(iommu, id, culprit, sizeof(culprit));
 		r = vfk_set_error(
 			-EINVAL,
-			"IOMMU group %u is not viable: a member of it is on a host driver; "
-			"every device of the group must be on vfio-pci or no driver "
+			"IOMMU group %u is not viable: a member of it%s is on a host "
+			"driver; every device of the group must be on vfio-pci or no driver "
 			"(`vfiokit bind %s` moves the whole group)",
-			id, vfk_device_get_bdf(dev));
+			id, culprit, vfk_device_get_bdf(dev));
 		goto fail;
 	}
 	if (status.flags & VFIO_GROUP_FLAGS_CONTAINER_SET) {

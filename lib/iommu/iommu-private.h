@@ -23,7 +23,12 @@
 int iommu_attach_device(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token,
 			int *ret_fd, uint32_t *ret_devid);
 
-/* Closes @fd and drops the group or binding when it was the last user of it. */
+/*
+ * Closes @fd and drops the group or binding when it was the last user of it. With the
+ * container backends the container's last group stays open (so /dev/vfio/N stays busy)
+ * while the domain has mappings, since the kernel drops them all with the last group; it
+ * goes with the last unmap or vfk_iommu_unref().
+ */
 void iommu_detach_device(struct vfk_iommu *iommu, struct vfk_device *dev, int fd);
 
 /*

@@ -11,23 +11,6 @@
 #include "iommu-internal.h"
 #include "path.h"
 
-static __thread char last_error[1024];
-
-VFK_EXPORT const char *vfk_last_error(void)
-{
-	return last_error;
-}
-
-int vfk_set_error(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 static const char *const backend_names[_VFK_IOMMU_BACKEND_MAX] = {
 	[VFK_IOMMU_AUTO] = "auto",	 [VFK_IOMMU_IOMMUFD] = "iommufd",
 	[VFK_IOMMU_TYPE1V2] = "type1v2", [VFK_IOMMU_TYPE1] = "type1",
@@ -52,18 +35,6 @@ VFK_EXPORT int vfk_iommu_backend_from_string(const char *s)
 			     "unknown IOMMU backend \"%s\" (known: auto, iommufd, type1v2, type1, "
 			     "noiommu)",
 			     s);
-}
-
-size_t iommu_cpu_page_size(void)
-{
-	static size_t size;
-
-	if (!size) {
-		long n = sysconf(_SC_PAGESIZE);
-
-		size = n > 0 ? (size_t)n : 4096;
-	}
-	return size;
 }
 
 VFK_EXPORT int vfk_iommu_new(struct vfk_ctx *ctx, enum vfk_iommu_backend backend,
@@ -159,41 +130,6 @@ VFK_EXPORT int vfk_iommu_get_page_sizes(struct vfk_iommu *iommu, uint64_t *ret)
 		*ret = iommu->page_sizes;
 	pthread_mutex_unlock(&iommu->lock);
 	return r;
-}
-
-int iommu_open_dev_file(struct vfk_iommu *iommu, struct vfk_device *dev, const char *path,
-			const char *what)
-{
-	const char *bdf = dev ? vfk_device_get_bdf(dev) : NULL;
-	int fd = path_open(iommu->ctx, path, O_RDWR);
-
-	if (fd >= 0)
-		return fd;
-	switch (fd) {
-	case -EACCES:
-	case -EPERM:
-		return vfk_set_error(
-			fd,
-			"cannot open /%s (%s): permission denied: the user needs the "
-			"file lent to them (`vfiokit qemu --user` lends files) or must be "
-			"root",
-			path, what);
-	case -EBUSY:
-		return vfk_set_error(
-			fd,
-			"/%s (%s) is held elsewhere: another process or container has it "
-			"open",
-			path, what);
-	case -ENOENT:
-	case -ENODEV:
-		if (bdf)
-			return vfk_set_error(
-				fd, "no /%s (%s): %s is not on vfio-pci (`vfiokit bind %s`)", path,
-				what, bdf, bdf);
-		return vfk_set_error(fd, "no /%s (%s)", path, what);
-	default:
-		return vfk_set_error(fd, "cannot open /%s (%s): %s", path, what, strerror(-fd));
-	}
 }
 
 static int set_reason(struct vfk_iommu *iommu, const char *fmt, ...) _printf_(2, 3);
@@ -353,42 +289,5 @@ int iommu_get_group_fds(struct vfk_iommu *iommu, int **ret, size_t *ret_n)
 	pthread_mutex_unlock(&iommu->lock);
 	*ret = fds;
 	*ret_n = n;
-	return 0;
-}
-
-static int reserve_mapping(struct tree_node *node, void *data)
-{
-	struct vfk_iommu *iommu = data;
-	uint64_t len = node->value - node->key + 1;
-
-	/* The kernel refuses a device whose reserved regions overlap a mapping, so every
-	 * mapping fits the new ranges; a failure here would only waste IOVA space. */
-	if (iova_reserve(iommu->iova, node->key, len) < 0)
-		dbg(iommu->ctx, "mapping at 0x%llx is outside the new IOVA ranges",
-		    (unsigned long long)node->key);
-	return 0;
-}
-
-int iommu_set_ranges(struct vfk_iommu *iommu, struct vfk_iova_range *ranges, size_t n,
-		     uint64_t page_sizes)
-{
-	struct iova_allocator *a = NULL;
-	int r;
-
-	if (iommu->backend != VFK_IOMMU_NOIOMMU) {
-		r = iova_new(ranges, n, &a);
-		if (r < 0) {
-			free(ranges);
-			return vfk_set_error(r, "out of memory for the IOVA allocator");
-		}
-	}
-	iova_destroy(iommu->iova);
-	iommu->iova = a;
-	free(iommu->ranges);
-	iommu->ranges = ranges;
-	iommu->n_ranges = n;
-	iommu->page_sizes = page_sizes;
-	if (a)
-		tree_walk(&iommu->by_iova, reserve_mapping, iommu);
 	return 0;
 }

@@ -16,17 +16,6 @@
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfk_vfio *open_list;
 
-int vfio_error(const struct vfk_vfio *v, int err, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return vfk_set_error(err, "%s: %s", vfk_device_get_bdf(v->dev), msg);
-}
-
 int vfio_device_query(struct vfk_vfio *v)
 {
 	struct vfio_device_info info = {.argsz = sizeof(info)};

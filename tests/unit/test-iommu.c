@@ -3,6 +3,7 @@
  * /dev and sysfs, and every ioctl on their plain files fails as it would on a wrong file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -320,11 +321,32 @@ static void test_last_error_per_thread(void **state)
 	}
 }
 
+static void *set_in_thread(void *arg)
+{
+	(void)arg;
+	vfk_set_error(-EIO, "from another thread");
+	return (void *)(uintptr_t)(strcmp(vfk_last_error(), "from another thread") == 0);
+}
+
+static void test_last_error_thread_local(void **state)
+{
+	pthread_t t;
+	void *ok = NULL;
+
+	(void)state;
+	vfk_set_error(-E2BIG, "main thread");
+	assert_int_equal(pthread_create(&t, NULL, set_in_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, &ok), 0);
+	assert_ptr_equal(ok, (void *)1);
+	assert_string_equal(vfk_last_error(), "main thread");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backend_names),
 		cmocka_unit_test(test_last_error_per_thread),
+		cmocka_unit_test(test_last_error_thread_local),
 		cmocka_unit_test_setup_teardown(test_new_bad_backend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_device_yet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memlock_message, setup, teardown),
