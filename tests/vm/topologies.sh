@@ -102,3 +102,12 @@ topo_twonic() {
 		-netdev user,id=n0,restrict=on -device e1000e,netdev=n0,bus=rp1 \
 		-netdev user,id=n1,restrict=on -device e1000e,netdev=n1,bus=rp2
 }
+
+# The device-access benchmarks' machine: edu (MSI), ivshmem-plain whose BAR2 is 4 MiB of
+# plain RAM (MMIO accessors without QEMU's MMIO dispatch in the way), and an nvme disk.
+topo_devapi() {
+	printf '%s\n' "${IOMMU[@]}" -device edu \
+		-object memory-backend-ram,id=m0,size=4M -device ivshmem-plain,memdev=m0 \
+		-drive "file=$(nvme_disk "$1" devapi-nvme 0),if=none,id=nv0,format=raw" \
+		-device nvme,drive=nv0,serial=devapi0
+}
