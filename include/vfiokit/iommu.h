@@ -184,7 +184,9 @@ enum vfk_dma_flags {
  * @flags: enum vfk_dma_flags.
  *
  * One ioctl. The pinned pages count against RLIMIT_MEMLOCK (type1: per process;
- * iommufd: per user); the limit is checked first so that the error names it.
+ * iommufd: per user); the limit is checked first so that the error names it. The domain
+ * reads the limit and CAP_IPC_LOCK again only when a mapping would not fit what it read
+ * last, so a map costs no other system call.
  * Return: 0; -EINVAL (alignment, flags); -ERANGE (outside the usable ranges); -EEXIST
  * (overlaps a mapping); -ENOMEM (locked-memory limit, with the fix in vfk_last_error());
  * -EFAULT (@vaddr not mapped); -ENODEV (no device yet); -EOPNOTSUPP in no-IOMMU mode,

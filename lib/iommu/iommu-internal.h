@@ -65,6 +65,8 @@ struct vfk_iommu {
 	struct tree by_vaddr;
 	/* Bytes the mappings pin, for the RLIMIT_MEMLOCK check. */
 	uint64_t pinned;
+	/* Pinned bytes known to fit the locked-memory limit; 0 until first read. */
+	uint64_t memlock_fits;
 };
 
 /* Opens a device file below the root for a backend, with the error sentence for the

@@ -20,17 +20,33 @@ static bool has_ipc_lock(void)
 	return data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK);
 }
 
-int memlock_check_locked(struct vfk_iommu *iommu, uint64_t bytes)
+/* The capability and the limit are read again only when a mapping would not fit what
+ * was last read, so a map costs its one ioctl; a lowered limit is still enforced by the
+ * kernel, whose ENOMEM the map path reports. */
+static uint64_t read_fits(void)
 {
 	struct rlimit rl;
+
+	if (has_ipc_lock())
+		return UINT64_MAX;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	return rl.rlim_cur;
+}
+
+int memlock_check_locked(struct vfk_iommu *iommu, uint64_t bytes)
+{
 	uint64_t need;
 
-	if (iommu->backend == VFK_IOMMU_NOIOMMU || has_ipc_lock())
-		return 0;
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	if (iommu->backend == VFK_IOMMU_NOIOMMU)
 		return 0;
 	need = iommu->pinned + bytes;
-	if (need >= iommu->pinned && need <= rl.rlim_cur)
+	if (need < iommu->pinned)
+		need = UINT64_MAX;
+	if (need <= iommu->memlock_fits)
+		return 0;
+	iommu->memlock_fits = read_fits();
+	if (need <= iommu->memlock_fits)
 		return 0;
 	return vfk_set_error(-ENOMEM,
 			     "locked-memory limit: mapping %" PRIu64 " KiB more would pin %" PRIu64
@@ -38,7 +54,7 @@ int memlock_check_locked(struct vfk_iommu *iommu, uint64_t bytes)
 			     " KiB; raise it with `ulimit -l %" PRIu64 "` (or unlimited), a "
 			     "memlock line in /etc/security/limits.conf, or LimitMEMLOCK= for a "
 			     "systemd service",
-			     bytes >> 10, need >> 10, (uint64_t)rl.rlim_cur >> 10,
+			     bytes >> 10, need >> 10, iommu->memlock_fits >> 10,
 			     (need + 1023) >> 10);
 }
 

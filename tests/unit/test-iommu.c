@@ -171,10 +171,11 @@ static void test_memlock_message(void **state)
 		low.rlim_cur = old.rlim_max;
 	assert_int_equal(setrlimit(RLIMIT_MEMLOCK, &low), 0);
 	assert_int_equal(vfk_iommu_new(e->ctx, VFK_IOMMU_AUTO, &iommu), 0);
-	assert_int_equal(vfk_iommu_check_memlock(iommu, 4096), 0);
 	if (geteuid() == 0)
 		set_effective(CAP_IPC_LOCK, false);
-	/* Without CAP_IPC_LOCK the limit holds: the message names it and the fixes. */
+	/* Without CAP_IPC_LOCK the limit holds: the message names it and the fixes. The
+	 * domain reads the limit when a mapping does not fit what it read before. */
+	assert_int_equal(vfk_iommu_check_memlock(iommu, 4096), 0);
 	assert_int_equal(vfk_iommu_check_memlock(iommu, 1 << 20), -ENOMEM);
 	assert_non_null(strstr(vfk_last_error(), "1024 KiB"));
 	assert_non_null(strstr(vfk_last_error(), "64 KiB"));
