@@ -75,13 +75,23 @@ void vfio_irqs_free(struct vfk_vfio *v)
 static int set_irqs(struct vfk_vfio *v, enum vfk_irq_type type, uint32_t action, uint32_t start,
 		    uint32_t count, const int *fds)
 {
+	/* Triggers, unmasks and small enables are on the interrupt path: no allocation. */
+	union {
+		struct vfio_irq_set set;
+		char bytes[sizeof(struct vfio_irq_set) + 32 * sizeof(int32_t)];
+	} small;
 	struct vfio_irq_set *set;
 	size_t argsz = sizeof(*set) + (fds ? count * sizeof(int32_t) : 0);
 	int r = 0;
 
-	set = calloc(1, argsz);
-	if (!set)
-		return -ENOMEM;
+	if (argsz <= sizeof(small)) {
+		memset(&small, 0, argsz);
+		set = &small.set;
+	} else {
+		set = calloc(1, argsz);
+		if (!set)
+			return -ENOMEM;
+	}
 	set->argsz = (uint32_t)argsz;
 	set->flags = (fds ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) | action;
 	set->index = vfio_index[type];
@@ -91,7 +101,8 @@ static int set_irqs(struct vfk_vfio *v, enum vfk_irq_type type, uint32_t action,
 		memcpy(set->data, fds, count * sizeof(int32_t));
 	if (ioctl(v->fd, VFIO_DEVICE_SET_IRQS, set) < 0)
 		r = -errno;
-	free(set);
+	if (set != &small.set)
+		free(set);
 	return r;
 }
 
