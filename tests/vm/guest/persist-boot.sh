@@ -20,6 +20,14 @@ for d in /sys/bus/pci/devices/*; do
 	case "$(cat "$d/class")" in 0x0200*) nics+=("$(basename "$d")") ;; esac
 done
 target=${nics[0]} twin=${nics[1]}
+# udevd's coldplug loads drivers in the background, and under TCG on a loaded host that
+# can take far longer than the boot's fixed pause: wait until both NICs have a driver.
+for _ in $(seq 120); do
+	[ -n "$(driver_of "$target")" ] && [ -n "$(driver_of "$twin")" ] && break
+	sleep 0.5
+done
+[ -n "$(driver_of "$target")" ] && [ -n "$(driver_of "$twin")" ] ||
+	echo "note: after 60 s, $target has driver '$(driver_of "$target")' and $twin '$(driver_of "$twin")'" >&2
 keep() {
 	mkdir -p "$VM_SCRATCH/out/root"
 	for f in etc/udev/rules.d/01-vfiokit.rules etc/modprobe.d/vfiokit.conf var/lib/vfiokit/persist; do
