@@ -229,15 +229,17 @@ static int parse_uuid(const char *s, uint8_t out[16])
 
 VFK_EXPORT int vfk_vfio_set_vf_token(struct vfk_vfio *v, const char *uuid)
 {
-	struct {
+	/* struct vfio_device_feature ends in a flexible array: the UUID follows it. */
+	union {
 		struct vfio_device_feature hdr;
-		uint8_t uuid[16];
+		uint8_t bytes[sizeof(struct vfio_device_feature) + 16];
 	} feat = {0};
+	uint8_t *token = feat.bytes + sizeof(struct vfio_device_feature);
 	int r;
 
 	if (!v)
 		return vfk_set_error(-EINVAL, "vfk_vfio_set_vf_token: no device");
-	if (!uuid || parse_uuid(uuid, feat.uuid) < 0)
+	if (!uuid || parse_uuid(uuid, token) < 0)
 		return vfio_error(
 			v, -EINVAL,
 			"VF token '%s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx); "
