@@ -5,17 +5,6 @@
 
 #include "internal.h"
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly @n hex digits at *p; advances *p. */
 static int fixed_hex(const char **p, unsigned int n, uint32_t *ret)
 {
@@ -23,7 +12,7 @@ static int fixed_hex(const char **p, unsigned int n, uint32_t *ret)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		int d = hexdigit((*p)[i]);
+		int d = hexval((*p)[i]);
 
 		if (d < 0)
 			return -EINVAL;

@@ -6,17 +6,6 @@
 #include "attr.h"
 #include "internal.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* sysfs ends attributes with one newline; accept the value with or without it. */
 static size_t chomp(const char *s, size_t len)
 {

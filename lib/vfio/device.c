@@ -191,17 +191,6 @@ VFK_EXPORT int vfk_vfio_get_fd(const struct vfk_vfio *v)
 	return v->fd;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 8-4-4-4-12 hex digits, the form the kernel's own vf_token= parser takes. */
 static int parse_uuid(const char *s, uint8_t out[16])
 {
