@@ -11,7 +11,8 @@ set -euo pipefail
 
 DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config python3
 	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
-	scdoc pciutils pci.ids libvirt-clients)
+	scdoc pciutils pci.ids libvirt-clients libxml2-utils)
+# libxml2-utils: xmllint, which libvirt-clients' virt-xml-validate runs without depending on it.
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
 DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
