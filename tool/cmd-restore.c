@@ -84,8 +84,9 @@ static int restore_names(struct vfk_ctx *ctx, char **bdfs, size_t n, bool dry)
 	if (detail)
 		(err < 0 ? log_error : log_warn)("%s", detail);
 	if (err < 0)
-		log_error("restore: %s",
-			  err == -EBUSY ? "refused: a device is in use" : strerror(-err));
+		log_error("restore: %s", err == -EBUSY	   ? "refused: a device is in use"
+					 : err == -EBADMSG ? "refused: the journal is damaged"
+							   : strerror(-err));
 	free(detail);
 	return err;
 }
@@ -115,7 +116,7 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	bool all = false, dry = false;
+	bool all = false, dry = false, journal_bad = false;
 	char **before = NULL, **bdfs = NULL;
 	size_t n_before = 0, n = 0;
 	int c, err;
@@ -143,10 +144,11 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		if (err)
 			return err;
 	}
+	/* A journal that cannot be read is no empty journal: restore then fails and says why. */
 	if (vfk_journal_get_devices(ctx, &before, &n_before) < 0)
-		n_before = 0;
+		journal_bad = true;
 	/* JSON always records the attempt; text says there is nothing to do. */
-	if (n_before == 0 && !output_is_json()) {
+	if (n_before == 0 && !journal_bad && !output_is_json()) {
 		print_text("Nothing to restore: the journal is empty.\n");
 		free_names(bdfs, n);
 		free(before);

@@ -55,8 +55,10 @@ typedef void (*vfk_write_fn)(void *userdata, const char *path, const char *value
  * error returned. Only one instance works at a time (flock on /run/vfiokit/lock).
  *
  * Return: 0; -EBUSY when another instance holds the lock; -ENOENT when vfio-pci is not
- * available; -ETIMEDOUT when a device did not come up on vfio-pci; or the errno of the
- * failed write.
+ * available; -ETIMEDOUT when a device did not come up on vfio-pci; -EBADMSG when the
+ * journal is damaged (see vfk_journal_get_devices(); nothing is changed, also in a dry
+ * run); or the errno of the failed write. A device the journal already lists (an earlier
+ * move that did not finish) keeps its entry and the original driver recorded there.
  *
  * Since: 0.1
  */
@@ -81,7 +83,8 @@ int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_de
  * dropped from the journal without being touched.
  *
  * Return: 0 when every requested device is back; -ENOENT when one is not in the journal;
- * -EBUSY when one is in use or the lock is held; another negative errno on failure.
+ * -EBUSY when one is in use or the lock is held; -EBADMSG when the journal is damaged
+ * (see vfk_journal_get_devices(); nothing is changed); another negative errno on failure.
  *
  * Since: 0.1
  */
@@ -118,7 +121,10 @@ int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs
  * @ret_n: receives their number.
  *
  * Return: 0, also when there is no journal (an empty list); -ENOMEM; -EBADMSG when the
- * journal cannot be parsed.
+ * journal is not exactly what vfiokit writes (not JSON, a field of the wrong type, a
+ * driver name that is not one, an address that is not a full one, a device twice): then
+ * vfk_restore() and vfk_bind() refuse too, naming the fault in their detail; or the
+ * errno of reading it.
  *
  * Since: 0.1
  */

@@ -270,6 +270,7 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 	void *cb[2] = {(void *)on_write, userdata};
 	struct journal *j = NULL;
 	struct task *tasks;
+	bool *fresh = NULL;
 	char drv[256], override[256];
 	size_t n = 0;
 	struct op op;
@@ -281,13 +282,18 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 	if (!tasks)
 		return -ENOMEM;
 	op_begin(&op, ctx, flags, on_write, cb, ret_detail);
-	if (!op.dry_run) {
-		err = journal_open(ctx, &j);
+	fresh = calloc(n_devices ? n_devices : 1, sizeof(*fresh));
+	if (!fresh)
+		err = -ENOMEM;
+	/* A dry run reads the journal too: a damaged one stops it as it would the real run. */
+	if (err >= 0 && op.dry_run) {
+		err = journal_read_only(ctx, &j, op.detail);
+		journal_close(j);
+		j = NULL;
+	} else if (err >= 0) {
+		err = journal_open(ctx, &j, op.detail);
 		if (err == -EBUSY)
 			say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
-		else if (err < 0)
-			say(&op, "cannot open the journal in /%s: %s", VFIOKIT_RUN_DIR,
-			    strerror(-err));
 	}
 	if (err >= 0)
 		err = ensure_vfio_pci(&op);
@@ -304,15 +310,19 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 		snprintf(t->bdf, sizeof(t->bdf), "%s", bdf);
 		t->to = "vfio-pci";
 		if (j) {
-			struct journal_entry *e;
+			struct journal_entry *e = journal_find_move(j, bdf);
 
-			err = journal_stage(j, bdf, bound ? drv : NULL,
-					    *override ? override : NULL);
-			if (err >= 0) {
-				e = journal_find(j, bdf);
-				t->from = e->driver;
-				err = read_power(ctx, e);
+			/* An entry left by an earlier bind holds the original driver: keep it. */
+			fresh[n] = !e;
+			if (!e) {
+				err = journal_stage(j, bdf, bound ? drv : NULL,
+						    *override ? override : NULL);
+				e = err >= 0 ? journal_find_move(j, bdf) : NULL;
+				if (e)
+					err = read_power(ctx, e);
 			}
+			if (e)
+				t->from = bound ? e->driver : NULL;
 		} else if (bound && !(t->from = t->data = strdup(drv))) {
 			err = -ENOMEM;
 		}
@@ -330,7 +340,7 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 		/* All or none: put back, newest first, every device this call touched; the
 		 * entries of those it never reached go unchanged. */
 		for (size_t i = n; i-- > 0;) {
-			struct journal_entry *e = journal_find(j, tasks[i].bdf);
+			struct journal_entry *e = journal_find_move(j, tasks[i].bdf);
 
 			if (!e)
 				continue;
@@ -339,13 +349,13 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 				    "%s: could not be put back; it stays in the journal for "
 				    "`vfiokit restore`",
 				    tasks[i].bdf);
-			else
+			else if (fresh[i] || tasks[i].started)
 				journal_unstage(j, tasks[i].bdf);
 		}
 		journal_save(j);
 	} else if (j && n > 0) {
 		for (size_t i = 0; i < n; i++)
-			journal_find(j, tasks[i].bdf)->bound = true;
+			journal_find_move(j, tasks[i].bdf)->bound = true;
 		err = journal_save(j);
 	}
 	journal_close(j);
@@ -353,6 +363,7 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 	for (size_t i = 0; i < n; i++)
 		free(tasks[i].data);
 	free(tasks);
+	free(fresh);
 	return err;
 }
 
@@ -506,9 +517,10 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 	assert_return(ctx && (bdfs || !n_bdfs), -EINVAL);
 	assert_return(!(flags & ~(unsigned int)VFK_BIND_DRY_RUN), -EINVAL);
 	op_begin(&op, ctx, flags, on_write, cb, ret_detail);
-	err = op.dry_run ? journal_read_only(ctx, &j) : journal_open(ctx, &j);
+	err = op.dry_run ? journal_read_only(ctx, &j, op.detail) : journal_open(ctx, &j, op.detail);
 	if (err < 0) {
-		say(&op, "cannot open the journal in /%s: %s", VFIOKIT_RUN_DIR, strerror(-err));
+		if (err == -EBUSY)
+			say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
 		op_end(&op);
 		return err;
 	}
@@ -563,7 +575,7 @@ VFK_EXPORT int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t 
 	int err;
 
 	assert_return(ctx && ret && ret_n, -EINVAL);
-	err = journal_read_only(ctx, &j);
+	err = journal_read_only(ctx, &j, NULL);
 	if (err < 0)
 		return err;
 	list = calloc(j->n + 1, sizeof(*list));
@@ -606,7 +618,7 @@ VFK_EXPORT int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigne
 		op_end(&op);
 		return -ERANGE;
 	}
-	err = op.dry_run ? 0 : journal_open(ctx, &j);
+	err = op.dry_run ? 0 : journal_open(ctx, &j, op.detail);
 	if (err == -EBUSY)
 		say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
 	if (err >= 0 && j) {

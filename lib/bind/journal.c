@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "journal.h"
+#include "pci/attr.h"
 #include "path.h"
 
 static void entry_clear(struct journal_entry *e)
@@ -17,57 +20,197 @@ static void entry_clear(struct journal_entry *e)
 	*e = (struct journal_entry){};
 }
 
-static int load(struct journal *j)
+/* The entry for @bdf's move (@sriov false) or for its sriov_numvfs (@sriov true). */
+static struct journal_entry *find(struct journal *j, const char *bdf, bool sriov)
 {
-	_cleanup_free_ char *text = NULL;
-	struct json_object *root, *devs;
-	ssize_t n = path_read_all(j->ctx, VFIOKIT_JOURNAL, 4u << 20, &text);
-	size_t count;
+	for (size_t i = 0; i < j->n; i++)
+		if (streq(j->entries[i].bdf, bdf) && (j->entries[i].numvfs >= 0) == sriov)
+			return &j->entries[i];
+	return NULL;
+}
 
-	if (n == -ENOENT)
+_printf_(2, 3) static int bad(char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	detail_addv(why, fmt, ap);
+	va_end(ap);
+	return -EBADMSG;
+}
+
+/* A kernel driver's name: one sysfs directory name, never a path or a hidden file. */
+static bool valid_driver(const char *s)
+{
+	return s[0] != '.' && attr_valid_driver_name(s);
+}
+
+/* "driver" and "driver_override": null or a valid driver name. */
+static int get_driver(struct json_object *o, const char *key, size_t i, char **ret, char **why)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return bad(why, "devices[%zu] has no \"%s\"", i, key);
+	if (!v)
 		return 0;
-	if (n < 0)
-		return (int)n;
-	root = json_tokener_parse(text);
-	if (!root || !json_object_object_get_ex(root, "devices", &devs) ||
-	    !json_object_is_type(devs, json_type_array)) {
-		json_object_put(root);
-		return -EBADMSG;
-	}
-	count = json_object_array_length(devs);
-	j->entries = calloc(count ? count : 1, sizeof(*j->entries));
-	if (!j->entries) {
-		json_object_put(root);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < count; i++) {
-		struct json_object *o = json_object_array_get_idx(devs, i), *v;
-		struct journal_entry *e = &j->entries[j->n];
-		struct vfk_addr a;
+	if (!json_object_is_type(v, json_type_string))
+		return bad(why, "devices[%zu].%s is not a string or null", i, key);
+	s = json_object_get_string(v);
+	if (!valid_driver(s))
+		return bad(why, "devices[%zu].%s '%.64s' is not a driver name", i, key, s);
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
 
-		if (!json_object_object_get_ex(o, "bdf", &v) ||
-		    vfk_addr_parse(json_object_get_string(v), &a, NULL) < 0)
-			continue;
-		vfk_addr_format(&a, e->bdf);
-		if (json_object_object_get_ex(o, "driver", &v) && json_object_get_string(v))
-			e->driver = strdup(json_object_get_string(v));
-		if (json_object_object_get_ex(o, "driver_override", &v) &&
-		    json_object_get_string(v))
-			e->override = strdup(json_object_get_string(v));
-		if (json_object_object_get_ex(o, "power_control", &v) && json_object_get_string(v))
-			e->power = strdup(json_object_get_string(v));
-		e->bound = json_object_object_get_ex(o, "state", &v) &&
-			   streq_ptr(json_object_get_string(v), "bound");
-		e->numvfs = json_object_object_get_ex(o, "sriov_numvfs", &v)
-				    ? json_object_get_int(v)
-				    : -1;
-		j->n++;
+static const char *get_string(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* One entry of "devices", every field checked; the journal is only ever what vfiokit wrote. */
+static int load_entry(struct json_object *o, size_t i, struct journal_entry *e, char **why)
+{
+	const char *bdf = get_string(o, "bdf"), *state = get_string(o, "state"), *power;
+	struct json_object *v;
+	struct vfk_addr a;
+	int err;
+
+	e->numvfs = -1;
+	if (!json_object_is_type(o, json_type_object))
+		return bad(why, "devices[%zu] is not an object", i);
+	if (!bdf || vfk_addr_parse(bdf, &a, NULL) < 0 || !streq(vfk_addr_format(&a, e->bdf), bdf))
+		return bad(why, "devices[%zu].bdf is not a full PCI address (DDDD:BB:DD.F)", i);
+	err = get_driver(o, "driver", i, &e->driver, why);
+	if (err >= 0)
+		err = get_driver(o, "driver_override", i, &e->override, why);
+	if (err < 0)
+		return err;
+	if (json_object_object_get_ex(o, "power_control", &v)) {
+		power = get_string(o, "power_control");
+		if (!power || (!streq(power, "auto") && !streq(power, "on")))
+			return bad(why, "devices[%zu].power_control is not \"auto\" or \"on\"", i);
+		e->power = strdup(power);
+		if (!e->power)
+			return -ENOMEM;
 	}
-	json_object_put(root);
+	if (!state || (!streq(state, "bound") && !streq(state, "moving") && !streq(state, "sriov")))
+		return bad(why, "devices[%zu].state is not \"bound\", \"moving\" or \"sriov\"", i);
+	e->bound = streq(state, "bound");
+	if (streq(state, "sriov") != json_object_object_get_ex(o, "sriov_numvfs", &v))
+		return bad(why, "devices[%zu]: \"sriov_numvfs\" belongs with state \"sriov\"", i);
+	if (v && streq(state, "sriov")) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > 65535)
+			return bad(why, "devices[%zu].sriov_numvfs is not a count 0-65535", i);
+		e->numvfs = (int)json_object_get_int64(v);
+	}
 	return 0;
 }
 
-int journal_open(struct vfk_ctx *ctx, struct journal **ret)
+static int load_entries(struct journal *j, struct json_object *root, char **why)
+{
+	struct json_object *devs, *v;
+	size_t count;
+	int err;
+
+	if (!json_object_is_type(root, json_type_object))
+		return bad(why, "not a JSON object");
+	if (!json_object_object_get_ex(root, "format", &v) ||
+	    !json_object_is_type(v, json_type_int) || json_object_get_int64(v) != 1)
+		return bad(why, "\"format\" is not 1");
+	if (!json_object_object_get_ex(root, "devices", &devs) ||
+	    !json_object_is_type(devs, json_type_array))
+		return bad(why, "\"devices\" is not an array");
+	count = json_object_array_length(devs);
+	j->entries = calloc(count ? count : 1, sizeof(*j->entries));
+	if (!j->entries)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		struct journal_entry *e = &j->entries[j->n];
+
+		err = load_entry(json_object_array_get_idx(devs, i), i, e, why);
+		if (err >= 0 && find(j, e->bdf, e->numvfs >= 0))
+			err = bad(why, "devices[%zu]: %s is in the journal twice", i, e->bdf);
+		if (err < 0) {
+			/* All or nothing: a journal refused leaves no entries to act on. */
+			entry_clear(e);
+			while (j->n > 0)
+				entry_clear(&j->entries[--j->n]);
+			return err;
+		}
+		j->n++;
+	}
+	return 0;
+}
+
+int journal_parse(struct journal *j, const char *text, size_t n, char **why)
+{
+	_cleanup_free_ char *inner = NULL;
+	struct json_tokener *tok;
+	struct json_object *root;
+	int err;
+
+	if (n > INT_MAX)
+		return -EFBIG;
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, text, (int)n);
+	if (!root || json_tokener_get_parse_end(tok) != n) {
+		/* Only blanks may follow the object vfiokit wrote. */
+		size_t end = root ? json_tokener_get_parse_end(tok) : 0;
+
+		while (root && end < n && text[end] && strchr(" \t\r\n", text[end]))
+			end++;
+		if (!root || end != n) {
+			enum json_tokener_error jerr = json_tokener_get_error(tok);
+
+			if (!root && jerr == json_tokener_continue)
+				detail_add(&inner, "it ends in the middle of the JSON (%zu bytes)",
+					   n);
+			else
+				detail_add(&inner, "%s at byte %zu",
+					   root ? "text after the JSON object"
+						: json_tokener_error_desc(jerr),
+					   root ? end : json_tokener_get_parse_end(tok));
+			json_object_put(root);
+			root = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	err = root ? load_entries(j, root, &inner) : -EBADMSG;
+	json_object_put(root);
+	if (err == -EBADMSG)
+		detail_add(why,
+			   "the journal /%s is damaged: %s. Nothing was changed. Repair what is "
+			   "named or move the file aside; the devices it lists may still be on "
+			   "vfio-pci (`vfiokit list` shows each device's driver)",
+			   VFIOKIT_JOURNAL, inner ? inner : "not JSON");
+	return err;
+}
+
+static int load(struct journal *j, char **why)
+{
+	_cleanup_free_ char *text = NULL;
+	ssize_t n = path_read_all(j->ctx, VFIOKIT_JOURNAL, 4u << 20, &text);
+
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0) {
+		detail_add(why, "cannot read the journal /%s: %s", VFIOKIT_JOURNAL,
+			   strerror((int)-n));
+		return (int)n;
+	}
+	return journal_parse(j, text, (size_t)n, why);
+}
+
+int journal_open(struct vfk_ctx *ctx, struct journal **ret, char **why)
 {
 	struct journal *j;
 	int err;
@@ -85,7 +228,7 @@ int journal_open(struct vfk_ctx *ctx, struct journal **ret)
 		free(j);
 		return err;
 	}
-	err = load(j);
+	err = load(j, why);
 	if (err < 0) {
 		journal_close(j);
 		return err;
@@ -94,7 +237,7 @@ int journal_open(struct vfk_ctx *ctx, struct journal **ret)
 	return 0;
 }
 
-int journal_read_only(struct vfk_ctx *ctx, struct journal **ret)
+int journal_read_only(struct vfk_ctx *ctx, struct journal **ret, char **why)
 {
 	struct journal *j = calloc(1, sizeof(*j));
 	int err;
@@ -103,7 +246,7 @@ int journal_read_only(struct vfk_ctx *ctx, struct journal **ret)
 		return -ENOMEM;
 	j->ctx = ctx;
 	j->lock_fd = -1;
-	err = load(j);
+	err = load(j, why);
 	if (err < 0) {
 		journal_close(j);
 		return err;
@@ -176,6 +319,11 @@ struct journal_entry *journal_find(struct journal *j, const char *bdf)
 		if (streq(j->entries[i].bdf, bdf))
 			return &j->entries[i];
 	return NULL;
+}
+
+struct journal_entry *journal_find_move(struct journal *j, const char *bdf)
+{
+	return find(j, bdf, false);
 }
 
 int journal_stage(struct journal *j, const char *bdf, const char *driver, const char *override)

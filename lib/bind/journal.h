@@ -27,13 +27,22 @@ struct journal {
 	size_t n;
 };
 
-/* Creates /run/vfiokit (0700), takes the lock (-EBUSY when held) and loads the journal. */
-int journal_open(struct vfk_ctx *ctx, struct journal **ret);
+/*
+ * Creates /run/vfiokit (0700), takes the lock (-EBUSY when held) and loads the journal.
+ * A journal that is not exactly what vfiokit writes is -EBADMSG, an unreadable one its
+ * errno; either way a sentence naming the file, the fault and the fix is added to @why
+ * (may be NULL).
+ */
+int journal_open(struct vfk_ctx *ctx, struct journal **ret, char **why);
 /* Loads without the lock, for reading only. */
-int journal_read_only(struct vfk_ctx *ctx, struct journal **ret);
+int journal_read_only(struct vfk_ctx *ctx, struct journal **ret, char **why);
 void journal_close(struct journal *j);
+/* Fills an empty @j (j->ctx may be NULL) from the @n bytes of @text, as the loader does. */
+int journal_parse(struct journal *j, const char *text, size_t n, char **why);
 int journal_save(struct journal *j);
 struct journal_entry *journal_find(struct journal *j, const char *bdf);
+/* The entry of @bdf's move to vfio-pci, not that of its sriov_numvfs. */
+struct journal_entry *journal_find_move(struct journal *j, const char *bdf);
 /* Appends and saves. */
 int journal_add(struct journal *j, const char *bdf, const char *driver, const char *override);
 /* Appends a PF's original sriov_numvfs and saves. */

@@ -1006,6 +1006,15 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
 };
 
+/* --- The server again, with a journal that is not what vfiokit writes: a driver name
+ * that is a path. */
+static const struct fx_damage damaged_journal_files[] = {
+	{"run/vfiokit/journal.json",
+	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:af:00.3\",\n"
+	 "      \"driver\": \"../../tmp/evil\",\n      \"driver_override\": null,\n"
+	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+};
+
 const struct topology topologies[] = {
 	{{"amd-desktop", "Ryzen/X570 desktop, GPU and HDMI audio alone in a group",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
@@ -1031,6 +1040,13 @@ const struct topology topologies[] = {
 	 &server_host,
 	 NULL,
 	 0},
+	{{"damaged-journal", "The RHEL server with a journal naming a driver '../../tmp/evil'",
+	  server_devs, N(server_devs), server_groups, N(server_groups)},
+	 &server_host,
+	 NULL,
+	 0,
+	 damaged_journal_files,
+	 N(damaged_journal_files)},
 	{{"vmd-domain", "Arch laptop with NVMe behind Intel VMD in domain 10000", vmd_devs,
 	  N(vmd_devs), NULL, 0},
 	 &vmd_host,

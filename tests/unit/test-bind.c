@@ -764,6 +764,139 @@ static void test_restore_unknown(void **state_)
 	free(detail);
 }
 
+static void write_journal(struct env *e, const char *text)
+{
+	assert_int_equal(fx_write_file(e->root, "run/vfiokit/journal.json", text), 0);
+}
+
+#define ENTRY(bdf, drv) "{\"bdf\": \"" bdf "\", \"driver\": " drv ", \"driver_override\": null, "
+/* A journal that is not exactly what vfiokit writes stops bind, its dry run and restore:
+ * -EBADMSG, a detail naming the file and the fault, no write, and the file untouched. */
+static void test_damaged_journal(void **state_)
+{
+	static const struct {
+		const char *text, *why;
+	} cases[] = {
+		{"{\"format\": 1, \"devices\": [", "ends in the middle of the JSON"},
+		{"", "ends in the middle of the JSON"},
+		{"[]", "not a JSON object"},
+		{"{\"devices\": []}", "\"format\" is not 1"},
+		{"{\"format\": 1, \"devices\": {}}", "\"devices\" is not an array"},
+		{"{\"format\": 1, \"devices\": [] } x", "text after the JSON object"},
+		{"{\"format\": 1, \"devices\": [null]}", "devices[0] is not an object"},
+		{"{\"format\": 1, \"devices\": [" ENTRY(
+			 "0000:01:00.0", "\"../../tmp/evil\"") "\"state\": \"bound\"}]}",
+		 "devices[0].driver '../../tmp/evil' is not a driver name"},
+		{"{\"format\": 1, \"devices\": [" ENTRY("0000:01:00.0",
+							"\".hidden\"") "\"state\": \"bound\"}]}",
+		 "devices[0].driver '.hidden' is not a driver name"},
+		{"{\"format\": 1, \"devices\": [" ENTRY("01:00.0",
+							"\"nouveau\"") "\"state\": \"bound\"}]}",
+		 "devices[0].bdf is not a full PCI address"},
+		{"{\"format\": 1, \"devices\": [" ENTRY("0000:01:00.0",
+							"7") "\"state\": \"bound\"}]}",
+		 "devices[0].driver is not a string or null"},
+		{"{\"format\": 1, \"devices\": [{\"bdf\": \"0000:01:00.0\", \"driver\": null, "
+		 "\"state\": \"bound\"}]}",
+		 "devices[0] has no \"driver_override\""},
+		{"{\"format\": 1, \"devices\": [" ENTRY("0000:01:00.0",
+							"null") "\"state\": \"gone\"}]}",
+		 "devices[0].state is not"},
+		{"{\"format\": 1, \"devices\": [" ENTRY(
+			 "0000:01:00.0", "null") "\"state\": \"bound\", \"power_control\": 1}]}",
+		 "devices[0].power_control is not"},
+		{"{\"format\": 1, \"devices\": [" ENTRY(
+			 "0000:03:00.0", "null") "\"state\": \"sriov\", \"sriov_numvfs\": -4}]}",
+		 "devices[0].sriov_numvfs is not a count"},
+		{"{\"format\": 1, \"devices\": [" ENTRY("0000:03:00.0",
+							"null") "\"state\": \"sriov\"}]}",
+		 "\"sriov_numvfs\" belongs with state \"sriov\""},
+		{"{\"format\": 1, \"devices\": [" ENTRY(
+			 "0000:01:00.0",
+			 "\"nouveau\"") "\"state\": \"bound\"}, " ENTRY("0000:01:00.0",
+									"\"nouveau\"") "\"state\": "
+										       "\"bound\"}]"
+										       "}",
+		 "devices[1]: 0000:01:00.0 is in the journal twice"},
+	};
+	char before[1024], after[1024], path[PATH_MAX], text[1024];
+	struct vfk_device *d;
+	char **list;
+	size_t n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct env *e = *state_;
+		char *detail = NULL;
+		FILE *f;
+
+		write_journal(e, cases[i].text);
+		state(e, before, sizeof(before));
+		e->writes[0] = '\0';
+		assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), -EBADMSG);
+		assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, &detail), -EBADMSG);
+		if (!detail || !strstr(detail, cases[i].why) ||
+		    !strstr(detail, "/run/vfiokit/journal.json is damaged"))
+			fail_msg("case %zu: restore said '%s', want '%s'", i, detail, cases[i].why);
+		free(detail);
+		detail = NULL;
+		get(e, "0000:01:00.0", &d);
+		assert_int_equal(vfk_bind(e->ctx, &d, 1, VFK_BIND_DRY_RUN, NULL, NULL, &detail),
+				 -EBADMSG);
+		assert_non_null(strstr(detail, cases[i].why));
+		free(detail);
+		detail = NULL;
+		assert_int_equal(vfk_bind(e->ctx, &d, 1, 0, NULL, NULL, &detail), -EBADMSG);
+		assert_non_null(strstr(detail, cases[i].why));
+		free(detail);
+		vfk_device_unref(d);
+		assert_string_equal(e->writes, "");
+		state(e, after, sizeof(after));
+		assert_string_equal(after, before);
+		snprintf(path, sizeof(path), "%s/run/vfiokit/journal.json", e->root);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+		fclose(f);
+		assert_string_equal(text, cases[i].text);
+	}
+}
+
+/* A device already in the journal (its move did not finish) keeps its first entry, which
+ * holds the original driver: a second bind adds none, and restore goes back to it. */
+static void test_bind_keeps_first_entry(void **state_)
+{
+	struct env *e = *state_;
+	char drv[64], path[PATH_MAX], *text;
+	struct vfk_device *d;
+	char **list;
+	size_t n;
+	FILE *f;
+
+	write_journal(e, "{\"format\": 1, \"devices\": [" ENTRY(
+				 "0000:01:00.0", "\"nouveau\"") "\"state\": \"moving\"}]}");
+	/* The interrupted move left it on no driver. */
+	unlink_driver(e, "0000:01:00.0", "nouveau");
+	get(e, "0000:01:00.0", &d);
+	assert_int_equal(vfk_bind(e->ctx, &d, 1, 0, NULL, NULL, NULL), 0);
+	vfk_device_unref(d);
+	assert_string_equal(driver_of(e, "0000:01:00.0", drv, sizeof(drv)), "vfio-pci");
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 1);
+	free(list[0]);
+	free(list);
+	snprintf(path, sizeof(path), "%s/run/vfiokit/journal.json", e->root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text = calloc(1, 65536);
+	assert_true(fread(text, 1, 65535, f) > 0);
+	fclose(f);
+	assert_non_null(strstr(text, "\"driver\": \"nouveau\""));
+	assert_non_null(strstr(text, "\"state\": \"bound\""));
+	free(text);
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	assert_string_equal(driver_of(e, "0000:01:00.0", drv, sizeof(drv)), "nouveau");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -781,6 +914,8 @@ int main(void)
 		T(test_sriov),
 		T(test_two_processes),
 		T(test_restore_unknown),
+		T(test_damaged_journal),
+		T(test_bind_keeps_first_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
