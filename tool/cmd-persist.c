@@ -337,11 +337,15 @@ static int undo_run(struct vfk_ctx *ctx, bool dry, bool regenerate)
 	/* The commands come from the configuration without vfiokit's part, computed before
 	 * the files go back, while the record of what grubby or kernelstub were told still
 	 * exists. */
-	err = vfk_persist_new(ctx, NULL, 0, 0, &p, NULL);
+	err = vfk_persist_new(ctx, NULL, 0, 0, &p, &detail);
 	if (err < 0) {
-		log_error("persist: %s", strerror(-err));
+		if (detail)
+			log_lines("persist: ", detail);
+		else
+			log_error("persist: %s", strerror(-err));
 		return EXIT_NOT_READY;
 	}
+	free(TAKE_PTR(detail));
 	err = vfk_persist_undo(ctx, dry ? VFK_PERSIST_UNDO_DRY_RUN : 0, &n_files, &detail);
 	if (dry && err >= 0) {
 		print_text("%s\n", detail ? detail : "");

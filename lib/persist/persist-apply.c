@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -16,6 +17,10 @@
  * configuration: whether the file existed then, where its content of that time is kept,
  * and the hash of what vfiokit last wrote, so undo notices files changed since. A second
  * apply keeps the first backups: undo always goes back to the state before vfiokit.
+ *
+ * It is read back as untrusted input: undo writes and deletes as root, so a path must be
+ * one of the files persist itself generates, and the commands undo runs are rebuilt here
+ * from the kernel options recorded, never taken as argv from the file.
  */
 struct entry {
 	char *path;
@@ -24,20 +29,29 @@ struct entry {
 	bool removed;
 };
 
+/* Kernel options a boot tool added (grubby --args, kernelstub --add-options). */
+struct undo {
+	bool kernelstub; /* else grubby */
+	char *options;	 /* space-separated */
+};
+
 struct state {
 	struct entry *e;
 	size_t n;
-	/* Commands that take back what the apply's commands did to boot entries
-	 * (grubby, kernelstub), for --undo to run. */
-	struct json_object *undo;
+	struct undo *undo;
+	size_t n_undo;
 };
+
+#define STATE_FORMAT 2
 
 static void state_free(struct state *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->e[i].path);
 	free(s->e);
-	json_object_put(s->undo);
+	for (size_t i = 0; i < s->n_undo; i++)
+		free(s->undo[i].options);
+	free(s->undo);
 	*s = (struct state){};
 }
 
@@ -50,65 +64,275 @@ static void backup_path(const char *path, char *buf, size_t size)
 	buf[k] = '\0';
 }
 
-static int state_load(struct vfk_ctx *ctx, struct state *s)
+/* @s after @prefix, or NULL when it does not start with it. */
+static const char *after(const char *s, const char *prefix)
 {
-	_cleanup_free_ char *text = NULL;
-	struct json_object *root, *files;
-	ssize_t n = path_read_all(ctx, VFIOKIT_PERSIST_STATE, 1u << 20, &text);
+	return startswith(s, prefix) ? s + strlen(prefix) : NULL;
+}
+
+/* A systemd-boot entry persist may edit: DIR/NAME.conf, NAME one plain file name. */
+static bool is_loader_entry(const char *path)
+{
+	static const char *const dirs[] = {BOOT_LOADER_ENTRIES "/", EFI_LOADER_ENTRIES "/"};
+
+	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+		const char *name = after(path, dirs[d]);
+		size_t l = name ? strlen(name) : 0;
+
+		if (name && l > 5 && l < 256 && name[0] != '.' && !strchr(name, '/') &&
+		    streq(name + l - 5, ".conf"))
+			return true;
+	}
+	return false;
+}
+
+bool persist_path_is_generated(const char *path)
+{
+	static const char *const files[] = {
+		VFIOKIT_UDEV_RULE,	 VFIOKIT_MODPROBE_CONF,	  BOOSTER_CONF,
+		INITRAMFS_TOOLS_MODULES, INITRAMFS_TOOLS_HOOK,	  DRACUT_VFIOKIT_CONF,
+		MKINITCPIO_CONF,	 MKINITCPIO_VFIOKIT_CONF, ETC_DEFAULT_GRUB,
+		ETC_KERNEL_CMDLINE,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (streq(path, files[i]))
+			return true;
+	return is_loader_entry(path);
+}
+
+/* Options as persist adds them: words of [A-Za-z0-9._,:=+-] separated by one space. */
+static bool valid_options(const char *s)
+{
+	if (!*s || *s == ' ' || strlen(s) > 4096)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr("._,:=+-", *p) ||
+		      (*p == ' ' && p[1] && p[1] != ' ')))
+			return false;
+	return true;
+}
+
+_printf_(2, 3) static int bad(char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	detail_addv(why, fmt, ap);
+	va_end(ap);
+	return -EBADMSG;
+}
+
+static int add_undo(struct state *s, bool kernelstub, const char *options)
+{
+	struct undo *grown = realloc(s->undo, (s->n_undo + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	s->undo = grown;
+	s->undo[s->n_undo] = (struct undo){.kernelstub = kernelstub, .options = strdup(options)};
+	if (!s->undo[s->n_undo].options)
+		return -ENOMEM;
+	s->n_undo++;
+	return 0;
+}
+
+/* The current form: {"tool": "grubby"|"kernelstub", "options": "a=b c"}. */
+static int load_undo(struct state *s, struct json_object *o, size_t i, char **why)
+{
+	struct json_object *tool, *opts;
+	const char *t;
+
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "tool", &tool) ||
+	    !json_object_is_type(tool, json_type_string) ||
+	    !json_object_object_get_ex(o, "options", &opts) ||
+	    !json_object_is_type(opts, json_type_string))
+		return bad(why, "undo[%zu] is not {\"tool\": ..., \"options\": ...}", i);
+	t = json_object_get_string(tool);
+	if (!streq(t, "grubby") && !streq(t, "kernelstub"))
+		return bad(why, "undo[%zu].tool is not grubby or kernelstub", i);
+	if (!valid_options(json_object_get_string(opts)))
+		return bad(why, "undo[%zu].options is not a list of kernel options", i);
+	return add_undo(s, streq(t, "kernelstub"), json_object_get_string(opts));
+}
+
+/*
+ * The first form kept argv: only the two commands apply ever wrote are recognised, and
+ * only their options are kept; the command itself is rebuilt when undo runs.
+ */
+static int load_legacy_undo(struct state *s, struct json_object *cmd, size_t i, char **why)
+{
+	const char *argv[3] = {};
+	const char *opts = NULL;
+
+	if (!json_object_is_type(cmd, json_type_array) || json_object_array_length(cmd) != 3)
+		return bad(why, "undo_commands[%zu] is not a command persist writes", i);
+	for (size_t k = 0; k < 3; k++) {
+		struct json_object *v = json_object_array_get_idx(cmd, k);
+
+		if (!json_object_is_type(v, json_type_string))
+			return bad(why, "undo_commands[%zu] is not a command persist writes", i);
+		argv[k] = json_object_get_string(v);
+	}
+	if (streq(argv[0], "grubby") && streq(argv[1], "--update-kernel=ALL"))
+		opts = after(argv[2], "--remove-args=");
+	else if (streq(argv[0], "kernelstub") && streq(argv[1], "--delete-options"))
+		opts = argv[2];
+	if (!opts || !valid_options(opts))
+		return bad(why, "undo_commands[%zu] is not a command persist writes", i);
+	return add_undo(s, streq(argv[0], "kernelstub"), opts);
+}
+
+static int load_entry(struct state *s, struct json_object *o, size_t i, char **why)
+{
+	struct json_object *path, *existed, *removed, *written;
+	const char *hash;
+	struct entry *e;
+	char *end;
+
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "path", &path) ||
+	    !json_object_is_type(path, json_type_string) ||
+	    !json_object_object_get_ex(o, "existed", &existed) ||
+	    !json_object_is_type(existed, json_type_boolean) ||
+	    !json_object_object_get_ex(o, "removed", &removed) ||
+	    !json_object_is_type(removed, json_type_boolean) ||
+	    !json_object_object_get_ex(o, "written", &written) ||
+	    !json_object_is_type(written, json_type_string))
+		return bad(why,
+			   "files[%zu] is not {\"path\": string, \"existed\": bool, \"removed\": "
+			   "bool, \"written\": string}",
+			   i);
+	if (!persist_path_is_generated(json_object_get_string(path)))
+		return bad(why, "files[%zu].path '%.100s' is not a file persist writes", i,
+			   json_object_get_string(path));
+	hash = json_object_get_string(written);
+	if (strlen(hash) != 16 || strspn(hash, "0123456789abcdef") != 16)
+		return bad(why, "files[%zu].written is not 16 hex digits", i);
+	for (size_t k = 0; k < s->n; k++)
+		if (streq(s->e[k].path, json_object_get_string(path)))
+			return bad(why, "files[%zu]: /%s is listed twice", i, s->e[k].path);
+	e = realloc(s->e, (s->n + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	s->e = e;
+	e = &s->e[s->n];
+	*e = (struct entry){.existed = json_object_get_boolean(existed),
+			    .removed = json_object_get_boolean(removed),
+			    .written = strtoull(hash, &end, 16),
+			    .path = strdup(json_object_get_string(path))};
+	if (!e->path)
+		return -ENOMEM;
+	s->n++;
+	return 0;
+}
+
+static int state_parse(struct state *s, struct json_object *root, char **why)
+{
+	struct json_object *files, *undo, *v;
+	bool legacy;
 	int err = 0;
 
-	*s = (struct state){};
-	if (n < 0)
-		return (int)n;
-	root = json_tokener_parse(text);
-	if (!root || !json_object_object_get_ex(root, "files", &files)) {
-		json_object_put(root);
-		return -EBADMSG;
-	}
-	if (json_object_object_get_ex(root, "undo_commands", &s->undo))
-		json_object_get(s->undo);
-	for (size_t i = 0; i < json_object_array_length(files) && err >= 0; i++) {
-		struct json_object *o = json_object_array_get_idx(files, i), *v;
-		struct entry *grown = realloc(s->e, (s->n + 1) * sizeof(*grown));
+	if (!json_object_is_type(root, json_type_object))
+		return bad(why, "not a JSON object");
+	if (json_object_object_get_ex(root, "format", &v) &&
+	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != STATE_FORMAT))
+		return bad(why, "\"format\" is not %d", STATE_FORMAT);
+	if (!json_object_object_get_ex(root, "files", &files) ||
+	    !json_object_is_type(files, json_type_array))
+		return bad(why, "\"files\" is not an array");
+	for (size_t i = 0; err >= 0 && i < json_object_array_length(files); i++)
+		err = load_entry(s, json_object_array_get_idx(files, i), i, why);
+	legacy = json_object_object_get_ex(root, "undo_commands", &undo);
+	if (err >= 0 && (legacy || json_object_object_get_ex(root, "undo", &undo)) &&
+	    !json_object_is_type(undo, json_type_array))
+		err = bad(why, "\"%s\" is not an array", legacy ? "undo_commands" : "undo");
+	for (size_t i = 0; err >= 0 && undo && i < json_object_array_length(undo); i++)
+		err = legacy ? load_legacy_undo(s, json_object_array_get_idx(undo, i), i, why)
+			     : load_undo(s, json_object_array_get_idx(undo, i), i, why);
+	return err;
+}
 
-		if (!grown) {
-			err = -ENOMEM;
-			break;
-		}
-		s->e = grown;
-		s->e[s->n] = (struct entry){};
-		if (!json_object_object_get_ex(o, "path", &v) || !json_object_get_string(v))
-			continue;
-		s->e[s->n].path = strdup(json_object_get_string(v));
-		s->e[s->n].existed =
-			json_object_object_get_ex(o, "existed", &v) && json_object_get_boolean(v);
-		s->e[s->n].removed =
-			json_object_object_get_ex(o, "removed", &v) && json_object_get_boolean(v);
-		if (json_object_object_get_ex(o, "written", &v))
-			s->e[s->n].written = strtoull(json_object_get_string(v), NULL, 16);
-		if (!s->e[s->n].path)
-			err = -ENOMEM;
-		else
-			s->n++;
-	}
+int persist_state_parse_text(const char *text, size_t n, char **why)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *root;
+	struct state s = {};
+	int err;
+
+	if (!tok)
+		return -ENOMEM;
+	root = n <= INT_MAX ? json_tokener_parse_ex(tok, text, (int)n) : NULL;
+	if (!root || json_tokener_get_parse_end(tok) < n)
+		err = bad(why, "not one JSON object");
+	else
+		err = state_parse(&s, root, why);
 	json_object_put(root);
-	if (err < 0)
+	json_tokener_free(tok);
+	state_free(&s);
+	return err;
+}
+
+/* Loads the state; a file that is not what persist writes is -EBADMSG with a sentence in
+ * @why naming the file, the fault and the fix. */
+static int state_load(struct vfk_ctx *ctx, struct state *s, char **why)
+{
+	_cleanup_free_ char *text = NULL, *inner = NULL;
+	struct json_object *root;
+	struct json_tokener *tok;
+	ssize_t n = path_read_all(ctx, VFIOKIT_PERSIST_STATE, 1u << 20, &text);
+	int err;
+
+	*s = (struct state){};
+	if (n < 0) {
+		if (n != -ENOENT)
+			detail_add(why, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE,
+				   strerror((int)-n));
+		return (int)n;
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	root = json_tokener_parse_ex(tok, text, (int)n);
+	/* json-c stops after the object; only blanks may follow. */
+	if (root && text[json_tokener_get_parse_end(tok) +
+			 strspn(text + json_tokener_get_parse_end(tok), " \t\r\n")] != '\0') {
+		json_object_put(root);
+		root = NULL;
+	}
+	json_tokener_free(tok);
+	err = root ? state_parse(s, root, &inner) : bad(&inner, "not one JSON object");
+	json_object_put(root);
+	if (err < 0) {
 		state_free(s);
+		if (err == -EBADMSG)
+			detail_add(
+				why,
+				"/%s is damaged: %s. Nothing was changed. It is vfiokit's record "
+				"of the files persist changed: repair what is named, or move it "
+				"aside and undo by hand (the backups are in /%s/backup)",
+				VFIOKIT_PERSIST_STATE, inner ? inner : "unreadable",
+				VFIOKIT_PERSIST_DIR);
+	}
 	return err;
 }
 
 static int state_save(struct vfk_ctx *ctx, const struct state *s)
 {
 	struct json_object *root = json_object_new_object(), *files = json_object_new_array();
+	struct json_object *undo = json_object_new_array();
 	const char *text;
 	char hash[32];
 	int err;
 
-	if (!root || !files) {
+	if (!root || !files || !undo) {
 		json_object_put(root);
 		json_object_put(files);
+		json_object_put(undo);
 		return -ENOMEM;
 	}
+	json_object_object_add(root, "format", json_object_new_int(STATE_FORMAT));
 	for (size_t i = 0; i < s->n; i++) {
 		struct json_object *o = json_object_new_object();
 
@@ -120,8 +344,16 @@ static int state_save(struct vfk_ctx *ctx, const struct state *s)
 		json_object_array_add(files, o);
 	}
 	json_object_object_add(root, "files", files);
-	if (s->undo)
-		json_object_object_add(root, "undo_commands", json_object_get(s->undo));
+	for (size_t i = 0; i < s->n_undo; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(
+			o, "tool",
+			json_object_new_string(s->undo[i].kernelstub ? "kernelstub" : "grubby"));
+		json_object_object_add(o, "options", json_object_new_string(s->undo[i].options));
+		json_object_array_add(undo, o);
+	}
+	json_object_object_add(root, "undo", undo);
 	text = json_object_to_json_string_ext(root,
 					      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	err = path_write_atomic(ctx, VFIOKIT_PERSIST_STATE, text, strlen(text));
@@ -176,51 +408,38 @@ static int write_one(struct vfk_ctx *ctx, const struct pfile *f)
  * --delete-options T; the other commands rebuild from files that undo puts back. */
 static int record_undo(struct state *s, const char *const *argv)
 {
-	struct json_object *cmd;
-	char *arg = NULL;
+	const char *opts = NULL;
 
-	if (streq(argv[0], "grubby") && argv[1] && argv[2] && startswith(argv[2], "--args=")) {
-		if (asprintf(&arg, "--remove-args=%s", argv[2] + strlen("--args=")) < 0)
-			return -ENOMEM;
-	} else if (streq(argv[0], "kernelstub") && argv[1] && argv[2] &&
-		   streq(argv[1], "--add-options")) {
-		if (!(arg = strdup(argv[2])))
-			return -ENOMEM;
-	} else {
+	if (streq(argv[0], "grubby") && argv[1] && argv[2])
+		opts = after(argv[2], "--args=");
+	else if (streq(argv[0], "kernelstub") && argv[1] && argv[2] &&
+		 streq(argv[1], "--add-options"))
+		opts = argv[2];
+	if (!opts || !valid_options(opts))
 		return 0;
-	}
-	if (!s->undo && !(s->undo = json_object_new_array())) {
-		free(arg);
-		return -ENOMEM;
-	}
-	cmd = json_object_new_array();
-	json_object_array_add(cmd, json_object_new_string(argv[0]));
-	if (streq(argv[0], "grubby")) {
-		json_object_array_add(cmd, json_object_new_string("--update-kernel=ALL"));
-	} else {
-		json_object_array_add(cmd, json_object_new_string("--delete-options"));
-	}
-	json_object_array_add(cmd, json_object_new_string(arg));
-	json_object_array_add(s->undo, cmd);
-	free(arg);
-	return 0;
+	return add_undo(s, streq(argv[0], "kernelstub"), opts);
 }
 
-int persist_undo_commands(struct vfk_persist *p)
+int persist_undo_commands(struct vfk_persist *p, char **why)
 {
 	struct state s;
-	int err = state_load(p->ctx, &s);
+	int err = state_load(p->ctx, &s, why);
 
 	if (err == -ENOENT)
 		return 0;
-	for (size_t i = 0; err >= 0 && s.undo && i < json_object_array_length(s.undo); i++) {
-		struct json_object *cmd = json_object_array_get_idx(s.undo, i);
-		const char *argv[4] = {};
+	for (size_t i = 0; err >= 0 && i < s.n_undo; i++) {
+		_cleanup_free_ char *arg = NULL;
 
-		for (size_t k = 0; k < 3 && k < json_object_array_length(cmd); k++)
-			argv[k] = json_object_get_string(json_object_array_get_idx(cmd, k));
-		if (argv[0] && argv[1] && argv[2])
-			err = persist_add_command(p, argv);
+		if (s.undo[i].kernelstub) {
+			err = persist_add_command(
+				p, (const char *const[]){"kernelstub", "--delete-options",
+							 s.undo[i].options, NULL});
+			continue;
+		}
+		if (asprintf(&arg, "--remove-args=%s", s.undo[i].options) < 0)
+			return state_free(&s), -ENOMEM;
+		err = persist_add_command(
+			p, (const char *const[]){"grubby", "--update-kernel=ALL", arg, NULL});
 	}
 	state_free(&s);
 	return err < 0 ? err : 0;
@@ -235,14 +454,11 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 	assert_return(p, -EINVAL);
 	if (ret_detail)
 		*ret_detail = NULL;
-	err = state_load(p->ctx, &s);
+	err = state_load(p->ctx, &s, ret_detail);
 	if (err == -ENOENT)
 		err = 0;
-	if (err < 0) {
-		detail_add(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE,
-			   strerror(-err));
+	if (err < 0)
 		return err;
-	}
 	n_before = s.n;
 	err = path_mkdir_p(p->ctx, VFIOKIT_PERSIST_DIR "/backup", 0700);
 	/* Backups first, and the list of what is about to change, before any change. */
@@ -333,14 +549,11 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t 
 	assert_return(ctx && !(flags & ~(unsigned int)VFK_PERSIST_UNDO_DRY_RUN), -EINVAL);
 	if (ret_detail)
 		*ret_detail = NULL;
-	err = state_load(ctx, &s);
+	err = state_load(ctx, &s, ret_detail);
 	if (err < 0) {
 		if (err == -ENOENT)
 			detail_add(ret_detail, "nothing to undo: /%s does not exist",
 				   VFIOKIT_PERSIST_STATE);
-		else
-			detail_add(ret_detail, "cannot read /%s: %s", VFIOKIT_PERSIST_STATE,
-				   strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < s.n; i++) {

@@ -60,4 +60,11 @@ int persist_add_command(struct vfk_persist *p, const char *const *argv);
 /* persist-apply.c: adds the commands recorded at apply time that take back what grubby
  * or kernelstub did to the boot entries (for the computation that removes vfiokit's
  * configuration, before the undo deletes the record). */
-int persist_undo_commands(struct vfk_persist *p);
+int persist_undo_commands(struct vfk_persist *p, char **why);
+
+/* Whether @path (below the root) is one of the files persist writes: its own files, the
+ * shared files it keeps a block in, and systemd-boot entries. */
+bool persist_path_is_generated(const char *path);
+
+/* Parses a state file's @n bytes as undo would: 0, or -EBADMSG with the fault in @why. */
+int persist_state_parse_text(const char *text, size_t n, char **why);

@@ -817,7 +817,7 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 	if (err >= 0)
 		err = gen_cmdline(&g);
 	if (err >= 0 && !g.n)
-		err = persist_undo_commands(g.p);
+		err = persist_undo_commands(g.p, ret_detail);
 	if (err >= 0 && g.by_id && g.vfio_builtin && g.n)
 		err = pwarn(g.p, "vfio-pci is built in: modprobe.d options do not reach it, so the "
 				 "ids go on the kernel command line (vfio-pci.ids=)");

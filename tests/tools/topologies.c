@@ -1015,6 +1015,15 @@ static const struct fx_damage damaged_journal_files[] = {
 	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
 };
 
+/* --- The AMD desktop with persist's record tampered with: it names /etc/shadow. */
+static const struct fx_damage tampered_state_files[] = {
+	{"etc/shadow", "root:secret\n"},
+	{"var/lib/vfiokit/persist/state.json",
+	 "{\n  \"files\": [\n    {\n      \"path\": \"etc/shadow\",\n      \"existed\": false,\n"
+	 "      \"removed\": false,\n      \"written\": \"0000000000000000\"\n    }\n  ],\n"
+	 "  \"undo_commands\": [[\"rm\", \"-rf\", \"/\"]]\n}\n"},
+};
+
 const struct topology topologies[] = {
 	{{"amd-desktop", "Ryzen/X570 desktop, GPU and HDMI audio alone in a group",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
@@ -1025,6 +1034,13 @@ const struct topology topologies[] = {
 	 N(amd_desktop_use_files),
 	 amd_desktop_use_links,
 	 N(amd_desktop_use_links)},
+	{{"tampered-persist", "The Ryzen desktop whose persist record names /etc/shadow",
+	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
+	 &amd_desktop_host,
+	 NULL,
+	 0,
+	 tampered_state_files,
+	 N(tampered_state_files)},
 	{{"intel-desktop", "Fedora desktop with VT-d in firmware but not on the command line",
 	  intel_desktop_devs, N(intel_desktop_devs), NULL, 0},
 	 &intel_desktop_host,

@@ -15,6 +15,7 @@
 
 #include "fixture-host.h"
 #include "fixture.h"
+#include "macro.h"
 #include "path.h"
 #include "tools/topologies.h"
 #include <vfiokit/vfiokit.h>
@@ -343,6 +344,122 @@ static void test_verify_serial(void **state)
 	vfk_persist_unref(p);
 }
 
+/* state.json is input: a path persist never writes, a field of the wrong type, argv of a
+ * command persist never runs: undo and apply refuse, name the file, and change nothing. */
+static void test_state_untrusted(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} cases[] = {
+		{"{\"files\": [{\"path\": \"etc/shadow\", \"existed\": false, \"removed\": false, "
+		 "\"written\": \"0000000000000000\"}]}",
+		 "files[0].path 'etc/shadow' is not a file persist writes"},
+		{"{\"files\": [{\"path\": \"etc/shadow\", \"existed\": true, \"removed\": false, "
+		 "\"written\": \"0000000000000000\"}]}",
+		 "files[0].path 'etc/shadow' is not a file persist writes"},
+		{"{\"files\": [{\"path\": \"boot/loader/entries/../../etc/shadow.conf\", "
+		 "\"existed\": "
+		 "true, \"removed\": false, \"written\": \"0000000000000000\"}]}",
+		 "is not a file persist writes"},
+		{"{\"files\": [{\"path\": \"etc/modprobe.d/vfiokit.conf\", \"existed\": false, "
+		 "\"removed\": false, \"written\": null}]}",
+		 "files[0] is not {"},
+		{"{\"files\": {}}", "\"files\" is not an array"},
+		{"{\"files\": [7]}", "files[0] is not {"},
+		{"[]", "not a JSON object"},
+		{"{\"files\": [", "not one JSON object"},
+		{"{\"files\": [{\"path\": \"etc/modprobe.d/vfiokit.conf\", \"existed\": false, "
+		 "\"removed\": false, \"written\": \"xyz\"}]}",
+		 "files[0].written is not 16 hex digits"},
+		{"{\"files\": [{\"path\": \"etc/modprobe.d/vfiokit.conf\", \"existed\": false, "
+		 "\"removed\": false, \"written\": \"0000000000000000\"}, {\"path\": "
+		 "\"etc/modprobe.d/vfiokit.conf\", \"existed\": false, \"removed\": false, "
+		 "\"written\": \"0000000000000000\"}]}",
+		 "/etc/modprobe.d/vfiokit.conf is listed twice"},
+		{"{\"files\": [], \"undo_commands\": [[\"rm\", \"-rf\", \"/\"]]}",
+		 "undo_commands[0] is not a command persist writes"},
+		{"{\"files\": [], \"undo_commands\": [[\"grubby\", \"--update-kernel=ALL\", "
+		 "\"--remove-args=a;reboot\"]]}",
+		 "undo_commands[0] is not a command persist writes"},
+		{"{\"files\": [], \"undo\": [{\"tool\": \"sh\", \"options\": \"x\"}]}",
+		 "undo[0].tool is not grubby or kernelstub"},
+		{"{\"format\": 9, \"files\": []}", "\"format\" is not 2"},
+	};
+	char path[PATH_MAX], buf[64];
+	struct vfk_persist *p;
+
+	build(*(struct env **)state, "amd-desktop");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct env *e = *state;
+		char *before, *after, *detail = NULL;
+		FILE *f;
+
+		assert_int_equal(fx_write_file(e->root, "etc/shadow", "root:secret\n"), 0);
+		assert_int_equal(fx_write_file(e->root, "var/lib/vfiokit/persist/backup/etc%shadow",
+					       "root:replaced\n"),
+				 0);
+		assert_int_equal(
+			fx_write_file(e->root, "var/lib/vfiokit/persist/state.json", cases[i].text),
+			0);
+		before = snap(e);
+		assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, &detail), -EBADMSG);
+		if (!detail || !strstr(detail, cases[i].why) ||
+		    !strstr(detail, "/var/lib/vfiokit/persist/state.json is damaged"))
+			fail_msg("case %zu: undo said '%s', want '%s'", i, detail, cases[i].why);
+		free(detail);
+		detail = NULL;
+		/* The computation of the undo reads the recorded commands: refused too. */
+		assert_int_equal(vfk_persist_new(e->ctx, NULL, 0, 0, &p, &detail), -EBADMSG);
+		assert_non_null(strstr(detail, cases[i].why));
+		free(detail);
+		detail = NULL;
+		p = compute(e, 0, "01:00.0", "01:00.1");
+		assert_int_equal(vfk_persist_apply(p, &detail), -EBADMSG);
+		assert_non_null(strstr(detail, cases[i].why));
+		free(detail);
+		vfk_persist_unref(p);
+		after = snap(e);
+		assert_string_equal(after, before);
+		free(before);
+		free(after);
+		snprintf(path, sizeof(path), "%s/etc/shadow", e->root);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(buf, sizeof(buf), f));
+		fclose(f);
+		assert_string_equal(buf, "root:secret\n");
+	}
+}
+
+/* Commands undo runs come from the options recorded, never from argv on disk: a state of
+ * the first format is read, its grubby command rebuilt. */
+static void test_state_legacy_undo(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p;
+	bool found = false;
+
+	build(e, "amd-desktop");
+	assert_int_equal(fx_write_file(e->root, "var/lib/vfiokit/persist/state.json",
+				       "{\"files\": [], \"undo_commands\": [[\"grubby\", "
+				       "\"--update-kernel=ALL\", \"--remove-args=intel_iommu=on "
+				       "iommu=pt\"]]}"),
+			 0);
+	assert_int_equal(vfk_persist_new(e->ctx, NULL, 0, 0, &p, NULL), 0);
+	for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++) {
+		const char *const *argv = vfk_persist_get_command(p, i);
+
+		if (strcmp(argv[0], "grubby") == 0) {
+			assert_string_equal(argv[1], "--update-kernel=ALL");
+			assert_string_equal(argv[2], "--remove-args=intel_iommu=on iommu=pt");
+			assert_null(argv[3]);
+			found = true;
+		}
+	}
+	assert_true(found);
+	vfk_persist_unref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +469,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_by_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_booster, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_serial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_untrusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_legacy_undo, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
