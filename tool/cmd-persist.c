@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "macro.h"
 #include "output.h"
 #include "report-print.h"
+#include "transaction.h"
 
 enum {
 	OPT_BY_ID = OPT_FIRST_FREE,
@@ -330,6 +332,7 @@ static int parse_args(int argc, char *argv[], struct persist_args *a)
 static int undo_run(struct vfk_ctx *ctx, bool dry, bool regenerate)
 {
 	_cleanup_free_ char *detail = NULL;
+	sigset_t old;
 	struct vfk_persist *p = NULL;
 	size_t n_files = 0;
 	int err;
@@ -346,7 +349,9 @@ static int undo_run(struct vfk_ctx *ctx, bool dry, bool regenerate)
 		return EXIT_NOT_READY;
 	}
 	free(TAKE_PTR(detail));
+	transaction_begin(&old);
 	err = vfk_persist_undo(ctx, dry ? VFK_PERSIST_UNDO_DRY_RUN : 0, &n_files, &detail);
+	transaction_end(&old);
 	if (dry && err >= 0) {
 		print_text("%s\n", detail ? detail : "");
 		print_uint(PRINT_ANY, "would_restore",
@@ -394,7 +399,13 @@ static int configure(struct vfk_ctx *ctx, struct vfk_device **devices, size_t n,
 		return EXIT_NOT_READY;
 	}
 	if (a->apply) {
+		sigset_t old;
+
+		free(TAKE_PTR(detail));
+		/* SIGINT, SIGTERM and SIGHUP wait until every file and the record are written. */
+		transaction_begin(&old);
 		err = vfk_persist_apply(p, &detail);
+		transaction_end(&old);
 		if (err < 0) {
 			log_failure(err, detail);
 			goto out;

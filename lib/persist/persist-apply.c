@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -445,8 +446,26 @@ int persist_undo_commands(struct vfk_persist *p, char **why)
 	return err < 0 ? err : 0;
 }
 
+/* The lock bind and restore take: one vfiokit at a time changes the system. */
+static int take_lock(struct vfk_ctx *ctx, char **why)
+{
+	int fd = path_mkdir_p(ctx, VFIOKIT_RUN_DIR, 0700);
+
+	if (fd >= 0)
+		fd = path_lock(ctx, VFIOKIT_LOCK);
+	if (fd == -EBUSY)
+		detail_add(why,
+			   "another vfiokit is changing the system (lock /%s held); nothing was "
+			   "changed: try again when it has finished",
+			   VFIOKIT_LOCK);
+	else if (fd < 0)
+		detail_add(why, "cannot take the lock /%s: %s", VFIOKIT_LOCK, strerror(-fd));
+	return fd;
+}
+
 VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 {
+	_cleanup_close_ int lock = -1;
 	struct state s = {}, before = {};
 	size_t done = 0, n_before;
 	int err;
@@ -454,6 +473,9 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 	assert_return(p, -EINVAL);
 	if (ret_detail)
 		*ret_detail = NULL;
+	lock = take_lock(p->ctx, ret_detail);
+	if (lock < 0)
+		return lock;
 	err = state_load(p->ctx, &s, ret_detail);
 	if (err == -ENOENT)
 		err = 0;
@@ -542,6 +564,7 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t 
 				char **ret_detail)
 {
 	bool dry = flags & VFK_PERSIST_UNDO_DRY_RUN;
+	_cleanup_close_ int lock = -1;
 	struct state s;
 	size_t n = 0;
 	int err, first = 0;
@@ -549,6 +572,11 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t 
 	assert_return(ctx && !(flags & ~(unsigned int)VFK_PERSIST_UNDO_DRY_RUN), -EINVAL);
 	if (ret_detail)
 		*ret_detail = NULL;
+	if (!dry) {
+		lock = take_lock(ctx, ret_detail);
+		if (lock < 0)
+			return lock;
+	}
 	err = state_load(ctx, &s, ret_detail);
 	if (err < 0) {
 		if (err == -ENOENT)

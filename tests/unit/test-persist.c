@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -460,6 +462,47 @@ static void test_state_legacy_undo(void **state)
 	vfk_persist_unref(p);
 }
 
+/* persist takes the lock bind and restore take: while another vfiokit holds it, apply and
+ * undo change nothing and say why. */
+static void test_lock(void **state)
+{
+	struct env *e = *state;
+	char *before, *after, *detail = NULL, path[PATH_MAX];
+	struct vfk_persist *p;
+	int fd;
+
+	build(e, "amd-desktop");
+	p = compute(e, 0, "01:00.0", "01:00.1");
+	assert_int_equal(fx_write_file(e->root, "run/vfiokit/lock", ""), 0);
+	snprintf(path, sizeof(path), "%s/run/vfiokit/lock", e->root);
+	/* An open file description of its own: flock() conflicts as with another process. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	before = snap(e);
+	assert_int_equal(vfk_persist_apply(p, &detail), -EBUSY);
+	assert_non_null(strstr(detail, "lock /run/vfiokit/lock held"));
+	free(detail);
+	detail = NULL;
+	after = snap(e);
+	assert_string_equal(after, before);
+	free(after);
+	close(fd);
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, &detail), -EBUSY);
+	assert_non_null(strstr(detail, "held"));
+	free(detail);
+	close(fd);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, NULL), 0);
+	after = snap(e);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	vfk_persist_unref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify_serial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_untrusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_legacy_undo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
