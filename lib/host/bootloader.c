@@ -91,11 +91,17 @@ int host_detect_bootloader(struct host *h)
 		h->grub_default = shell_var(grub, "GRUB_CMDLINE_LINUX_DEFAULT");
 		h->grub_linux = shell_var(grub, "GRUB_CMDLINE_LINUX");
 	}
-	if (path_read(h->ctx, ETC_KERNEL_CMDLINE, buf, sizeof(buf)) >= 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		h->kernel_cmdline_file = strdup(buf);
-		if (!h->kernel_cmdline_file)
-			return -ENOMEM;
+	if (path_read_all(h->ctx, ETC_KERNEL_CMDLINE, 64 * 1024, &h->kernel_cmdline_file) >= 0) {
+		/* kernel-install joins the file's lines: so do we, for the options it holds. */
+		char *s = h->kernel_cmdline_file;
+		size_t n = strlen(s);
+
+		for (char *p = s; *p; p++)
+			if (*p == '\n' || *p == '\t' || *p == '\r')
+				*p = ' ';
+		while (n > 0 && s[n - 1] == ' ')
+			s[--n] = '\0';
+		memmove(s, s + strspn(s, " "), strlen(s + strspn(s, " ")) + 1);
 	}
 	snprintf(buf, sizeof(buf), BOOT_VMLINUZ_FMT, h->osrelease);
 	h->vmlinuz_in_boot = *h->osrelease && path_exists(h->ctx, buf) == 0;

@@ -52,7 +52,7 @@ struct host {
 	enum bootloader_kind boot;
 	char *grub_default;	   /* GRUB_CMDLINE_LINUX_DEFAULT's value, unquoted; NULL: absent */
 	char *grub_linux;	   /* GRUB_CMDLINE_LINUX's value */
-	char *kernel_cmdline_file; /* /etc/kernel/cmdline, trimmed */
+	char *kernel_cmdline_file; /* /etc/kernel/cmdline, its lines joined by spaces, trimmed */
 	const char *grub_mkconfig; /* "grub2-mkconfig -o /boot/grub2/grub.cfg" etc. */
 	bool vmlinuz_in_boot; /* /boot/vmlinuz-<release> rather than /lib/modules/<r>/vmlinuz */
 	bool kconfig_read, kconfig_intel_default_on, kconfig_iommufd, kconfig_vfio_cdev;

@@ -54,6 +54,12 @@ bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t
  * when the platform names none. */
 bool persist_read_slot(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size);
 
+struct cmdline;
+/* The kernel options the boot entries are rebuilt from (GRUB's variables without
+ * vfiokit's block, @kernel_cmdline_file, systemd-boot entries), parsed into @ret. */
+int persist_source_options(struct vfk_ctx *ctx, const char *kernel_cmdline_file,
+			   struct cmdline *ret);
+
 /* persist-changes.c: adds the command @argv (NULL-terminated) to @p. */
 int persist_add_command(struct vfk_persist *p, const char *const *argv);
 

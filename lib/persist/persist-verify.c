@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "doctor/report.h"
+#include "host/cmdline.h"
+#include "host/host.h"
 #include "path.h"
 #include "persist-private.h"
 
@@ -135,6 +137,49 @@ static int verify_iommu(struct vfk_ctx *ctx, struct vfk_report *r)
 			  "the IOMMU is off: no IOMMU groups, so vfio-pci cannot use the devices");
 }
 
+/*
+ * The IOMMU and vfio options the running kernel has but its boot configuration lacks:
+ * typed at the boot prompt, or left from an entry since rebuilt; the next update-grub
+ * or kernel-install drops them.
+ */
+static int verify_running_only(struct vfk_ctx *ctx, struct vfk_report *r)
+{
+	static const char *const keys[] = {"intel_iommu", "amd_iommu", "iommu", "vfio_pci.ids"};
+	struct host h = {.ctx = ctx};
+	struct cmdline src = {};
+	int err, n = 0;
+
+	err = host_detect_bootloader(&h);
+	if (err >= 0)
+		err = host_read_cmdline(&h);
+	if (err >= 0)
+		err = persist_source_options(ctx, h.kernel_cmdline_file, &src);
+	for (size_t i = 0; err >= 0 && i < ARRAY_SIZE(keys); i++) {
+		bool running, configured;
+		const char *now = cmdline_get(&h.cmdline, keys[i], &running);
+		const char *conf = cmdline_get(&src, keys[i], &configured);
+
+		if (!running || (configured && streq_ptr(now, conf)))
+			continue;
+		n++;
+		err = report_add(r, "cmdline.running-only", VFK_CHECK_WARN,
+				 "vfiokit persist --apply DEVICE... writes what vfio needs into "
+				 "the boot configuration",
+				 "%s%s%s is on the running kernel's command line only, not in the "
+				 "boot configuration (%s): the next update-grub or kernel-install "
+				 "drops it",
+				 keys[i], now ? "=" : "", now ? now : "",
+				 configured ? "which has another value" : "which lacks it");
+	}
+	if (err >= 0 && n == 0)
+		err = report_add(r, "cmdline.running-only", VFK_CHECK_OK, NULL,
+				 "the running kernel's IOMMU and vfio options are all in the boot "
+				 "configuration");
+	cmdline_free(&src);
+	host_free(&h);
+	return err;
+}
+
 VFK_EXPORT int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret)
 {
 	_cleanup_free_ char *rule = NULL, *conf = NULL;
@@ -155,6 +200,8 @@ VFK_EXPORT int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret)
 		goto out;
 	}
 	err = verify_iommu(ctx, r);
+	if (err >= 0)
+		err = verify_running_only(ctx, r);
 	for (const char *line = rule, *comment = NULL; err >= 0 && line && *line;) {
 		const char *next = strchr(line, '\n');
 		_cleanup_free_ char *one =

@@ -352,7 +352,7 @@ static int gen_initramfs(struct gen *g)
 
 /* The kernel command line options the next boot needs that it does not have. */
 /* Appends the options lines of the systemd-boot entries to @f. */
-static void entry_options(struct gen *g, FILE *f)
+static void entry_options(struct vfk_ctx *ctx, FILE *f)
 {
 	static const char *const dirs[] = {BOOT_LOADER_ENTRIES, EFI_LOADER_ENTRIES};
 
@@ -360,15 +360,14 @@ static void entry_options(struct gen *g, FILE *f)
 		struct dirent *de;
 		DIR *dir;
 
-		if (path_opendir(g->p->ctx, dirs[d], &dir) < 0)
+		if (path_opendir(ctx, dirs[d], &dir) < 0)
 			continue;
 		while ((de = readdir(dir))) {
 			_cleanup_free_ char *text = NULL;
 			char path[PATH_MAX];
 
 			snprintf(path, sizeof(path), "%s/%.200s", dirs[d], de->d_name);
-			if (de->d_name[0] == '.' ||
-			    path_read_all(g->p->ctx, path, 1u << 20, &text) < 0)
+			if (de->d_name[0] == '.' || path_read_all(ctx, path, 1u << 20, &text) < 0)
 				continue;
 			for (char *line = text; line && *line;) {
 				char *next = strchr(line, '\n');
@@ -384,24 +383,18 @@ static void entry_options(struct gen *g, FILE *f)
 	}
 }
 
-static int wanted_cmdline(struct gen *g, char *buf, size_t size)
+int persist_source_options(struct vfk_ctx *ctx, const char *kernel_cmdline_file,
+			   struct cmdline *ret)
 {
 	_cleanup_free_ char *all = NULL, *grub = NULL, *mine_gone = NULL;
-	struct cmdline c = {};
 	size_t len = 0;
-	bool present;
 	FILE *f;
-	int err;
 
-	buf[0] = '\0';
-	if (!g->n)
-		return 0;
-	/* What the running kernel got and what the bootloader is told, together; GRUB's
-	 * file without vfiokit's own block, which is recomputed here. */
+	/* GRUB's file without vfiokit's own block, which persist recomputes. */
 	f = open_memstream(&all, &len);
 	if (!f)
 		return -ENOMEM;
-	if (path_read_all(g->p->ctx, ETC_DEFAULT_GRUB, 256 * 1024, &grub) >= 0 &&
+	if (path_read_all(ctx, ETC_DEFAULT_GRUB, 256 * 1024, &grub) >= 0 &&
 	    (mine_gone = persist_block_edit(grub, NULL))) {
 		static const char *const vars[] = {"GRUB_CMDLINE_LINUX_DEFAULT",
 						   "GRUB_CMDLINE_LINUX"};
@@ -412,32 +405,52 @@ static int wanted_cmdline(struct gen *g, char *buf, size_t size)
 			fprintf(f, " %s", v ? v : "");
 		}
 	}
-	fprintf(f, " %s", g->h.kernel_cmdline_file ? g->h.kernel_cmdline_file : "");
-	entry_options(g, f);
+	fprintf(f, " %s", kernel_cmdline_file ? kernel_cmdline_file : "");
+	entry_options(ctx, f);
 	if (fclose(f) != 0)
 		return -ENOMEM;
-	err = cmdline_parse(all, &c);
+	return cmdline_parse(all, ret);
+}
+
+/*
+ * An option the running kernel has but the configuration its boot entries are made from
+ * lacks was given by hand for this boot (or is left from an old entry): the next
+ * update-grub or kernel-install drops it, so it counts as absent and is written.
+ */
+static int warn_running_only(struct gen *g, const char *key, const char *word)
+{
+	bool present;
+	const char *v = cmdline_get(&g->h.cmdline, key, &present);
+
+	if (!present || (word && !cmdline_value_has(v, word)))
+		return 0;
+	return pwarn(g->p,
+		     "%s%s%s is on the running kernel's command line only, not in the "
+		     "configuration the boot entries are rebuilt from: the next regeneration "
+		     "would drop it, so it is written there",
+		     key, word ? "=" : "", word ? word : "");
+}
+
+static int wanted_cmdline(struct gen *g, char *buf, size_t size)
+{
+	struct cmdline c = {};
+	bool present;
+	int err;
+
+	buf[0] = '\0';
+	if (!g->n)
+		return 0;
+	err = persist_source_options(g->p->ctx, g->h.kernel_cmdline_file, &c);
 	if (err < 0)
 		return err;
-	for (size_t i = 0; i < g->h.cmdline.n && err >= 0; i++) {
-		struct cmdline_param *grown = realloc(c.params, (c.n + 1) * sizeof(*grown));
-
-		if (!grown) {
-			err = -ENOMEM;
-			break;
-		}
-		c.params = grown;
-		c.params[c.n].key = strdup(g->h.cmdline.params[i].key);
-		c.params[c.n].value =
-			g->h.cmdline.params[i].value ? strdup(g->h.cmdline.params[i].value) : NULL;
-		c.n++;
-	}
 	if (err >= 0 && g->h.cpu_vendor == CPU_VENDOR_INTEL && !g->h.kconfig_intel_default_on) {
 		const char *v = cmdline_get(&c, "intel_iommu", &present);
 
-		if (!present || !cmdline_value_has(v, "on"))
+		if (!present || !cmdline_value_has(v, "on")) {
 			snprintf(buf + strlen(buf), size - strlen(buf), "%sintel_iommu=on",
 				 *buf ? " " : "");
+			err = warn_running_only(g, "intel_iommu", "on");
+		}
 	}
 	if (err >= 0 && g->h.cpu_vendor == CPU_VENDOR_AMD) {
 		const char *v = cmdline_get(&c, "amd_iommu", &present);
@@ -452,9 +465,11 @@ static int wanted_cmdline(struct gen *g, char *buf, size_t size)
 		/* Built in, vfio-pci takes its options from the command line only. */
 		ids_list(g, ids, sizeof(ids));
 		cmdline_get(&c, "vfio_pci.ids", &present);
-		if (!present)
+		if (!present) {
 			snprintf(buf + strlen(buf), size - strlen(buf), "%svfio-pci.ids=%s",
 				 *buf ? " " : "", ids);
+			err = warn_running_only(g, "vfio_pci.ids", NULL);
+		}
 	}
 	/* Only when asked by name, and always with what it costs. */
 	if (err >= 0 && (g->p->flags & VFK_PERSIST_ACS_OVERRIDE)) {
@@ -628,6 +643,30 @@ static int edit_loader_entries(struct gen *g, const char *add)
 	return err;
 }
 
+/*
+ * /etc/kernel/cmdline with @add at the end of its last line that holds anything:
+ * kernel-install joins the lines, so every line and every byte around stays (an
+ * encrypted system's rd.luks.name= may sit on the second line). NULL on allocation
+ * failure.
+ */
+static char *cmdline_file_append(struct gen *g, const char *add)
+{
+	_cleanup_free_ char *old = NULL;
+	size_t end;
+	char *s;
+
+	if (path_read_all(g->p->ctx, ETC_KERNEL_CMDLINE, 64 * 1024, &old) < 0 &&
+	    !(old = strdup("")))
+		return NULL;
+	end = strlen(old);
+	while (end > 0 && strchr(" \t\r\n", old[end - 1]))
+		end--;
+	if (asprintf(&s, "%.*s%s%s%s", (int)end, old, end ? " " : "", add,
+		     old[end] ? old + end : "\n") < 0)
+		return NULL;
+	return s;
+}
+
 static int gen_cmdline(struct gen *g)
 {
 	char add[1024], body[2048];
@@ -670,9 +709,8 @@ static int gen_cmdline(struct gen *g)
 
 		if (!*add)
 			return g->n ? 0 : add_command(g->p, "kernel-install", "add-all", NULL);
-		/* One line, no comments: the options go at its end (undo puts the file back). */
-		if (asprintf(&updated, "%s%s%s\n", g->h.kernel_cmdline_file,
-			     *g->h.kernel_cmdline_file ? " " : "", add) < 0)
+		updated = cmdline_file_append(g, add);
+		if (!updated)
 			return -ENOMEM;
 		err = add_file(g->p, ETC_KERNEL_CMDLINE, updated, 0644);
 		return err < 0 ? err : add_command(g->p, "kernel-install", "add-all", NULL);

@@ -1006,6 +1006,17 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
 };
 
+/* grubby keeps the kernel options in the BLS entries; the running kernel booted one. */
+static const struct fx_damage server_use_files[] = {
+	{"boot/loader/entries/3f9c2a1b-5.14.0-427.el9.x86_64.conf",
+	 "title Red Hat Enterprise Linux (5.14.0-427.el9.x86_64) 9.4 (Plow)\n"
+	 "version 5.14.0-427.el9.x86_64\n"
+	 "linux /vmlinuz-5.14.0-427.el9.x86_64\n"
+	 "initrd /initramfs-5.14.0-427.el9.x86_64.img\n"
+	 "options root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root "
+	 "intel_iommu=on iommu=pt hugepagesz=1G hugepages=64 vfio-pci.ids=10de:1db4\n"},
+};
+
 /* --- The server again, with a journal that is not what vfiokit writes: a driver name
  * that is a path. */
 static const struct fx_damage damaged_journal_files[] = {
@@ -1055,7 +1066,9 @@ const struct topology topologies[] = {
 	  server_devs, N(server_devs), server_groups, N(server_groups)},
 	 &server_host,
 	 NULL,
-	 0},
+	 0,
+	 server_use_files,
+	 N(server_use_files)},
 	{{"damaged-journal", "The RHEL server with a journal naming a driver '../../tmp/evil'",
 	  server_devs, N(server_devs), server_groups, N(server_groups)},
 	 &server_host,

@@ -503,6 +503,97 @@ static void test_lock(void **state)
 	vfk_persist_unref(p);
 }
 
+/* /etc/kernel/cmdline over several lines (kernel-install joins them): the options go at
+ * the end of the last line, every other byte stays, and undo gives back the original. */
+static void test_kernel_cmdline_lines(void **state)
+{
+	static const char orig[] = "root=UUID=77aa rw quiet\nrd.luks.name=1234=cryptroot\n\n";
+	struct env *e = *state;
+	struct vfk_persist *p;
+	const char *old, *updated;
+	char *before, *after;
+
+	build(e, "arch-desktop");
+	assert_int_equal(fx_write_file(e->root, "etc/kernel/cmdline", orig), 0);
+	before = snap(e);
+	p = compute(e, 0, "01:00.0", "01:00.1");
+	updated = file_after(p, "/etc/kernel/cmdline", &old);
+	assert_string_equal(old, orig);
+	assert_string_equal(updated,
+			    "root=UUID=77aa rw quiet\nrd.luks.name=1234=cryptroot iommu=pt\n\n");
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, NULL), 0);
+	after = snap(e);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	vfk_persist_unref(p);
+}
+
+/* An option on the running kernel only (given at the boot prompt, or left from an old
+ * entry) is not persistent: it is written, with a warning saying why. */
+static void test_running_only_option(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p;
+	bool warned = false, added = false;
+
+	build(e, "server-switches");
+	assert_int_equal(
+		fx_write_file(e->root,
+			      "boot/loader/entries/"
+			      "3f9c2a1b-5.14.0-427.el9.x86_64.conf",
+			      "title RHEL\noptions root=/dev/mapper/rhel-root ro iommu=pt\n"),
+		0);
+	p = compute(e, 0, "1a:00.0", NULL);
+	for (size_t i = 0; i < vfk_persist_get_n_warnings(p); i++)
+		warned |= strstr(vfk_persist_get_warning(p, i),
+				 "intel_iommu=on is on the running kernel's command line only") !=
+			  NULL;
+	for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++) {
+		const char *const *argv = vfk_persist_get_command(p, i);
+
+		added |= strcmp(argv[0], "grubby") == 0 && strstr(argv[2], "intel_iommu=on");
+	}
+	assert_true(warned);
+	assert_true(added);
+	vfk_persist_unref(p);
+}
+
+/* --verify says which IOMMU options the running kernel has only for this boot. */
+static void test_verify_running_only(void **state)
+{
+	struct env *e = *state;
+	struct vfk_report *r = NULL;
+	struct vfk_persist *p;
+	int warned = 0;
+
+	build(e, "server-switches");
+	p = compute(e, 0, "1a:00.0", NULL);
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	vfk_persist_unref(p);
+	/* The BLS entry has them (grubby wrote them): all persistent. */
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++)
+		warned += vfk_report_get_check_status(r, i) == VFK_CHECK_WARN &&
+			  strstr(vfk_report_get_check_summary(r, i), "running kernel");
+	assert_int_equal(warned, 0);
+	vfk_report_unref(r);
+	assert_int_equal(
+		fx_write_file(e->root,
+			      "boot/loader/entries/"
+			      "3f9c2a1b-5.14.0-427.el9.x86_64.conf",
+			      "title RHEL\noptions root=/dev/mapper/rhel-root ro iommu=pt\n"),
+		0);
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++)
+		warned += vfk_report_get_check_status(r, i) == VFK_CHECK_WARN &&
+			  strstr(vfk_report_get_check_summary(r, i),
+				 "intel_iommu=on is on the running kernel's command line only");
+	assert_int_equal(warned, 1);
+	vfk_report_unref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +606,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_untrusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_legacy_undo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_cmdline_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_running_only_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_running_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
