@@ -421,11 +421,11 @@ static int split_parent(struct vfk_ctx *ctx, const char *path, const char **name
 }
 
 static int write_atomic_mode(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
-			     mode_t mode);
+			     mode_t mode, uid_t uid, gid_t gid);
 
 int path_write_atomic(struct vfk_ctx *ctx, const char *path, const void *data, size_t len)
 {
-	return write_atomic_mode(ctx, path, data, len, 0600);
+	return write_atomic_mode(ctx, path, data, len, 0600, (uid_t)-1, (gid_t)-1);
 }
 
 /* One mutating call: counted, and failed when the fault table says so. */
@@ -448,7 +448,40 @@ int path_write_file(struct vfk_ctx *ctx, const char *path, const void *data, siz
 {
 	int err = mutation(ctx, path);
 
-	return err < 0 ? err : write_atomic_mode(ctx, path, data, len, mode);
+	return err < 0 ? err : write_atomic_mode(ctx, path, data, len, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int path_write_file_owned(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
+			  mode_t mode, uid_t uid, gid_t gid)
+{
+	int err = mutation(ctx, path);
+
+	return err < 0 ? err : write_atomic_mode(ctx, path, data, len, mode, uid, gid);
+}
+
+int path_stat(struct vfk_ctx *ctx, const char *path, struct stat *ret)
+{
+	_cleanup_close_ int fd = path_open(ctx, path, O_PATH | O_NOFOLLOW);
+
+	if (fd < 0)
+		return fd;
+	return fstat(fd, ret) < 0 ? negative_errno() : 0;
+}
+
+int path_rmdir(struct vfk_ctx *ctx, const char *path)
+{
+	const char *name;
+	_cleanup_close_ int dir = -1;
+	int err = mutation(ctx, path);
+
+	if (err < 0)
+		return err;
+	dir = split_parent(ctx, skip_slashes(path), &name);
+	if (dir < 0)
+		return dir;
+	if (unlinkat(dir, name, AT_REMOVEDIR) < 0)
+		return negative_errno();
+	return fsync(dir) < 0 ? negative_errno() : 0;
 }
 
 int path_unlink(struct vfk_ctx *ctx, const char *path)
@@ -468,7 +501,7 @@ int path_unlink(struct vfk_ctx *ctx, const char *path)
 }
 
 static int write_atomic_mode(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
-			     mode_t mode)
+			     mode_t mode, uid_t uid, gid_t gid)
 {
 	const char *name;
 	_cleanup_close_ int dir = split_parent(ctx, skip_slashes(path), &name);
@@ -484,7 +517,14 @@ static int write_atomic_mode(struct vfk_ctx *ctx, const char *path, const void *
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return negative_errno();
-	/* The mode is set before the content arrives; umask does not apply. */
+	/* Owner, then mode (chown clears set-id bits), before the content arrives; umask
+	 * does not apply. */
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0) {
+		int r = negative_errno();
+
+		unlinkat(dir, tmp, 0);
+		return r;
+	}
 	if (mode != 0600 && fchmod(fd, mode) < 0) {
 		int r = negative_errno();
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct vfk_ctx;
@@ -166,8 +167,16 @@ int path_write_atomic(struct vfk_ctx *ctx, const char *path, const void *data, s
  * (fault injection). */
 int path_write_file(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
 		    mode_t mode);
+/* path_write_file() that also gives the file @uid and @gid ((uid_t)-1 and (gid_t)-1:
+ * the writer's), as a file being replaced had them. */
+int path_write_file_owned(struct vfk_ctx *ctx, const char *path, const void *data, size_t len,
+			  mode_t mode, uid_t uid, gid_t gid);
 /* Removes the file at @path (not a directory) and syncs its directory; counted. */
 int path_unlink(struct vfk_ctx *ctx, const char *path);
+/* Removes the empty directory at @path and syncs its parent; counted. */
+int path_rmdir(struct vfk_ctx *ctx, const char *path);
+/* lstat() of @path below the root. */
+int path_stat(struct vfk_ctx *ctx, const char *path, struct stat *ret);
 
 /* Takes an exclusive flock on @path (created 0600); returns the fd that holds it, -EBUSY
  * when another process has it. */

@@ -28,6 +28,9 @@ struct entry {
 	bool existed;
 	unsigned long long written; /* hash of the content vfiokit wrote; 0: removed it */
 	bool removed;
+	mode_t mode; /* the original's mode and owner, given back by undo */
+	uid_t uid;   /* (uid_t)-1: not recorded (the first format) */
+	gid_t gid;
 };
 
 /* Kernel options a boot tool added (grubby --args, kernelstub --add-options). */
@@ -41,6 +44,8 @@ struct state {
 	size_t n;
 	struct undo *undo;
 	size_t n_undo;
+	char **dirs; /* directories apply created, parents first, for undo to remove */
+	size_t n_dirs;
 };
 
 #define STATE_FORMAT 2
@@ -53,6 +58,9 @@ static void state_free(struct state *s)
 	for (size_t i = 0; i < s->n_undo; i++)
 		free(s->undo[i].options);
 	free(s->undo);
+	for (size_t i = 0; i < s->n_dirs; i++)
+		free(s->dirs[i]);
+	free(s->dirs);
 	*s = (struct state){};
 }
 
@@ -100,6 +108,21 @@ bool persist_path_is_generated(const char *path)
 		if (streq(path, files[i]))
 			return true;
 	return is_loader_entry(path);
+}
+
+/* A directory persist may create: a proper parent of a file it writes. */
+static bool is_generated_dir(const char *dir)
+{
+	static const char *const files[] = {
+		VFIOKIT_UDEV_RULE,   VFIOKIT_MODPROBE_CONF,   INITRAMFS_TOOLS_HOOK,
+		DRACUT_VFIOKIT_CONF, MKINITCPIO_VFIOKIT_CONF, ETC_KERNEL_CMDLINE,
+	};
+	size_t l = strlen(dir);
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		if (l > 0 && startswith(files[i], dir) && files[i][l] == '/')
+			return true;
+	return false;
 }
 
 /* Options as persist adds them: words of [A-Za-z0-9._,:=+-] separated by one space. */
@@ -185,6 +208,67 @@ static int load_legacy_undo(struct state *s, struct json_object *cmd, size_t i, 
 	return add_undo(s, streq(argv[0], "kernelstub"), opts);
 }
 
+/* "mode", "uid" and "gid" of the original file; absent in the first format. */
+static int load_owner(struct json_object *o, size_t i, struct entry *e, char **why)
+{
+	struct json_object *mode, *uid, *gid;
+	bool has_mode = json_object_object_get_ex(o, "mode", &mode);
+	bool has_uid = json_object_object_get_ex(o, "uid", &uid);
+	bool has_gid = json_object_object_get_ex(o, "gid", &gid);
+
+	if (has_mode && (!json_object_is_type(mode, json_type_int) ||
+			 json_object_get_int64(mode) < 0 || json_object_get_int64(mode) > 07777))
+		return bad(why, "files[%zu].mode is not a file mode", i);
+	if (has_uid != has_gid ||
+	    (has_uid &&
+	     (!json_object_is_type(uid, json_type_int) ||
+	      !json_object_is_type(gid, json_type_int) || json_object_get_int64(uid) < 0 ||
+	      json_object_get_int64(gid) < 0 || json_object_get_int64(uid) >= UINT32_MAX ||
+	      json_object_get_int64(gid) >= UINT32_MAX)))
+		return bad(why, "files[%zu].uid and .gid are not user and group ids", i);
+	if (has_mode)
+		e->mode = (mode_t)json_object_get_int64(mode);
+	if (has_uid) {
+		e->uid = (uid_t)json_object_get_int64(uid);
+		e->gid = (gid_t)json_object_get_int64(gid);
+	}
+	return 0;
+}
+
+static int add_dir(struct state *s, const char *dir)
+{
+	char **grown = realloc(s->dirs, (s->n_dirs + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	s->dirs = grown;
+	s->dirs[s->n_dirs] = strdup(dir);
+	if (!s->dirs[s->n_dirs])
+		return -ENOMEM;
+	s->n_dirs++;
+	return 0;
+}
+
+static int load_dirs(struct state *s, struct json_object *root, char **why)
+{
+	struct json_object *dirs;
+	int err = 0;
+
+	if (!json_object_object_get_ex(root, "created_dirs", &dirs))
+		return 0;
+	if (!json_object_is_type(dirs, json_type_array))
+		return bad(why, "\"created_dirs\" is not an array");
+	for (size_t i = 0; err >= 0 && i < json_object_array_length(dirs); i++) {
+		struct json_object *v = json_object_array_get_idx(dirs, i);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    !is_generated_dir(json_object_get_string(v)))
+			return bad(why, "created_dirs[%zu] is not a directory persist creates", i);
+		err = add_dir(s, json_object_get_string(v));
+	}
+	return err;
+}
+
 static int load_entry(struct state *s, struct json_object *o, size_t i, char **why)
 {
 	struct json_object *path, *existed, *removed, *written;
@@ -222,11 +306,14 @@ static int load_entry(struct state *s, struct json_object *o, size_t i, char **w
 	*e = (struct entry){.existed = json_object_get_boolean(existed),
 			    .removed = json_object_get_boolean(removed),
 			    .written = strtoull(hash, &end, 16),
+			    .mode = 0644,
+			    .uid = (uid_t)-1,
+			    .gid = (gid_t)-1,
 			    .path = strdup(json_object_get_string(path))};
 	if (!e->path)
 		return -ENOMEM;
 	s->n++;
-	return 0;
+	return load_owner(o, i, e, why);
 }
 
 static int state_parse(struct state *s, struct json_object *root, char **why)
@@ -245,6 +332,8 @@ static int state_parse(struct state *s, struct json_object *root, char **why)
 		return bad(why, "\"files\" is not an array");
 	for (size_t i = 0; err >= 0 && i < json_object_array_length(files); i++)
 		err = load_entry(s, json_object_array_get_idx(files, i), i, why);
+	if (err >= 0)
+		err = load_dirs(s, root, why);
 	legacy = json_object_object_get_ex(root, "undo_commands", &undo);
 	if (err >= 0 && (legacy || json_object_object_get_ex(root, "undo", &undo)) &&
 	    !json_object_is_type(undo, json_type_array))
@@ -342,9 +431,21 @@ static int state_save(struct vfk_ctx *ctx, const struct state *s)
 		json_object_object_add(o, "existed", json_object_new_boolean(s->e[i].existed));
 		json_object_object_add(o, "removed", json_object_new_boolean(s->e[i].removed));
 		json_object_object_add(o, "written", json_object_new_string(hash));
+		json_object_object_add(o, "mode", json_object_new_int((int)s->e[i].mode));
+		if (s->e[i].uid != (uid_t)-1) {
+			json_object_object_add(o, "uid", json_object_new_int64(s->e[i].uid));
+			json_object_object_add(o, "gid", json_object_new_int64(s->e[i].gid));
+		}
 		json_object_array_add(files, o);
 	}
 	json_object_object_add(root, "files", files);
+	if (s->n_dirs) {
+		struct json_object *dirs = json_object_new_array();
+
+		for (size_t i = 0; dirs && i < s->n_dirs; i++)
+			json_object_array_add(dirs, json_object_new_string(s->dirs[i]));
+		json_object_object_add(root, "created_dirs", dirs);
+	}
 	for (size_t i = 0; i < s->n_undo; i++) {
 		struct json_object *o = json_object_new_object();
 
@@ -376,7 +477,8 @@ static int put_back(struct vfk_ctx *ctx, const struct entry *e, const char *orig
 	int err;
 
 	if (e->existed)
-		return path_write_file(ctx, e->path, orig, strlen(orig), 0644);
+		return path_write_file_owned(ctx, e->path, orig, strlen(orig), e->mode, e->uid,
+					     e->gid);
 	err = path_unlink(ctx, e->path);
 	return err == -ENOENT ? 0 : err;
 }
@@ -402,7 +504,28 @@ static int write_one(struct vfk_ctx *ctx, const struct pfile *f)
 		if (err < 0)
 			return err;
 	}
-	return path_write_file(ctx, f->path, f->updated, strlen(f->updated), f->mode);
+	return path_write_file_owned(ctx, f->path, f->updated, strlen(f->updated), f->mode, f->uid,
+				     f->gid);
+}
+
+/* Records the directories above @path that do not exist yet, parents first. */
+static int note_new_dirs(struct vfk_ctx *ctx, struct state *s, const char *path)
+{
+	char dir[PATH_MAX];
+	int err = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *slash = strchr(dir, '/'); err >= 0 && slash; slash = strchr(slash + 1, '/')) {
+		bool known = false;
+
+		*slash = '\0';
+		for (size_t i = 0; i < s->n_dirs; i++)
+			known |= streq(s->dirs[i], dir);
+		if (!known && path_exists(ctx, dir) == -ENOENT && is_generated_dir(dir))
+			err = add_dir(s, dir);
+		*slash = '/';
+	}
+	return err;
 }
 
 /* grubby --args=X is taken back by --remove-args=X, kernelstub --add-options T by
@@ -467,7 +590,7 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 {
 	_cleanup_close_ int lock = -1;
 	struct state s = {}, before = {};
-	size_t done = 0, n_before;
+	size_t done = 0, n_before, n_dirs_before;
 	int err;
 
 	assert_return(p, -EINVAL);
@@ -482,6 +605,7 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 	if (err < 0)
 		return err;
 	n_before = s.n;
+	n_dirs_before = s.n_dirs;
 	err = path_mkdir_p(p->ctx, VFIOKIT_PERSIST_DIR "/backup", 0700);
 	/* Backups first, and the list of what is about to change, before any change. */
 	for (size_t i = 0; i < p->n_files && err >= 0; i++) {
@@ -506,13 +630,20 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 			break;
 		}
 		s.e = grown;
-		s.e[s.n] = (struct entry){.path = strdup(f->path), .existed = f->old != NULL};
+		s.e[s.n] = (struct entry){.path = strdup(f->path),
+					  .existed = f->old != NULL,
+					  .mode = f->old_mode,
+					  .uid = f->uid,
+					  .gid = f->gid};
 		if (!s.e[s.n].path) {
 			err = -ENOMEM;
 			break;
 		}
 		s.n++;
 	}
+	for (size_t i = 0; i < p->n_files && err >= 0; i++)
+		if (p->files[i].updated && !same(p->files[i].old, p->files[i].updated))
+			err = note_new_dirs(p->ctx, &s, p->files[i].path);
 	if (err >= 0)
 		err = state_save(p->ctx, &s);
 	for (; err >= 0 && done < p->n_files; done++) {
@@ -528,7 +659,11 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 		/* All or nothing: the files written go back to what they were. */
 		for (size_t i = done; i-- > 0;) {
 			const struct pfile *f = &p->files[i];
-			struct pfile back = {.path = f->path, .updated = f->old, .mode = 0644};
+			struct pfile back = {.path = f->path,
+					     .updated = f->old,
+					     .mode = f->old_mode,
+					     .uid = f->uid,
+					     .gid = f->gid};
 
 			if (!same(f->old, f->updated) && write_one(p->ctx, &back) < 0)
 				detail_add(ret_detail,
@@ -536,9 +671,13 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 					   "will",
 					   f->path);
 		}
+		/* The directories this call made go, children first, if empty. */
+		for (size_t i = s.n_dirs; i-- > n_dirs_before;)
+			path_rmdir(p->ctx, s.dirs[i]);
 		/* The entries added by this call go; earlier ones stay. */
 		before = s;
 		before.n = n_before;
+		before.n_dirs = n_dirs_before;
 		if (n_before ? state_save(p->ctx, &before) >= 0
 			     : path_unlink(p->ctx, VFIOKIT_PERSIST_STATE) >= 0)
 			detail_add(ret_detail, "nothing was changed");
@@ -634,6 +773,9 @@ VFK_EXPORT int vfk_persist_undo(struct vfk_ctx *ctx, unsigned int flags, size_t 
 			if (s.e[i].existed)
 				path_unlink(ctx, backup);
 		}
+		/* The directories apply made, children first, each only if now empty. */
+		for (size_t i = s.n_dirs; i-- > 0;)
+			path_rmdir(ctx, s.dirs[i]);
 		err = path_unlink(ctx, VFIOKIT_PERSIST_STATE);
 		if (err < 0)
 			first = err;

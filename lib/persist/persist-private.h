@@ -14,11 +14,14 @@
 #define PERSIST_END "# <<< vfiokit persist"
 
 struct pfile {
-	char *path;    /* below the root: "etc/modprobe.d/vfiokit.conf" */
-	char *abs;     /* as on the system: "/etc/modprobe.d/vfiokit.conf" */
-	char *old;     /* NULL: absent */
-	char *updated; /* NULL: removed */
-	mode_t mode;
+	char *path;	 /* below the root: "etc/modprobe.d/vfiokit.conf" */
+	char *abs;	 /* as on the system: "/etc/modprobe.d/vfiokit.conf" */
+	char *old;	 /* NULL: absent */
+	char *updated;	 /* NULL: removed */
+	mode_t mode;	 /* of the file written */
+	mode_t old_mode; /* of the file as it was (0644 when it did not exist) */
+	uid_t uid;	 /* the existing file's owner, kept; (uid_t)-1 when new */
+	gid_t gid;
 };
 
 struct vfk_persist {

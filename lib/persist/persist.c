@@ -75,11 +75,13 @@ static int add_image_check(struct vfk_persist *p, const char *lister, const char
 }
 
 /* Adds a file with its current content @old (NULL: absent) and the @updated one (NULL:
- * remove it); takes both strings. */
+ * remove it); takes both strings. @mode 0: the existing file's own mode (0644 for a new
+ * one), as for the user's files; vfiokit's own files give theirs. */
 static int add_file_old(struct vfk_persist *p, const char *path, char *old, char *updated,
 			mode_t mode)
 {
 	struct pfile *grown, *f;
+	struct stat st;
 
 	grown = realloc(p->files, (p->n_files + 1) * sizeof(*grown));
 	if (!grown) {
@@ -89,7 +91,21 @@ static int add_file_old(struct vfk_persist *p, const char *path, char *old, char
 	}
 	p->files = grown;
 	f = &p->files[p->n_files];
-	*f = (struct pfile){.old = old, .updated = updated, .mode = mode};
+	*f = (struct pfile){.old = old,
+			    .updated = updated,
+			    .mode = mode ? mode : 0644,
+			    .uid = (uid_t)-1,
+			    .gid = (gid_t)-1,
+			    .old_mode = 0644};
+	/* A file that exists keeps its owner, and a file of the user's its mode too: a
+	 * 0600 root:wheel configuration stays so. */
+	if (old && path_stat(p->ctx, path, &st) == 0) {
+		f->uid = st.st_uid;
+		f->gid = st.st_gid;
+		f->old_mode = st.st_mode & 07777;
+		if (!mode)
+			f->mode = f->old_mode;
+	}
 	f->path = strdup(path);
 	if (f->path && asprintf(&f->abs, "/%s", path) < 0)
 		f->abs = NULL;
@@ -139,7 +155,7 @@ static int block_file(struct gen *g, const char *path, const char *body)
 	if (!(g->n && body) && !persist_has_block(old))
 		return 0;
 	updated = persist_block_edit(old, g->n ? body : NULL);
-	return updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0644) : -ENOMEM;
+	return updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0) : -ENOMEM;
 }
 
 /* Built in, as libkmod reads the running kernel's module indexes below the root. */
@@ -629,7 +645,7 @@ static int edit_loader_entries(struct gen *g, const char *add)
 					    add) < 0) {
 				updated = NULL;
 			}
-			err = updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0644)
+			err = updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0)
 				      : -ENOMEM;
 			n++;
 		}
@@ -712,7 +728,7 @@ static int gen_cmdline(struct gen *g)
 		updated = cmdline_file_append(g, add);
 		if (!updated)
 			return -ENOMEM;
-		err = add_file(g->p, ETC_KERNEL_CMDLINE, updated, 0644);
+		err = add_file(g->p, ETC_KERNEL_CMDLINE, updated, 0);
 		return err < 0 ? err : add_command(g->p, "kernel-install", "add-all", NULL);
 	}
 	case BOOT_KERNELSTUB:

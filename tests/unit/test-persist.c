@@ -594,6 +594,119 @@ static void test_verify_running_only(void **state)
 	vfk_report_unref(r);
 }
 
+/* Every directory below @rel, one per line. */
+static void dirs_of(const char *root, const char *rel, FILE *out)
+{
+	char path[PATH_MAX];
+	struct dirent **names;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	n = scandir(path, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		char sub[PATH_MAX], full[PATH_MAX * 2];
+		struct stat st;
+
+		snprintf(sub, sizeof(sub), "%s/%s", rel, names[i]->d_name);
+		snprintf(full, sizeof(full), "%s/%s", root, sub);
+		if (names[i]->d_name[0] != '.' && lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+			fprintf(out, "%s\n", sub);
+			dirs_of(root, sub, out);
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+}
+
+static char *dirs(struct env *e)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	dirs_of(e->root, "etc", out);
+	fclose(out);
+	return text;
+}
+
+/* A 0600 file of the user's stays 0600 through apply and undo; the directories apply
+ * made go with undo, unless something of the user's is in them by then. */
+static void test_modes_and_dirs(void **state)
+{
+	struct env *e = *state;
+	char path[PATH_MAX], *before, *after, *dirs_before, *dirs_after;
+	struct vfk_persist *p;
+	struct stat st;
+
+	build(e, "amd-desktop");
+	snprintf(path, sizeof(path), "%s/etc/initramfs-tools/modules", e->root);
+	assert_int_equal(chmod(path, 0600), 0);
+	before = snap(e);
+	dirs_before = dirs(e);
+	p = compute(e, 0, "01:00.0", "01:00.1");
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	dirs_after = dirs(e);
+	assert_string_not_equal(dirs_after, dirs_before);
+	free(dirs_after);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, NULL), 0);
+	after = snap(e);
+	assert_string_equal(after, before);
+	free(after);
+	dirs_after = dirs(e);
+	assert_string_equal(dirs_after, dirs_before);
+	free(dirs_after);
+	/* Again, with a file of the user's put into a directory apply made. */
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	assert_int_equal(fx_write_file(e->root, "etc/initramfs-tools/hooks/mine", "x\n"), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, NULL), 0);
+	snprintf(path, sizeof(path), "%s/etc/initramfs-tools/hooks/mine", e->root);
+	assert_int_equal(access(path, F_OK), 0);
+	free(dirs_before);
+	free(before);
+	vfk_persist_unref(p);
+}
+
+/* A file that already holds vfiokit's block and lines of the user's after it: replacing
+ * the block keeps what follows byte for byte, and undo gives back the original. */
+static void test_block_then_user_lines(void **state)
+{
+	static const char orig[] =
+		"# user's head\nvirtio\n"
+		"# >>> vfiokit persist: this block is vfiokit's; change it with vfiokit persist\n"
+		"stale_module\n"
+		"# <<< vfiokit persist\n"
+		"# user's tail, after the block\nnvme  \n\ttrailing tab line\n";
+	struct env *e = *state;
+	struct vfk_persist *p;
+	const char *old, *updated, *tail;
+	char *before, *after;
+
+	build(e, "amd-desktop");
+	assert_int_equal(fx_write_file(e->root, "etc/initramfs-tools/modules", orig), 0);
+	before = snap(e);
+	p = compute(e, 0, "01:00.0", "01:00.1");
+	updated = file_after(p, "/etc/initramfs-tools/modules", &old);
+	assert_string_equal(old, orig);
+	assert_int_equal(strncmp(updated, "# user's head\nvirtio\n# >>> vfiokit persist", 42), 0);
+	assert_null(strstr(updated, "stale_module"));
+	assert_non_null(strstr(updated, "vfio_pci\n"));
+	tail = strstr(updated, "# <<< vfiokit persist\n");
+	assert_non_null(tail);
+	assert_string_equal(tail + strlen("# <<< vfiokit persist\n"),
+			    "# user's tail, after the block\nnvme  \n\ttrailing tab line\n");
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, NULL, NULL), 0);
+	after = snap(e);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	vfk_persist_unref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,6 +722,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_cmdline_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_running_only_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_running_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_and_dirs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_then_user_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
