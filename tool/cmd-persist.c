@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "output.h"
 #include "report-print.h"
+#include "shell-quote.h"
 #include "transaction.h"
 
 enum {
@@ -59,8 +60,12 @@ static void help(void)
 
 static void print_command(const char *const *argv, const char *expect)
 {
-	for (size_t i = 0; argv[i]; i++)
-		print_text("%s%s", i ? " " : "  ", argv[i]);
+	/* Quoted so that pasting the line runs the very same argv. */
+	for (size_t i = 0; argv[i]; i++) {
+		_cleanup_free_ char *q = shell_quote(argv[i]);
+
+		print_text("%s%s", i ? " " : "  ", q ? q : argv[i]);
+	}
 	if (expect)
 		print_text("   (must list %s)", expect);
 	print_text("\n");

@@ -44,7 +44,7 @@ for spec in "amd-desktop --force-boot-vga 01:00.0 01:00.1" "intel-desktop 01:00.
 	check "$topo: --undo restores every file" cmp -s "$work/before" "$work/after"
 	case $topo in
 	intel-desktop) check "$topo: --undo takes back grubby's options" \
-		grep -q "grubby --update-kernel=ALL --remove-args=intel_iommu=on iommu=pt" "$work/undo" ;;
+		grep -qF 'grubby --update-kernel=ALL --remove-args="intel_iommu=on iommu=pt"' "$work/undo" ;;
 	popos-laptop) check "$topo: --undo takes back kernelstub's options" \
 		grep -q "kernelstub --delete-options intel_iommu=on" "$work/undo" ;;
 	esac
