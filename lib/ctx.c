@@ -29,7 +29,7 @@ static int log_priority_from_string(const char *s)
 VFK_EXPORT int vfk_ctx_new(const char *root, struct vfk_ctx **ret)
 {
 	struct vfk_ctx *ctx;
-	struct stat st;
+	struct stat st, host;
 	const char *env;
 	int fd;
 
@@ -55,7 +55,10 @@ VFK_EXPORT int vfk_ctx_new(const char *root, struct vfk_ctx **ret)
 	ctx->refcount = 1;
 	ctx->root_fd = fd;
 	pthread_mutex_init(&ctx->write_lock, NULL);
-	ctx->is_host_root = st.st_ino == 2 && streq(root, "/");
+	/* The running system's root is the directory "/" names: same device and inode. The
+	 * inode alone says nothing (2 on ext4, 256 on btrfs, 64 or 128 on XFS). */
+	ctx->is_host_root =
+		stat("/", &host) == 0 && host.st_dev == st.st_dev && host.st_ino == st.st_ino;
 	ctx->root = strdup(root);
 	if (!ctx->root) {
 		vfk_ctx_unref(ctx);
@@ -155,7 +158,7 @@ void vfk_log(struct vfk_ctx *ctx, int priority, const char *file, int line, cons
 	va_end(args);
 }
 
-bool vfk_ctx_is_host_root(const struct vfk_ctx *ctx)
+VFK_EXPORT bool vfk_ctx_is_host(const struct vfk_ctx *ctx)
 {
-	return ctx->is_host_root;
+	return ctx && ctx->is_host_root;
 }

@@ -36,7 +36,6 @@ void detail_addv(char **detail, const char *fmt, va_list ap) _printf_(2, 0);
 
 /* Whether the context's root is this machine's "/", where the running kernel can be asked
  * directly (netlink, getifaddrs) about what a captured tree can only record. */
-bool vfk_ctx_is_host_root(const struct vfk_ctx *ctx);
 
 /* names.c: pci.ids lookups through libpci, loaded on first use and cached in the ctx. */
 struct pci_access;

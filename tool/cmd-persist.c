@@ -447,7 +447,7 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	if (!a.undo && optind >= argc)
 		return usage_error("persist", "name at least one device, e.g. 0000:01:00.0");
 	/* Commands act on the running system: never for another root. */
-	if (!streq(vfk_ctx_get_root(ctx), "/"))
+	if (!vfk_ctx_is_host(ctx))
 		a.regenerate = false;
 	if (a.undo)
 		return undo_run(ctx, a.dry, a.regenerate);

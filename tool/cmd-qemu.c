@@ -400,6 +400,14 @@ static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		rc = print_only(vm, &a, devices, n_devices);
 		goto out;
 	}
+	/* The tree's addresses and files are not this machine's: QEMU would get the host's
+	 * devices by the tree's names. */
+	if (!vfk_ctx_is_host(ctx)) {
+		log_error("qemu: %s is not this machine's root: a guest is started only on the "
+			  "running system (--print shows what would run)",
+			  vfk_ctx_get_root(ctx));
+		goto out;
+	}
 	if (!a.bind || bind_for_guest(ctx, vm, devices, n_devices, &a.breq, &plan) >= 0)
 		rc = launch(vm, &a);
 	if (plan && restore_moved(ctx, plan) < 0)

@@ -7,6 +7,7 @@
 #define VFIOKIT_CTX_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -83,6 +84,21 @@ struct vfk_ctx *vfk_ctx_unref(struct vfk_ctx *ctx);
  * Since: 0.1
  */
 const char *vfk_ctx_get_root(const struct vfk_ctx *ctx);
+
+/**
+ * vfk_ctx_is_host() - Whether the context's root is the running system's.
+ * @ctx: the context.
+ *
+ * Decided by comparing the root directory with "/" (the same device and inode) when the
+ * context was made, so "/", "//" and a bind mount of "/" are the host on any filesystem,
+ * and a tree (a --root directory) never is. Only then are the kernel's own interfaces
+ * used (netlink for routes, module loading, commands that act on the running system).
+ *
+ * Return: true for the running system.
+ *
+ * Since: 0.2
+ */
+bool vfk_ctx_is_host(const struct vfk_ctx *ctx);
 
 /**
  * vfk_ctx_set_log_fn() - Route the library's messages to @fn.

@@ -147,7 +147,7 @@ static int ensure_vfio_pci(struct op *op)
 	if (path_exists(op->ctx, SYS_PCI_DRIVERS "/vfio-pci") == 0)
 		return 0;
 	/* Loading modules acts on the running kernel: only for this machine's root. */
-	if (!vfk_ctx_is_host_root(op->ctx)) {
+	if (!vfk_ctx_is_host(op->ctx)) {
 		say(op, "vfio-pci is not loaded (no /%s/vfio-pci)", SYS_PCI_DRIVERS);
 		return -ENOENT;
 	}

@@ -135,7 +135,7 @@ static int routes_files(struct vfk_ctx *ctx, struct route_ifaces *out)
 int routes_default_ifaces(struct vfk_ctx *ctx, struct route_ifaces *out)
 {
 	out->n = 0;
-	if (vfk_ctx_is_host_root(ctx))
+	if (vfk_ctx_is_host(ctx))
 		return routes_netlink(out);
 	return routes_files(ctx, out);
 }
@@ -149,8 +149,7 @@ int routes_ssh_iface(struct vfk_ctx *ctx, char *buf, size_t size)
 
 	buf[0] = '\0';
 	/* The session's own address names an interface only on the machine it runs on. */
-	if (!vfk_ctx_is_host_root(ctx) || !conn ||
-	    sscanf(conn, "%63s %*s %63s", client, server) != 2)
+	if (!vfk_ctx_is_host(ctx) || !conn || sscanf(conn, "%63s %*s %63s", client, server) != 2)
 		return -ENOENT;
 	if (getifaddrs(&ifa) < 0)
 		return negative_errno();

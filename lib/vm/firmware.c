@@ -60,11 +60,18 @@ static bool copy_filename(struct json_object *obj, const char *key, char *buf, s
 	    !json_object_object_get_ex(o, "filename", &name) || !json_object_get_string(name))
 		return false;
 	snprintf(buf, size, "%s", json_object_get_string(name));
-	if (format)
-		snprintf(format, fsize, "%s",
-			 json_object_object_get_ex(o, "format", &fmt) && json_object_get_string(fmt)
-				 ? json_object_get_string(fmt)
-				 : "raw");
+	if (!format)
+		return true;
+	/* The format goes into QEMU's -drive option as it is: only the two image formats
+	 * flash firmware comes in, never text that could add an option ("raw,if=none"). */
+	if (!json_object_object_get_ex(o, "format", &fmt)) {
+		snprintf(format, fsize, "raw");
+		return true;
+	}
+	if (!streq_ptr(json_object_get_string(fmt), "raw") &&
+	    !streq_ptr(json_object_get_string(fmt), "qcow2"))
+		return false;
+	snprintf(format, fsize, "%s", json_object_get_string(fmt));
 	return true;
 }
 

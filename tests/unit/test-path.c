@@ -117,6 +117,29 @@ static void test_ctx(void **state)
 	assert_null(vfk_ctx_unref(NULL));
 }
 
+/* The host is the directory "/" names, however it is spelt or reached; a tree never is. */
+static void test_is_host(void **state)
+{
+	static const char *const hosts[] = {"/", "//", "/.", "/etc/.."};
+	struct env *e = *state;
+	char link[PATH_MAX + 8];
+	struct vfk_ctx *ctx;
+
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		assert_int_equal(vfk_ctx_new(hosts[i], &ctx), 0);
+		if (!vfk_ctx_is_host(ctx))
+			fail_msg("%s is not taken for the host", hosts[i]);
+		vfk_ctx_unref(ctx);
+	}
+	snprintf(link, sizeof(link), "%s/to-root", e->root);
+	assert_int_equal(symlink("/", link), 0);
+	assert_int_equal(vfk_ctx_new(link, &ctx), 0);
+	assert_true(vfk_ctx_is_host(ctx));
+	vfk_ctx_unref(ctx);
+	assert_false(vfk_ctx_is_host(e->ctx));
+	assert_false(vfk_ctx_is_host(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 		cmocka_unit_test(test_ctx),
+		cmocka_unit_test_setup_teardown(test_is_host, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

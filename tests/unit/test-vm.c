@@ -260,6 +260,34 @@ static void test_not_checked(void **state)
 			 -EINVAL);
 }
 
+/* A firmware descriptor whose format is not an image format (text that would add a
+ * -drive option) is not used; the next descriptor is. */
+static void test_firmware_format_injection(void **state)
+{
+	struct env *e = *state;
+	char **argv;
+
+	build(e);
+	assert_int_equal(
+		fx_write_file(
+			e->root, "etc/qemu/firmware/10-evil.json",
+			"{\"interface-types\": [\"uefi\"], \"targets\": [{\"architecture\": "
+			"\"x86_64\", \"machines\": [\"pc-q35-*\"]}], \"mapping\": {\"device\": "
+			"\"flash\", \"executable\": {\"filename\": \"/usr/share/OVMF/"
+			"OVMF_CODE_4M.fd\", \"format\": \"raw,if=none\"}, \"nvram-template\": "
+			"{\"filename\": \"/usr/share/OVMF/OVMF_VARS_4M.fd\"}}, \"features\": "
+			"[]}\n"),
+		0);
+	vm_of(e, "04:02.0", NULL);
+	argv = argv_of(e);
+	for (char **a = argv; *a; a++)
+		if (strstr(*a, "if=none"))
+			fail_msg("the descriptor's format reached QEMU: %s", *a);
+	assert_true(has_arg(argv, "if=pflash,unit=0,format=raw,readonly=on,"
+				  "file=/usr/share/OVMF/OVMF_CODE_4M.fd"));
+	free_argv(argv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +296,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_layout_vf_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escape_commas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_firmware_format_injection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbound_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_vars, setup, teardown),
