@@ -139,7 +139,7 @@ static int dst_parent(struct snap *s, const char *rel, const char **base)
 
 		*slash = '\0';
 		if (*p) {
-			if (mkdirat(fd, p, 0755) == 0)
+			if (mkdirat(fd, p, 0700) == 0)
 				s->n_files++;
 			else if (errno != EEXIST) {
 				int r = negative_errno();
@@ -184,7 +184,8 @@ static int dst_write(struct snap *s, const char *rel, const void *data, size_t l
 
 	if (dir < 0)
 		return dir;
-	fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* The kernel log and configuration space are not for every user of the machine. */
+	fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : negative_errno();
 	while (len > 0) {
@@ -930,10 +931,11 @@ static void remove_contents(int dfd)
 static int open_destination(const char *dir, bool *created)
 {
 	struct dirent *de;
+	struct stat st;
 	int fd, fd2;
 	DIR *d;
 
-	*created = mkdir(dir, 0755) == 0;
+	*created = mkdir(dir, 0700) == 0;
 	if (!*created && errno != EEXIST)
 		return negative_errno();
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -941,6 +943,11 @@ static int open_destination(const char *dir, bool *created)
 		return errno == ELOOP ? -ENOTDIR : negative_errno();
 	if (*created)
 		return fd;
+	/* A directory someone else made (in /tmp, say) could be read or swapped under us. */
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		return -EPERM;
+	}
 	fd2 = dup(fd);
 	d = fd2 >= 0 ? fdopendir(fd2) : NULL;
 	if (!d) {

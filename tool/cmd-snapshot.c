@@ -78,6 +78,12 @@ static int snapshot_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		log_error("snapshot: %s is not empty; give a new or empty directory", dir);
 		return EXIT_NOT_READY;
 	}
+	if (err == -EPERM) {
+		log_error("snapshot: %s exists but is not yours alone (another owner, or "
+			  "writable by others); give a new directory",
+			  dir);
+		return EXIT_NOT_READY;
+	}
 	if (err < 0) {
 		log_error("snapshot: cannot capture into %s: %s (nothing was left behind)", dir,
 			  strerror(-err));

@@ -40,8 +40,13 @@ enum vfk_snapshot_flags {
  * vfk_ctx_new() on @dir sees the same tree. The capture ends with a manifest,
  * @dir/vfiokit-snapshot.json. On failure, what was written is removed again.
  *
- * Return: 0 on success; -EEXIST when @dir is not empty; -ENOTDIR; -EINVAL for unknown
- * flags; another negative errno when @dir cannot be created or written.
+ * The capture holds the kernel log and configuration space: @dir is created 0700, every
+ * directory in it 0700 and every file 0600. An existing @dir must be the caller's and not
+ * writable by group or others.
+ *
+ * Return: 0 on success; -EEXIST when @dir is not empty; -EPERM when an existing @dir is
+ * not the caller's or others may write to it; -ENOTDIR; -EINVAL for unknown flags;
+ * another negative errno when @dir cannot be created or written.
  *
  * Since: 0.1
  */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -456,6 +457,70 @@ static void test_unreadable_listed(void **state)
 	assert_true(exists(e->dst, "proc/interrupts"));
 }
 
+/* Counts the files and directories below @rel, and those whose mode is not private. */
+static void modes_of(const char *root, const char *rel, unsigned int *n_reg, unsigned int *dirs,
+		     unsigned int *other)
+{
+	char path[8192];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char sub[4096];
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", rel, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", root, sub);
+		assert_int_equal(lstat(path, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			*dirs += 1;
+			*other += (st.st_mode & 0777) != 0700;
+			modes_of(root, sub, n_reg, dirs, other);
+		} else if (S_ISREG(st.st_mode)) {
+			*n_reg += 1;
+			*other += (st.st_mode & 0777) != 0600;
+		}
+	}
+	closedir(d);
+}
+
+/* The capture is the caller's alone: files 0600, directories 0700. */
+static void test_private_modes(void **state)
+{
+	struct env *e = *state;
+	unsigned int n_reg = 0, dirs = 0, other = 0;
+	struct stat st;
+
+	assert_int_equal(take(e, 0, NULL), 0);
+	assert_int_equal(stat(e->dst, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	modes_of(e->dst, ".", &n_reg, &dirs, &other);
+	assert_true(n_reg > 20 && dirs > 10);
+	assert_int_equal(other, 0);
+}
+
+/* An existing directory others may write to (made in /tmp by someone else, say) is
+ * refused, and nothing is written into it. */
+static void test_destination_writable_by_others(void **state)
+{
+	struct env *e = *state;
+	char path[4096];
+	struct stat st;
+
+	assert_int_equal(mkdir(e->dst, 0700), 0);
+	assert_int_equal(chmod(e->dst, 0777), 0);
+	assert_int_equal(take(e, 0, NULL), -EPERM);
+	snprintf(path, sizeof(path), "%s/sys", e->dst);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(chmod(e->dst, 0770), 0);
+	assert_int_equal(take(e, 0, NULL), -EPERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +533,8 @@ int main(void)
 		T(test_odd_attribute_files),
 		T(test_destination_not_empty),
 		T(test_destination_empty_dir_ok),
+		T(test_private_modes),
+		T(test_destination_writable_by_others),
 		T(test_bad_arguments),
 		T(test_unreadable_listed),
 	};
