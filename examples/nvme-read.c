@@ -26,28 +26,7 @@
 
 #include <vfiokit/vfiokit.h>
 
-/* Controller registers in BAR0 (NVMe base specification, section 3.1). */
-#define REG_CAP 0x00
-#define REG_CC 0x14
-#define REG_CSTS 0x1c
-#define REG_AQA 0x24
-#define REG_ASQ 0x28
-#define REG_ACQ 0x30
-#define REG_DOORBELLS 0x1000
-#define CC_EN 0x1u
-#define CC_IOSQES (6u << 16) /* submission entries are 2^6 = 64 bytes */
-#define CC_IOCQES (4u << 20) /* completion entries are 2^4 = 16 bytes */
-#define CSTS_RDY 0x1u
-#define CSTS_CFS 0x2u
-
-/* Admin and NVM opcodes. */
-#define OPC_DELETE_SQ 0x00
-#define OPC_CREATE_SQ 0x01
-#define OPC_DELETE_CQ 0x04
-#define OPC_CREATE_CQ 0x05
-#define OPC_IDENTIFY 0x06
-#define OPC_SET_FEATURES 0x09
-#define OPC_READ 0x02
+#include "nvme-spec.h"
 
 #define PAGE 4096u
 #define ADMIN_ENTRIES 32u
@@ -64,19 +43,6 @@
 #define MEM_PRP_LIST (8 * PAGE)
 #define MEM_SIZE (9 * PAGE)
 
-struct sqe {
-	uint8_t opc, flags;
-	uint16_t cid;
-	uint32_t nsid;
-	uint64_t rsvd, mptr, prp1, prp2;
-	uint32_t cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-};
-struct cqe {
-	uint32_t result, rsvd;
-	uint16_t sqhd, sqid, cid, status; /* status bit 0 is the phase tag */
-};
-_Static_assert(sizeof(struct sqe) == 64 && sizeof(struct cqe) == 16, "NVMe entry sizes");
-
 struct queue {
 	uint16_t id, entries, sq_tail, cq_head, phase;
 	struct sqe *sq;
@@ -84,6 +50,7 @@ struct queue {
 };
 
 struct nvme {
+	struct vfk_iommu *iommu;
 	struct vfk_vfio *vfio;
 	void *bar;
 	unsigned int timeout_ms, dstrd, nsid, max_pages;
@@ -92,7 +59,7 @@ struct nvme {
 	int efd; /* MSI-X vector 0's eventfd, or -1 to poll */
 	struct queue admin, io;
 	bool io_up; /* the I/O queues exist on the controller */
-	struct vfk_dma *mem;
+	struct vfk_dma *mem, *buf;
 };
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -108,6 +75,7 @@ static int fail(const char *fmt, ...)
 	return -1;
 }
 
+/* A failed library call: its errno, and the sentence the library left for us. */
 static int api_fail(const char *what, int r)
 {
 	return fail("%s: %s: %s", what, strerror(-r), vfk_last_error());
@@ -121,21 +89,20 @@ static uint64_t now_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
-/* Doorbells are spaced 4 << CAP.DSTRD bytes apart: SQ tail, then CQ head, per queue. */
-static size_t doorbell(struct nvme *n, unsigned int qid, bool cq)
+static uint64_t deadline(const struct nvme *n)
 {
-	return REG_DOORBELLS + (2 * qid + cq) * (4u << n->dstrd);
+	return now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000);
 }
 
 static int wait_ready(struct nvme *n, bool ready)
 {
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000);
+	uint64_t end = deadline(n);
 	uint32_t csts;
 
 	while (((csts = vfk_mmio_read32(n->bar, REG_CSTS)) & CSTS_RDY) != ready) {
 		if (csts & CSTS_CFS)
 			return fail("controller fatal status (CSTS %#x)", csts);
-		if (now_ns(CLOCK_MONOTONIC) > deadline)
+		if (now_ns(CLOCK_MONOTONIC) > end)
 			return fail("CSTS.RDY did not become %d within CAP.TO (%u ms)", ready,
 				    n->timeout_ms);
 		usleep(1000);
@@ -153,20 +120,19 @@ static void *mem_ptr(struct nvme *n, size_t off)
 	return (uint8_t *)vfk_dma_get_vaddr(n->mem) + off;
 }
 
-static void queue_init(struct nvme *n, struct queue *q, uint16_t id, size_t sq_off, size_t cq_off)
+/* A fresh controller starts with empty queues and expects phase tag 1 first. */
+static void queue_init(struct nvme *n, struct queue *q, uint16_t id, uint16_t entries,
+		       size_t sq_off, size_t cq_off)
 {
-	q->id = id;
-	q->sq = mem_ptr(n, sq_off);
-	q->cq = mem_ptr(n, cq_off);
+	*q = (struct queue){.id = id, .entries = entries, .phase = 1};
+	q->sq = memset(mem_ptr(n, sq_off), 0, entries * sizeof(struct sqe));
+	q->cq = memset(mem_ptr(n, cq_off), 0, entries * sizeof(struct cqe));
 }
 
-/* A fresh controller starts with empty queues and expects phase tag 1 first. */
-static void queue_reset(struct queue *q)
+/* Doorbells are spaced 4 << CAP.DSTRD bytes apart: SQ tail, then CQ head, per queue. */
+static void ring(struct nvme *n, const struct queue *q, bool cq, uint16_t value)
 {
-	memset(q->sq, 0, q->entries * sizeof(struct sqe));
-	memset((void *)q->cq, 0, q->entries * sizeof(struct cqe));
-	q->sq_tail = q->cq_head = 0;
-	q->phase = 1;
+	vfk_mmio_write32(n->bar, REG_DOORBELLS + (2 * q->id + cq) * (4u << n->dstrd), value);
 }
 
 static void submit(struct nvme *n, struct queue *q, const struct sqe *cmd)
@@ -175,7 +141,7 @@ static void submit(struct nvme *n, struct queue *q, const struct sqe *cmd)
 	q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->entries);
 	/* The entry must be in memory before the controller hears of it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	vfk_mmio_write32(n->bar, doorbell(n, q->id, false), q->sq_tail);
+	ring(n, q, false, q->sq_tail);
 }
 
 /* Takes one completion if the controller posted one: its phase tag flips each lap. */
@@ -193,81 +159,65 @@ static bool reap(struct nvme *n, struct queue *q, struct cqe *ret)
 		q->phase ^= 1;
 	}
 	/* Telling the controller the slot is free; it may then overwrite it. */
-	vfk_mmio_write32(n->bar, doorbell(n, q->id, true), q->cq_head);
+	ring(n, q, true, q->cq_head);
 	return true;
 }
 
 /*
- * Waits for the next completion. With an eventfd we sleep until the controller signals;
- * the check comes first so an interrupt that arrived before the wait is not needed.
+ * Waits for the next completion and checks its status. With an eventfd we sleep until the
+ * controller signals; the check comes first so an interrupt that arrived before the wait
+ * is not needed.
  */
-static int wait_cqe(struct nvme *n, struct queue *q, struct cqe *ret)
+static int wait_cqe(struct nvme *n, struct queue *q, const char *what, struct cqe *ret)
 {
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000);
 	struct pollfd p = {.fd = n->efd, .events = POLLIN};
-	uint64_t count;
+	uint64_t end = deadline(n), count;
+	unsigned int sc, sct;
 
 	while (!reap(n, q, ret)) {
-		if (now_ns(CLOCK_MONOTONIC) > deadline)
-			return fail("queue %u: no completion within %u ms", q->id, n->timeout_ms);
+		if (now_ns(CLOCK_MONOTONIC) > end)
+			return fail("%s: no completion within %u ms", what, n->timeout_ms);
 		if (q == &n->io && n->efd >= 0 && poll(&p, 1, 100) > 0 &&
 		    read(n->efd, &count, sizeof(count)) < 0)
 			return fail("eventfd: %m");
 	}
-	return 0;
-}
-
-static int check_status(const char *what, const struct cqe *c)
-{
-	unsigned int sc = (c->status >> 1) & 0xff, sct = (c->status >> 9) & 0x7;
-
+	sc = (ret->status >> 1) & 0xff;
+	sct = (ret->status >> 9) & 0x7;
 	if (sc || sct)
 		return fail("%s: status code type %#x, status code %#x%s", what, sct, sc,
-			    c->status & 0x8000 ? " (do not retry)" : "");
+			    ret->status & 0x8000 ? " (do not retry)" : "");
 	return 0;
 }
 
 /* One admin command at a time: submit, wait, check. */
-static int admin(struct nvme *n, const char *what, struct sqe *cmd)
+static int admin(struct nvme *n, const char *what, struct sqe cmd)
 {
 	struct cqe c;
 
-	cmd->cid = n->admin.sq_tail;
-	submit(n, &n->admin, cmd);
-	if (wait_cqe(n, &n->admin, &c) < 0)
-		return -1;
-	return check_status(what, &c);
-}
-
-static void copy_string(char *dst, const uint8_t *src, size_t len)
-{
-	memcpy(dst, src, len);
-	while (len > 0 && (dst[len - 1] == ' ' || dst[len - 1] == '\0'))
-		len--;
-	dst[len] = '\0';
+	cmd.cid = n->admin.sq_tail;
+	submit(n, &n->admin, &cmd);
+	return wait_cqe(n, &n->admin, what, &c);
 }
 
 static int identify(struct nvme *n)
 {
-	uint8_t *id = mem_ptr(n, MEM_IDENT);
+	const uint8_t *id = mem_ptr(n, MEM_IDENT);
 	uint64_t iova = mem_iova(n, MEM_IDENT);
-	struct sqe cmd = {.opc = OPC_IDENTIFY, .prp1 = iova, .cdw10 = 1 /* controller */};
-	unsigned int flbas, lbaf, lbads, mdts, nn;
-	char model[41], serial[21];
+	unsigned int flbas, lbaf, lbads, nn;
+	char model[41];
 
-	if (admin(n, "Identify controller", &cmd) < 0)
+	if (admin(n, "Identify controller",
+		  (struct sqe){.opc = OPC_IDENTIFY, .prp1 = iova, .cdw10 = 1 /* controller */}) < 0)
 		return -1;
-	copy_string(serial, id + 4, 20);
-	copy_string(model, id + 24, 40);
-	mdts = id[77];
-	memcpy(&nn, id + 516, 4);
+	snprintf(model, sizeof(model), "%.40s", (const char *)id + 24); /* space-padded */
 	/* MDTS caps one command's transfer; one PRP list page caps ours. */
-	n->max_pages = mdts && mdts < 9 ? 1u << mdts : 512;
+	n->max_pages = id[77] && id[77] < 9 ? 1u << id[77] : 512;
+	memcpy(&nn, id + 516, 4);
 	if (n->nsid == 0 || n->nsid > nn)
 		return fail("namespace %u does not exist (the controller has %u)", n->nsid, nn);
 
-	cmd = (struct sqe){.opc = OPC_IDENTIFY, .nsid = n->nsid, .prp1 = iova, .cdw10 = 0};
-	if (admin(n, "Identify namespace", &cmd) < 0)
+	if (admin(n, "Identify namespace",
+		  (struct sqe){.opc = OPC_IDENTIFY, .nsid = n->nsid, .prp1 = iova}) < 0)
 		return -1;
 	memcpy(&n->nsze, id, 8);
 	flbas = id[26];
@@ -278,8 +228,32 @@ static int identify(struct nvme *n)
 	if (lbads < 9 || lbads > 12)
 		return fail("namespace %u: LBA size 2^%u is not supported here", n->nsid, lbads);
 	n->lba_size = 1u << lbads;
-	fprintf(stderr, "nvme: %s (serial %s), namespace %u: %" PRIu64 " blocks of %u bytes\n",
-		model, serial, n->nsid, n->nsze, n->lba_size);
+	fprintf(stderr, "nvme: %s, namespace %u: %" PRIu64 " blocks of %u bytes\n", model, n->nsid,
+		n->nsze, n->lba_size);
+	return 0;
+}
+
+/* Creates the I/O completion queue, then the submission queue that names it. */
+static int create_io_queues(struct nvme *n, uint16_t entries)
+{
+	uint32_t size = (uint32_t)(entries - 1) << 16 | 1 /* queue 1 */;
+	struct sqe cq = {.opc = OPC_CREATE_CQ,
+			 .prp1 = mem_iova(n, MEM_IO_CQ),
+			 .cdw10 = size,
+			 .cdw11 = 1 /* contiguous */ | (n->efd >= 0 ? 2 : 0) /* vector 0 */};
+	struct sqe sq = {.opc = OPC_CREATE_SQ,
+			 .prp1 = mem_iova(n, MEM_IO_SQ),
+			 .cdw10 = size,
+			 .cdw11 = 1u << 16 /* CQ 1 */ | 1 /* contiguous */};
+
+	queue_init(n, &n->io, 1, entries, MEM_IO_SQ, MEM_IO_CQ);
+	/* Ask for one I/O queue pair before creating it (both counts 0-based). */
+	if (admin(n, "Set Features (number of queues)",
+		  (struct sqe){.opc = OPC_SET_FEATURES, .cdw10 = 0x07}) < 0 ||
+	    admin(n, "Create I/O completion queue", cq) < 0 ||
+	    admin(n, "Create I/O submission queue", sq) < 0)
+		return -1;
+	n->io_up = true;
 	return 0;
 }
 
@@ -290,8 +264,7 @@ static int identify(struct nvme *n)
 static int ctrl_init(struct nvme *n)
 {
 	uint64_t cap = vfk_mmio_read64(n->bar, REG_CAP);
-	uint16_t io_entries;
-	struct sqe cmd;
+	uint64_t mqes = (cap & 0xffff) + 1;
 	int r;
 
 	n->timeout_ms = (unsigned int)((cap >> 24) & 0xff) * 500; /* CAP.TO, 500 ms units */
@@ -303,7 +276,6 @@ static int ctrl_init(struct nvme *n)
 		return fail("the controller lacks the NVM command set (CAP.CSS)");
 	if ((cap >> 48) & 0xf)
 		return fail("the controller's smallest page (CAP.MPSMIN) exceeds 4 KiB");
-	io_entries = (uint16_t)((cap & 0xffff) + 1 < IO_ENTRIES ? (cap & 0xffff) + 1 : IO_ENTRIES);
 
 	/* Without Bus Master Enable the controller cannot fetch a single command. */
 	r = vfk_vfio_set_bus_master(n->vfio, true);
@@ -314,8 +286,7 @@ static int ctrl_init(struct nvme *n)
 	if (wait_ready(n, false) < 0)
 		return -1;
 
-	n->admin.entries = ADMIN_ENTRIES;
-	queue_reset(&n->admin);
+	queue_init(n, &n->admin, 0, ADMIN_ENTRIES, MEM_ADMIN_SQ, MEM_ADMIN_CQ);
 	vfk_mmio_write32(n->bar, REG_AQA, (ADMIN_ENTRIES - 1) << 16 | (ADMIN_ENTRIES - 1));
 	vfk_mmio_write64(n->bar, REG_ASQ, mem_iova(n, MEM_ADMIN_SQ));
 	vfk_mmio_write64(n->bar, REG_ACQ, mem_iova(n, MEM_ADMIN_CQ));
@@ -323,28 +294,7 @@ static int ctrl_init(struct nvme *n)
 	vfk_mmio_write32(n->bar, REG_CC, CC_EN | CC_IOSQES | CC_IOCQES);
 	if (wait_ready(n, true) < 0 || identify(n) < 0)
 		return -1;
-
-	/* One I/O queue pair: ask for it before creating it (both counts 0-based). */
-	cmd = (struct sqe){.opc = OPC_SET_FEATURES, .cdw10 = 0x07, .cdw11 = 0};
-	if (admin(n, "Set Features (number of queues)", &cmd) < 0)
-		return -1;
-	n->io.entries = io_entries;
-	queue_reset(&n->io);
-	/* The completion queue first: the submission queue names it. */
-	cmd = (struct sqe){.opc = OPC_CREATE_CQ,
-			   .prp1 = mem_iova(n, MEM_IO_CQ),
-			   .cdw10 = (uint32_t)(io_entries - 1) << 16 | 1,
-			   .cdw11 = 1 /* contiguous */ | (n->efd >= 0 ? 2 : 0) /* vector 0 */};
-	if (admin(n, "Create I/O completion queue", &cmd) < 0)
-		return -1;
-	cmd = (struct sqe){.opc = OPC_CREATE_SQ,
-			   .prp1 = mem_iova(n, MEM_IO_SQ),
-			   .cdw10 = (uint32_t)(io_entries - 1) << 16 | 1,
-			   .cdw11 = 1u << 16 /* CQ 1 */ | 1 /* contiguous */};
-	if (admin(n, "Create I/O submission queue", &cmd) < 0)
-		return -1;
-	n->io_up = true;
-	return 0;
+	return create_io_queues(n, (uint16_t)(mqes < IO_ENTRIES ? mqes : IO_ENTRIES));
 }
 
 /*
@@ -353,124 +303,215 @@ static int ctrl_init(struct nvme *n)
  */
 static void ctrl_stop(struct nvme *n)
 {
-	struct sqe cmd = {.opc = OPC_DELETE_SQ, .cdw10 = 1};
+	struct sqe del_sq = {.opc = OPC_DELETE_SQ, .cdw10 = 1};
+	struct sqe del_cq = {.opc = OPC_DELETE_CQ, .cdw10 = 1};
 
 	if (!n->bar || !(vfk_mmio_read32(n->bar, REG_CSTS) & CSTS_RDY))
 		return;
-	if (n->io_up && admin(n, "Delete I/O submission queue", &cmd) == 0) {
-		cmd = (struct sqe){.opc = OPC_DELETE_CQ, .cdw10 = 1};
-		admin(n, "Delete I/O completion queue", &cmd);
-	}
+	if (n->io_up && admin(n, "Delete I/O submission queue", del_sq) == 0)
+		admin(n, "Delete I/O completion queue", del_cq);
 	vfk_mmio_write32(n->bar, REG_CC, vfk_mmio_read32(n->bar, REG_CC) & ~CC_EN);
 	wait_ready(n, false);
 }
 
 /*
- * A read of @nlb blocks into @buf. PRP1 names the first page, PRP2 the second, or, for
- * more than two, a list of all the others. The buffer is one IOVA-contiguous mapping,
- * so page i is simply at IOVA + i * 4096.
+ * Submits a read of @nlb blocks into @buf at @offset. PRP1 names the first page, PRP2 the
+ * second, or, for more than two, a list of all the others. The buffer is one
+ * IOVA-contiguous mapping, so page i is simply at IOVA + i * 4096.
  */
-static void read_cmd(struct nvme *n, struct sqe *cmd, uint16_t cid, uint64_t slba, uint32_t nlb,
-		     struct vfk_dma *buf, size_t buf_offset)
+static void submit_read(struct nvme *n, uint16_t cid, uint64_t slba, uint32_t nlb,
+			struct vfk_dma *buf, size_t offset)
 {
-	uint64_t iova = vfk_dma_get_iova(buf) + buf_offset;
+	uint64_t iova = vfk_dma_get_iova(buf) + offset, *list = mem_ptr(n, MEM_PRP_LIST);
 	size_t pages = ((size_t)nlb * n->lba_size + PAGE - 1) / PAGE, i;
+	struct sqe cmd = {.opc = OPC_READ,
+			  .cid = cid,
+			  .nsid = n->nsid,
+			  .prp1 = iova,
+			  .cdw10 = (uint32_t)slba,
+			  .cdw11 = (uint32_t)(slba >> 32),
+			  .cdw12 = nlb - 1 /* 0-based */};
 
-	*cmd = (struct sqe){.opc = OPC_READ,
-			    .cid = cid,
-			    .nsid = n->nsid,
-			    .prp1 = iova,
-			    .cdw10 = (uint32_t)slba,
-			    .cdw11 = (uint32_t)(slba >> 32),
-			    .cdw12 = nlb - 1 /* 0-based */};
-	if (pages == 2) {
-		cmd->prp2 = iova + PAGE;
-	} else if (pages > 2) {
-		uint64_t *list = mem_ptr(n, MEM_PRP_LIST);
-
+	if (pages == 2)
+		cmd.prp2 = iova + PAGE;
+	if (pages > 2) {
 		for (i = 1; i < pages; i++)
 			list[i - 1] = iova + i * PAGE;
-		cmd->prp2 = mem_iova(n, MEM_PRP_LIST);
+		cmd.prp2 = mem_iova(n, MEM_PRP_LIST);
 	}
+	submit(n, &n->io, &cmd);
 }
 
-static int read_blocks(struct nvme *n, uint64_t slba, uint64_t nlb, struct vfk_dma *buf, FILE *out,
-		       uint8_t *copy)
+/* Reads @nlb blocks from @slba, one command at a time through n->buf, into @out. */
+static int read_blocks(struct nvme *n, uint64_t slba, uint64_t nlb, FILE *out)
 {
 	uint64_t per_cmd = (uint64_t)n->max_pages * PAGE / n->lba_size;
-	const uint8_t *data = vfk_dma_get_vaddr(buf);
-	struct sqe cmd;
 	struct cqe c;
 
 	while (nlb > 0) {
 		uint32_t count = (uint32_t)(nlb < per_cmd ? nlb : per_cmd);
 		size_t bytes = (size_t)count * n->lba_size;
 
-		read_cmd(n, &cmd, 0, slba, count, buf, 0);
-		submit(n, &n->io, &cmd);
-		if (wait_cqe(n, &n->io, &c) < 0 || check_status("Read", &c) < 0)
+		submit_read(n, 0, slba, count, n->buf, 0);
+		if (wait_cqe(n, &n->io, "Read", &c) < 0)
 			return -1;
-		if (copy) {
-			memcpy(copy, data, bytes);
-			copy += bytes;
-		} else if (out && fwrite(data, 1, bytes, out) != bytes) {
-			return fail("writing to stdout: %m");
-		}
+		if (fwrite(vfk_dma_get_vaddr(n->buf), 1, bytes, out) != bytes)
+			return fail("writing the blocks: %m");
 		slba += count;
 		nlb -= count;
 	}
-	return 0;
+	return fflush(out) == 0 ? 0 : fail("writing the blocks: %m");
+}
+
+/*
+ * Reads the blocks, resets the function, brings the controller up again and reads them
+ * once more: both reads must agree. FLR wipes the controller's state; the library re-arms
+ * MSI-X for us.
+ */
+static int read_across_reset(struct nvme *n, uint64_t slba, uint64_t nlb)
+{
+	char *data[2] = {NULL, NULL};
+	size_t size[2] = {0, 0};
+	int i, r = 0;
+
+	for (i = 0; i < 2 && r == 0; i++) {
+		FILE *f = open_memstream(&data[i], &size[i]);
+
+		if (!f)
+			return fail("memory stream: %m");
+		if (i == 1 && (r = vfk_vfio_reset(n->vfio)) < 0)
+			api_fail("function reset", r);
+		if (r == 0 && i == 1)
+			r = ctrl_init(n);
+		if (r == 0)
+			r = read_blocks(n, slba, nlb, f);
+		fclose(f);
+	}
+	if (r == 0 && (size[0] != size[1] || memcmp(data[0], data[1], size[0]) != 0))
+		r = fail("the blocks read after the reset differ from those before");
+	if (r == 0) {
+		fprintf(stderr, "nvme: function reset; the controller reads the same again\n");
+		if (fwrite(data[1], 1, size[1], stdout) != size[1] || fflush(stdout) != 0)
+			r = fail("writing to stdout: %m");
+	}
+	free(data[0]);
+	free(data[1]);
+	return r;
+}
+
+/* Submits the next 4 KiB read for bench slot @slot, wrapping at the namespace's end. */
+static void bench_read(struct nvme *n, struct vfk_dma *bufs, uint16_t slot, uint64_t *next)
+{
+	uint32_t nlb = PAGE / n->lba_size;
+
+	submit_read(n, slot, *next, nlb, bufs, (size_t)slot * PAGE);
+	*next = *next + 2 * nlb > n->nsze ? 0 : *next + nlb;
 }
 
 /*
  * Keeps @qd 4 KiB reads in flight for @seconds, each slot resubmitted as soon as it
- * completes, at the next 4 KiB of the namespace (wrapping at its end).
+ * completes. A slot's command ID is its index, so a completion names the slot to refill.
  */
 static int bench(struct nvme *n, unsigned int qd, unsigned int seconds)
 {
-	uint32_t nlb = PAGE / n->lba_size;
-	uint64_t next = 0, ios = 0, wall0, cpu0, wall, cpu, end;
-	unsigned int inflight = 0, i;
+	uint64_t next = 0, ios = 0, wall, cpu, end;
+	unsigned int inflight;
 	struct vfk_dma *bufs;
-	struct sqe cmd;
 	struct cqe c;
 	int r;
 
 	if (qd >= n->io.entries)
 		return fail("--qd %u: the I/O queue has %u entries", qd, n->io.entries);
-	r = vfk_dma_alloc(vfk_vfio_get_iommu(n->vfio), (size_t)qd * PAGE, 0, &bufs);
+	r = vfk_dma_alloc(n->iommu, (size_t)qd * PAGE, 0, &bufs);
 	if (r < 0)
 		return api_fail("bench buffers", r);
-	wall0 = now_ns(CLOCK_MONOTONIC);
-	cpu0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
-	end = wall0 + seconds * UINT64_C(1000000000);
-	for (i = 0; i < qd; i++, inflight++) {
-		read_cmd(n, &cmd, (uint16_t)i, next, nlb, bufs, (size_t)i * PAGE);
-		next = next + 2 * nlb > n->nsze ? 0 : next + nlb;
-		submit(n, &n->io, &cmd);
-	}
+	wall = now_ns(CLOCK_MONOTONIC);
+	cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	end = wall + seconds * UINT64_C(1000000000);
+	for (inflight = 0; inflight < qd; inflight++)
+		bench_read(n, bufs, (uint16_t)inflight, &next);
 	while (inflight > 0) {
-		if (wait_cqe(n, &n->io, &c) < 0 || check_status("Read", &c) < 0) {
-			r = -1;
+		r = wait_cqe(n, &n->io, "Read", &c);
+		if (r < 0)
 			break;
-		}
 		ios++;
 		inflight--;
 		if (now_ns(CLOCK_MONOTONIC) < end) {
-			read_cmd(n, &cmd, c.cid, next, nlb, bufs, (size_t)c.cid * PAGE);
-			next = next + 2 * nlb > n->nsze ? 0 : next + nlb;
-			submit(n, &n->io, &cmd);
+			bench_read(n, bufs, c.cid, &next);
 			inflight++;
 		}
 	}
-	wall = now_ns(CLOCK_MONOTONIC) - wall0;
-	cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+	wall = now_ns(CLOCK_MONOTONIC) - wall;
+	cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu;
 	vfk_dma_free(bufs);
 	if (r < 0 || ios == 0)
 		return -1;
 	printf("ios: %" PRIu64 "\niops: %" PRIu64 "\ncpu_ns_per_io: %" PRIu64 "\n", ios,
 	       ios * 1000000000 / wall, cpu / ios);
 	return 0;
+}
+
+/*
+ * Opens @name with @backend: one IOMMU domain, the device in it, BAR0 mapped, MSI-X vector
+ * 0 on an eventfd if @irq, and the DMA memory the queues live in.
+ */
+static int nvme_open(struct nvme *n, struct vfk_ctx *ctx, const char *name,
+		     enum vfk_iommu_backend backend, bool irq)
+{
+	struct vfk_device *dev;
+	int r;
+
+	r = vfk_device_new_from_string(ctx, name, &dev);
+	if (r < 0)
+		return fail("%s: %s", name, strerror(-r));
+	r = vfk_iommu_new(ctx, backend, &n->iommu);
+	if (r >= 0)
+		r = vfk_vfio_open(n->iommu, dev, NULL, &n->vfio);
+	vfk_device_unref(dev);
+	if (r < 0)
+		return api_fail(name, r);
+	fprintf(stderr, "nvme: %s opened with %s (%s)\n", name,
+		vfk_iommu_backend_to_string(vfk_iommu_get_backend(n->iommu)),
+		vfk_iommu_get_backend_reason(n->iommu));
+	/* BAR0 holds the registers and the doorbells; the MSI-X table may be left out. */
+	r = vfk_vfio_map_region(n->vfio, 0, &n->bar);
+	if (r < 0)
+		return api_fail("map BAR0", r);
+	if (irq) {
+		r = vfk_vfio_irq_enable(n->vfio, VFK_IRQ_MSIX, 0, 1, NULL);
+		if (r >= 0)
+			r = n->efd = vfk_vfio_irq_get_eventfd(n->vfio, VFK_IRQ_MSIX, 0);
+		if (r < 0)
+			return api_fail("MSI-X vector 0", r);
+	}
+	r = vfk_dma_alloc(n->iommu, MEM_SIZE, 0, &n->mem);
+	if (r < 0)
+		return api_fail("DMA memory", r);
+	return ctrl_init(n);
+}
+
+static void nvme_close(struct nvme *n)
+{
+	ctrl_stop(n);
+	vfk_dma_free(n->buf);
+	vfk_dma_free(n->mem);
+	vfk_vfio_unref(n->vfio);
+	vfk_iommu_unref(n->iommu);
+}
+
+/* Reads NLB blocks at SLBA to stdout, optionally across a function reset. */
+static int read_command(struct nvme *n, uint64_t slba, uint64_t nlb, bool reset)
+{
+	int r;
+
+	if (nlb == 0 || slba + nlb > n->nsze || slba + nlb < slba)
+		return fail("blocks %" PRIu64 "+%" PRIu64 " lie outside the namespace (%" PRIu64
+			    " blocks)",
+			    slba, nlb, n->nsze);
+	r = vfk_dma_alloc(n->iommu, (size_t)n->max_pages * PAGE, 0, &n->buf);
+	if (r < 0)
+		return api_fail("read buffer", r);
+	return reset ? read_across_reset(n, slba, nlb) : read_blocks(n, slba, nlb, stdout);
 }
 
 static int parse_u64(const char *s, const char *what, uint64_t *ret)
@@ -484,11 +525,12 @@ static int parse_u64(const char *s, const char *what, uint64_t *ret)
 	return 0;
 }
 
-static void usage(FILE *f)
+static int usage(FILE *f, int status)
 {
 	fputs("usage: vfk-nvme-read [--backend B] [--irq] [--reset] DEVICE NSID SLBA NLB\n"
 	      "       vfk-nvme-read [--backend B] [--irq] [--qd N] --bench SECONDS DEVICE NSID\n",
 	      f);
+	return status;
 }
 
 int main(int argc, char *argv[])
@@ -503,12 +545,8 @@ int main(int argc, char *argv[])
 	enum vfk_iommu_backend backend = VFK_IOMMU_AUTO;
 	uint64_t nsid, slba = 0, nlb = 0, qd = 1, seconds = 0;
 	struct nvme n = {.efd = -1};
-	struct vfk_iommu *iommu = NULL;
-	struct vfk_device *dev = NULL;
-	struct vfk_dma *buf = NULL;
-	struct vfk_ctx *ctx = NULL;
 	bool irq = false, reset = false;
-	uint8_t *first = NULL;
+	struct vfk_ctx *ctx;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -534,17 +572,13 @@ int main(int argc, char *argv[])
 			reset = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
-	if (argc - optind != (seconds ? 2 : 4)) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc - optind != (seconds ? 2 : 4))
+		return usage(stderr, 2);
 	if (parse_u64(argv[optind + 1], "NSID", &nsid) < 0 || nsid > UINT32_MAX ||
 	    (!seconds && (parse_u64(argv[optind + 2], "SLBA", &slba) < 0 ||
 			  parse_u64(argv[optind + 3], "NLB", &nlb) < 0)))
@@ -554,92 +588,12 @@ int main(int argc, char *argv[])
 	r = vfk_ctx_new(NULL, &ctx);
 	if (r < 0)
 		return fail("context: %s", strerror(-r)), 1;
-	r = vfk_device_new_from_string(ctx, argv[optind], &dev);
-	if (r < 0) {
-		fail("%s: %s", argv[optind], strerror(-r));
-		goto out;
-	}
-	r = vfk_iommu_new(ctx, backend, &iommu);
-	if (r >= 0)
-		r = vfk_vfio_open(iommu, dev, NULL, &n.vfio);
-	if (r < 0) {
-		api_fail(argv[optind], r);
-		goto out;
-	}
-	fprintf(stderr, "nvme: %s opened with %s (%s)\n", vfk_device_get_bdf(dev),
-		vfk_iommu_backend_to_string(vfk_iommu_get_backend(iommu)),
-		vfk_iommu_get_backend_reason(iommu));
-	/* BAR0 holds the registers and the doorbells; the MSI-X table may be left out. */
-	r = vfk_vfio_map_region(n.vfio, 0, &n.bar);
-	if (r < 0) {
-		api_fail("map BAR0", r);
-		goto out;
-	}
-	if (irq) {
-		r = vfk_vfio_irq_enable(n.vfio, VFK_IRQ_MSIX, 0, 1, NULL);
-		if (r >= 0)
-			r = n.efd = vfk_vfio_irq_get_eventfd(n.vfio, VFK_IRQ_MSIX, 0);
-		if (r < 0) {
-			api_fail("MSI-X vector 0", r);
-			goto out;
-		}
-	}
-	r = vfk_dma_alloc(iommu, MEM_SIZE, 0, &n.mem);
-	if (r < 0) {
-		api_fail("DMA memory", r);
-		goto out;
-	}
-	queue_init(&n, &n.admin, 0, MEM_ADMIN_SQ, MEM_ADMIN_CQ);
-	queue_init(&n, &n.io, 1, MEM_IO_SQ, MEM_IO_CQ);
-	r = ctrl_init(&n);
-	if (r < 0)
-		goto out;
-
-	if (seconds) {
+	r = nvme_open(&n, ctx, argv[optind], backend, irq);
+	if (r >= 0 && seconds)
 		r = bench(&n, (unsigned int)qd, (unsigned int)seconds);
-		goto out;
-	}
-	if (nlb == 0 || slba + nlb > n.nsze || slba + nlb < slba) {
-		r = fail("blocks %" PRIu64 "+%" PRIu64 " lie outside the namespace (%" PRIu64
-			 " blocks)",
-			 slba, nlb, n.nsze);
-		goto out;
-	}
-	r = vfk_dma_alloc(iommu, (size_t)n.max_pages * PAGE, 0, &buf);
-	if (r < 0) {
-		api_fail("read buffer", r);
-		goto out;
-	}
-	if (!reset) {
-		r = read_blocks(&n, slba, nlb, buf, stdout, NULL);
-	} else {
-		size_t bytes = nlb * n.lba_size;
-
-		first = malloc(2 * bytes);
-		r = first ? read_blocks(&n, slba, nlb, buf, NULL, first) : fail("out of memory");
-		/* FLR wipes the controller's state; the library re-arms MSI-X for us. */
-		if (r >= 0 && (r = vfk_vfio_reset(n.vfio)) < 0)
-			api_fail("function reset", r);
-		if (r >= 0 && (r = ctrl_init(&n)) >= 0)
-			r = read_blocks(&n, slba, nlb, buf, NULL, first + bytes);
-		if (r >= 0 && memcmp(first, first + bytes, bytes) != 0)
-			r = fail("the blocks read after the reset differ from those before");
-		if (r >= 0) {
-			fprintf(stderr,
-				"nvme: function reset; the controller reads the same again\n");
-			fwrite(first + bytes, 1, bytes, stdout);
-		}
-	}
-	if (r >= 0 && fflush(stdout) != 0)
-		r = fail("writing to stdout: %m");
-out:
-	ctrl_stop(&n);
-	free(first);
-	vfk_dma_free(buf);
-	vfk_dma_free(n.mem);
-	vfk_vfio_unref(n.vfio);
-	vfk_iommu_unref(iommu);
-	vfk_device_unref(dev);
+	else if (r >= 0)
+		r = read_command(&n, slba, nlb, reset);
+	nvme_close(&n);
 	vfk_ctx_unref(ctx);
 	return r < 0 ? 1 : 0;
 }

@@ -7,7 +7,8 @@
 #   bench/devapi/run.sh BUILD [OUT_DIR]
 # Environment: KERNELS="iommufd" (also: stock, type1v2 only), TIMEOUT=3000 (s per boot),
 # and any of guest.sh's settings (ROUNDS, DMA_ITERS, DMA_ITERS_2M, LIVE, MMIO_ITERS, PREAD_ITERS,
-# IRQ_SAMPLES, NVME_ROUNDS, NVME_SHORT, NVME_LONG, NVME_QDS, NVME_TIMEOUT, STRACE_K1, STRACE_K2, PARTS).
+# IRQ_SAMPLES, NVME_ROUNDS, NVME_SHORT, NVME_LONG, NVME_QDS, NVME_TIMEOUT, NVME_INIT_TIMEOUT,
+# NVME_TRIES, STRACE_K1, STRACE_K2, PARTS).
 # Prints markdown tables; the raw lines are in OUT_DIR/KERNEL/results.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +42,7 @@ fi
 
 settings=()
 for k in ROUNDS DMA_ITERS DMA_ITERS_2M LIVE MMIO_ITERS PREAD_ITERS IRQ_SAMPLES NVME_ROUNDS NVME_SHORT \
-	NVME_LONG NVME_QDS NVME_TIMEOUT STRACE_K1 STRACE_K2 PARTS; do
+	NVME_LONG NVME_QDS NVME_TIMEOUT NVME_INIT_TIMEOUT NVME_TRIES STRACE_K1 STRACE_K2 PARTS; do
 	[ -z "${!k:-}" ] || settings+=("$k=${!k}")
 done
 
