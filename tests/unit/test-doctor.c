@@ -249,6 +249,29 @@ static void test_cmdline_off_wins(void **state)
 	expect(r, "iommu.active", VFK_CHECK_FAIL, NULL, "cmdline.iommu");
 }
 
+/* The reverse order: the kernel applies each intel_iommu= in turn, so the last (on) wins. */
+static void test_cmdline_on_wins(void **state)
+{
+	struct fx_host h = intel_ready();
+	struct vfk_report *r;
+
+	h.cmdline = "root=/dev/sda1 intel_iommu=off quiet intel_iommu=on";
+	h.grub = "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
+		 "GRUB_CMDLINE_LINUX=\"intel_iommu=off intel_iommu=on\"\n";
+	r = run(*state, &topo_grouped, &h);
+	assert_true(vfk_report_is_ready(r));
+	expect(r, "cmdline.iommu", VFK_CHECK_WARN, "the last (on) wins", NULL);
+	expect(r, "iommu.active", VFK_CHECK_OK, NULL, NULL);
+	/* Nothing to remove: no fix offered, and no finding says the IOMMU is off. */
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++) {
+		const char *s = vfk_report_get_check_summary(r, i);
+
+		assert_null(strstr(s, "turns the IOMMU off"));
+		if (strcmp(vfk_report_get_check_id(r, i), "cmdline.iommu") == 0)
+			assert_null(vfk_report_get_check_fix(r, i));
+	}
+}
+
 static void test_fix_grubby(void **state)
 {
 	static const char *const files[] = {"usr/sbin/grubby", NULL};
@@ -659,6 +682,7 @@ int main(void)
 		T(test_iommu_off_in_firmware),
 		T(test_amd_off_in_firmware),
 		T(test_cmdline_off_wins),
+		T(test_cmdline_on_wins),
 		T(test_fix_grubby),
 		T(test_fix_grub_mkconfig),
 		T(test_fix_systemd_boot),

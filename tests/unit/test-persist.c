@@ -560,6 +560,49 @@ static void test_running_only_option(void **state)
 	vfk_persist_unref(p);
 }
 
+/*
+ * The configuration's last intel_iommu= decides: "off ... on" is configured (nothing
+ * added), "on ... off" is not (intel_iommu=on appended, after the off, so it wins).
+ */
+static void test_intel_iommu_order(void **state)
+{
+	static const struct {
+		const char *options;
+		bool adds;
+	} cases[] = {
+		{"root=/dev/mapper/rhel-root ro intel_iommu=off quiet intel_iommu=on iommu=pt",
+		 false},
+		{"root=/dev/mapper/rhel-root ro intel_iommu=on quiet intel_iommu=off iommu=pt",
+		 true},
+	};
+	struct env *e = *state;
+
+	build(e, "server-switches");
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		_cleanup_free_ char *entry = NULL;
+		struct vfk_persist *p;
+		bool added = false;
+
+		assert_true(asprintf(&entry, "title RHEL\noptions %s\n", cases[k].options) > 0);
+		assert_int_equal(fx_write_file(e->root,
+					       "boot/loader/entries/"
+					       "3f9c2a1b-5.14.0-427.el9.x86_64.conf",
+					       entry),
+				 0);
+		p = compute(e, 0, "1a:00.0", NULL);
+		for (size_t i = 0; i < vfk_persist_get_n_commands(p); i++) {
+			const char *const *argv = vfk_persist_get_command(p, i);
+
+			added |=
+				strcmp(argv[0], "grubby") == 0 && strstr(argv[2], "intel_iommu=on");
+		}
+		if (added != cases[k].adds)
+			fail_msg("options \"%s\": intel_iommu=on %s", cases[k].options,
+				 added ? "added" : "not added");
+		vfk_persist_unref(p);
+	}
+}
+
 /* --verify says which IOMMU options the running kernel has only for this boot. */
 static void test_verify_running_only(void **state)
 {
@@ -721,6 +764,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_cmdline_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_running_only_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_intel_iommu_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_running_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_and_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_then_user_lines, setup, teardown),

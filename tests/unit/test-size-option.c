@@ -18,9 +18,9 @@ static void test_units(void **state)
 		const char *s;
 		uint64_t mib;
 	} ok[] = {
-		{"4096", 4096},  {"4096M", 4096}, {"4096m", 4096},   {"4096MiB", 4096},
-		{"8G", 8192},    {"8g", 8192},    {"8GiB", 8192},    {"1T", 1ull << 20},
-		{"16T", MAX_MIB}, {"16", 16},     {"0016G", 16384},
+		{"4096", 4096},	  {"4096M", 4096}, {"4096m", 4096},  {"4096MiB", 4096},
+		{"8G", 8192},	  {"8g", 8192},	   {"8GiB", 8192},   {"1T", 1ull << 20},
+		{"16T", MAX_MIB}, {"16", 16},	   {"0016G", 16384},
 	};
 	uint64_t v;
 
@@ -35,8 +35,8 @@ static void test_units(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"", "G", "8T0", " 8G", "+8G", "-8G", "8 G", "8GB", "8Gi", "8K", "8GiBx", "0x10G",
-		"8.5G", "8G ",
+		"",    "G",   "8T0", " 8G",   "+8G",   "-8G",  "8 G",
+		"8GB", "8Gi", "8K",  "8GiBx", "0x10G", "8.5G", "8G ",
 	};
 	uint64_t v = 77;
 
@@ -50,12 +50,17 @@ static void test_malformed(void **state)
 static void test_range(void **state)
 {
 	static const char *const out[] = {
-		"15", "0", "17T", "16385G",
+		"15",
+		"0",
+		"17T",
+		"16385G",
 		/* 2^54 + 1 GiB: scaled by 1024 it wraps to 1024 MiB. */
 		"18014398509481985G",
 		/* 2^44 + 1 TiB wraps to 2^20 MiB. */
 		"17592186044417T",
-		"18446744073709551615", "18446744073709551616", "99999999999999999999999999M",
+		"18446744073709551615",
+		"18446744073709551616",
+		"99999999999999999999999999M",
 	};
 	uint64_t v = 77;
 
