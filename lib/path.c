@@ -20,6 +20,29 @@
 
 static ssize_t read_into(int fd, char *buf, size_t size);
 
+/*
+ * Where a file is expected, a FIFO, socket or device in a tree would block the open or the
+ * read forever (or read without end): open without blocking and accept regular files only.
+ */
+static int only_regular(int fd)
+{
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		int err = negative_errno();
+
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	return fd;
+}
+
 static const char *skip_slashes(const char *path)
 {
 	while (*path == '/')
@@ -28,6 +51,7 @@ static const char *skip_slashes(const char *path)
 }
 
 #define OPENAT2_TRIES 200
+#define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY)
 
 int path_open(struct vfk_ctx *ctx, const char *path, int flags)
 {
@@ -70,7 +94,10 @@ int path_open_beneath(int dirfd, const char *rel, int flags)
 
 ssize_t path_read_beneath(int dirfd, const char *rel, char *buf, size_t size)
 {
-	_cleanup_close_ int fd = path_open_beneath(dirfd, rel, O_RDONLY);
+	/* Attributes of an already resolved sysfs directory, read by the thousand in a
+	 * listing: O_NONBLOCK alone keeps a FIFO from blocking (it reads as empty), without
+	 * the extra fstat() per attribute. */
+	_cleanup_close_ int fd = path_open_beneath(dirfd, rel, READ_FLAGS);
 
 	if (fd < 0)
 		return fd;
@@ -135,9 +162,14 @@ static ssize_t read_into(int fd, char *buf, size_t size)
 	return len;
 }
 
+int path_open_file(struct vfk_ctx *ctx, const char *path)
+{
+	return only_regular(path_open(ctx, path, READ_FLAGS));
+}
+
 ssize_t path_read(struct vfk_ctx *ctx, const char *path, char *buf, size_t size)
 {
-	_cleanup_close_ int fd = path_open(ctx, path, O_RDONLY);
+	_cleanup_close_ int fd = path_open_file(ctx, path);
 
 	if (fd < 0)
 		return fd;
@@ -151,7 +183,8 @@ ssize_t path_read_at(int dirfd, const char *name, char *buf, size_t size)
 	/* Single components only: a link here could point outside the root. */
 	if (strchr(name, '/'))
 		return -EINVAL;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* As path_read_beneath(): sysfs attributes, non-blocking without fstat(). */
+	fd = openat(dirfd, name, READ_FLAGS | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return negative_errno();
 	return read_into(fd, buf, size);
@@ -159,7 +192,7 @@ ssize_t path_read_at(int dirfd, const char *name, char *buf, size_t size)
 
 ssize_t path_read_all(struct vfk_ctx *ctx, const char *path, size_t max, char **ret)
 {
-	_cleanup_close_ int fd = path_open(ctx, path, O_RDONLY);
+	_cleanup_close_ int fd = path_open_file(ctx, path);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 
@@ -630,8 +663,9 @@ ssize_t path_read_bin_at(int dirfd, const char *name, void *buf, size_t size)
 
 	if (strchr(name, '/'))
 		return -EINVAL;
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dirfd, name, READ_FLAGS | O_CLOEXEC | O_NOFOLLOW);
+	fd = only_regular(fd < 0 ? negative_errno() : fd);
 	if (fd < 0)
-		return negative_errno();
+		return fd;
 	return read_fd(fd, buf, size, false);
 }

@@ -121,6 +121,10 @@ ssize_t path_read_beneath(int dirfd, const char *rel, char *buf, size_t size);
 int path_openf(struct vfk_ctx *ctx, int flags, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A regular file below the root opened for reading, without blocking: -EINVAL for a FIFO,
+ * socket or device, -EISDIR for a directory. Every path_read*() opens files this way. */
+int path_open_file(struct vfk_ctx *ctx, const char *path);
+
 /* Reads a whole file below the root into @buf (NUL-terminated), at most @size - 1 bytes.
  * Returns the length, -EFBIG when the file is larger than that. */
 ssize_t path_read(struct vfk_ctx *ctx, const char *path, char *buf, size_t size);

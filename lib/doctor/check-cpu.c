@@ -129,7 +129,7 @@ int check_firmware_table(struct host *h, struct vfk_report *r)
 		h->iommu_table = IOMMU_KIND_AMD;
 
 	if (h->iommu_table == IOMMU_KIND_INTEL) {
-		fd = path_open(h->ctx, SYS_ACPI_TABLES "/DMAR", O_RDONLY);
+		fd = path_open_file(h->ctx, SYS_ACPI_TABLES "/DMAR");
 		if (fd >= 0 && read(fd, dmar, sizeof(dmar)) >= 38) {
 			h->dmar_read = true;
 			h->dmar_flags = dmar[37];

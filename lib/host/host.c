@@ -12,6 +12,7 @@ void host_free(struct host *h)
 	free(h->grub_linux);
 	free(h->kernel_cmdline_file);
 	free(h->kmsg);
+	host_kmod_close_dirs(h);
 }
 
 int host_read_cmdline(struct host *h)

@@ -48,7 +48,11 @@ struct host {
 	struct vfk_ctx *ctx;
 
 	char os_id[64], os_id_like[128], os_name[128];
-	char osrelease[128];
+	char osrelease[128]; /* validated: [A-Za-z0-9._+~-], no leading '.' or '-' */
+	/* Directories handed to libkmod as /proc/self/fd/N; kmod_moddir is the first's name. */
+	int kmod_fds[4];
+	unsigned int n_kmod_fds;
+	char kmod_moddir[32];
 	enum bootloader_kind boot;
 	char *grub_default;	   /* GRUB_CMDLINE_LINUX_DEFAULT's value, unquoted; NULL: absent */
 	char *grub_linux;	   /* GRUB_CMDLINE_LINUX's value */
@@ -117,5 +121,7 @@ int host_read_iommu(struct host *h);
  * loadable (@path gets its file) or missing. */
 struct kmod_ctx;
 struct kmod_ctx *host_kmod_open(struct host *h);
+/* Closes the directories host_kmod_open() opened; after kmod_unref() or in host_free(). */
+void host_kmod_close_dirs(struct host *h);
 enum module_state host_module_state(struct host *h, struct kmod_ctx *k, const char *name,
 				    char *path, size_t size);

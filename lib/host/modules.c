@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libkmod.h>
 
@@ -23,27 +25,59 @@ _printf_(6, 0) static void kmod_log(void *data, int priority, const char *file, 
 	vfk_log(ctx, LOG_DEBUG, file, line, fn, "libkmod: %s", msg);
 }
 
+void host_kmod_close_dirs(struct host *h)
+{
+	for (unsigned int i = 0; i < h->n_kmod_fds; i++)
+		close(h->kmod_fds[i]);
+	h->n_kmod_fds = 0;
+	h->kmod_moddir[0] = '\0';
+}
+
+/* A directory below the root as a name libkmod can open, or -errno. */
+static int kmod_dir(struct host *h, const char *path, char *name, size_t size)
+{
+	int fd = path_open(h->ctx, path, O_PATH | O_DIRECTORY);
+
+	if (fd < 0)
+		return fd;
+	h->kmod_fds[h->n_kmod_fds++] = fd;
+	snprintf(name, size, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
 /*
- * libkmod takes directory names, not fds, so the module directory and modprobe.d are
- * named by the root's path. Its own initstate lookup would read the running system's
- * /sys/module, so the loaded state comes from the path layer instead.
+ * libkmod takes directory names, not fds. Names built from the root would follow an
+ * absolute link in the tree (lib/modules -> /lib/modules) out to the host, so each
+ * directory is opened through the root and named by its descriptor. Its own initstate
+ * lookup would read the running system's /sys/module, so the loaded state comes from the
+ * path layer instead.
  */
 struct kmod_ctx *host_kmod_open(struct host *h)
 {
-	const char *root = streq(vfk_ctx_get_root(h->ctx), "/") ? "" : vfk_ctx_get_root(h->ctx);
-	char dir[PATH_MAX], c1[PATH_MAX], c2[PATH_MAX], c3[PATH_MAX];
-	const char *config[] = {c1, c2, c3, NULL};
+	static const char *const confs[] = {ETC_MODPROBE_D, RUN_MODPROBE_D, LIB_MODPROBE_D};
+	char dir[PATH_MAX], names[3][32];
+	const char *config[4] = {NULL};
+	size_t n = 0;
 	struct kmod_ctx *k;
 
+	host_kmod_close_dirs(h);
 	if (!*h->osrelease)
 		return NULL;
-	snprintf(dir, sizeof(dir), "%s/" LIB_MODULES "/%s", root, h->osrelease);
-	snprintf(c1, sizeof(c1), "%s/" ETC_MODPROBE_D, root);
-	snprintf(c2, sizeof(c2), "%s/" RUN_MODPROBE_D, root);
-	snprintf(c3, sizeof(c3), "%s/" LIB_MODPROBE_D, root);
-	k = kmod_new(dir, config);
-	if (k)
-		kmod_set_log_fn(k, kmod_log, h->ctx);
+	snprintf(dir, sizeof(dir), LIB_MODULES "/%s", h->osrelease);
+	if (kmod_dir(h, dir, h->kmod_moddir, sizeof(h->kmod_moddir)) < 0)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(confs); i++)
+		if (kmod_dir(h, confs[i], names[n], sizeof(names[n])) == 0) {
+			config[n] = names[n];
+			n++;
+		}
+	/* An empty list, not NULL: NULL would mean the running system's modprobe.d. */
+	k = kmod_new(h->kmod_moddir, config);
+	if (!k) {
+		host_kmod_close_dirs(h);
+		return NULL;
+	}
+	kmod_set_log_fn(k, kmod_log, h->ctx);
 	return k;
 }
 
@@ -63,13 +97,14 @@ enum module_state host_module_state(struct host *h, struct kmod_ctx *k, const ch
 		const char *file = kmod_module_get_path(mod);
 
 		if (file) {
-			const char *root = vfk_ctx_get_root(h->ctx);
-			size_t rl = strlen(root);
+			size_t dl = strlen(h->kmod_moddir);
 
-			/* Show the path as the host sees it, without the root prefix. */
-			if (!streq(root, "/") && strncmp(file, root, rl) == 0)
-				file += rl;
-			snprintf(path, size, "%s", file);
+			/* Show the path as the host sees it, not by the descriptor's name. */
+			if (dl && strncmp(file, h->kmod_moddir, dl) == 0 && file[dl] == '/')
+				snprintf(path, size, "/" LIB_MODULES "/%s%s", h->osrelease,
+					 file + dl);
+			else
+				snprintf(path, size, "%s", file);
 			st = MODULE_LOADABLE;
 		} else {
 			st = MODULE_BUILTIN;

@@ -23,6 +23,20 @@ static void copy_value(const char *v, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/*
+ * A kernel release names directories (lib/modules/RELEASE, boot/config-RELEASE): only the
+ * characters releases are made of, not "." or "..", nothing that could climb out.
+ */
+static bool release_is_valid(const char *r)
+{
+	size_t n = strlen(r);
+
+	if (n == 0 || n > 64 || r[0] == '.' || r[0] == '-')
+		return false;
+	return strspn(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+~-") ==
+	       n;
+}
+
 int host_read_os(struct host *h)
 {
 	static const char *const files[] = {ETC_OS_RELEASE, USR_LIB_OS_RELEASE};
@@ -44,8 +58,14 @@ int host_read_os(struct host *h)
 		}
 		break;
 	}
-	if (path_read(h->ctx, PROC_OSRELEASE, buf, sizeof(buf)) >= 0)
-		copy_value(buf, h->osrelease, sizeof(h->osrelease));
+	if (path_read(h->ctx, PROC_OSRELEASE, buf, sizeof(buf)) >= 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (release_is_valid(buf))
+			snprintf(h->osrelease, sizeof(h->osrelease), "%s", buf);
+		else
+			dbg(h->ctx, "%s: \"%.64s\" is not a kernel release; ignored",
+			    PROC_OSRELEASE, buf);
+	}
 	return 0;
 }
 

@@ -98,7 +98,7 @@ bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t
 	unsigned int off = 0x100;
 
 	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/config", bdf);
-	fd = path_open(ctx, path, O_RDONLY);
+	fd = path_open_file(ctx, path);
 	if (fd < 0)
 		return false;
 	n = read(fd, cfg, sizeof(cfg));

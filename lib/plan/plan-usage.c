@@ -31,7 +31,7 @@ struct plan_usage {
 
 static struct libmnt_table *read_mounts(struct vfk_ctx *ctx)
 {
-	_cleanup_close_ int fd = path_open(ctx, PROC_SELF_MOUNTINFO, O_RDONLY);
+	_cleanup_close_ int fd = path_open_file(ctx, PROC_SELF_MOUNTINFO);
 	struct libmnt_table *tb;
 	FILE *f;
 
@@ -50,24 +50,37 @@ static struct libmnt_table *read_mounts(struct vfk_ctx *ctx)
 	return tb;
 }
 
+/*
+ * libmount reads swaps only from a file name. A name built from the root would follow an
+ * absolute link in the tree (proc/swaps -> /proc/swaps) out to the host, so the file is
+ * opened through the root and libmount is given the descriptor's name.
+ */
+static struct libmnt_table *read_swaps(struct vfk_ctx *ctx)
+{
+	_cleanup_close_ int fd = path_open_file(ctx, PROC_SWAPS);
+	struct libmnt_table *tb;
+	char name[64];
+
+	if (fd < 0)
+		return NULL;
+	snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+	tb = mnt_new_table();
+	if (tb && mnt_table_parse_swaps(tb, name) < 0) {
+		mnt_unref_table(tb);
+		tb = NULL;
+	}
+	return tb;
+}
+
 int plan_usage_new(struct vfk_ctx *ctx, struct plan_usage **ret)
 {
 	struct plan_usage *u = calloc(1, sizeof(*u));
-	const char *root = vfk_ctx_get_root(ctx);
-	char swaps[PATH_MAX];
 
 	if (!u)
 		return -ENOMEM;
 	u->ctx = ctx;
 	u->mounts = read_mounts(ctx);
-	/* libmount reads swaps only from a file name; the root is a directory we were given,
-	 * and the path below it is fixed. */
-	snprintf(swaps, sizeof(swaps), "%s/" PROC_SWAPS, streq(root, "/") ? "" : root);
-	u->swaps = mnt_new_table();
-	if (u->swaps && mnt_table_parse_swaps(u->swaps, swaps) < 0) {
-		mnt_unref_table(u->swaps);
-		u->swaps = NULL;
-	}
+	u->swaps = read_swaps(ctx);
 	if (routes_default_ifaces(ctx, &u->routes) < 0)
 		u->routes.n = 0;
 	routes_ssh_iface(ctx, u->ssh_iface, sizeof(u->ssh_iface));

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vm-private.h"
@@ -42,13 +43,19 @@ int rom_check(const char *file, uint16_t vendor, uint16_t device, char *msg, siz
 	_cleanup_free_ uint8_t *b = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	size_t n = 0, pcir;
+	struct stat st;
 	ssize_t r;
 
 	warn[0] = '\0';
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* A FIFO or device given by mistake must not block QEMU's launch forever. */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(msg, size, "ROM file %s: %s", file, strerror(errno));
 		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(msg, size, "ROM file %s: not a regular file", file);
+		return -EINVAL;
 	}
 	b = malloc(ROM_MAX);
 	if (!b)

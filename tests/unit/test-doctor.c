@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -13,6 +15,7 @@
 #include "host/cmdline.h"
 #include "fixture-host.h"
 #include "fixture.h"
+#include "macro.h"
 #include <vfiokit/vfiokit.h>
 
 static const struct fx_dev grouped[] = {
@@ -270,6 +273,91 @@ static void test_cmdline_on_wins(void **state)
 		if (strcmp(vfk_report_get_check_id(r, i), "cmdline.iommu") == 0)
 			assert_null(vfk_report_get_check_fix(r, i));
 	}
+}
+
+/* The tree as @h describes it, changed by @damage before the doctor runs. */
+static struct vfk_report *run_damaged(struct env *e, const struct fx_host *h,
+				      void (*damage)(const char *root, const char *outside),
+				      const char *outside)
+{
+	struct vfk_ctx *ctx;
+
+	assert_int_equal(fx_mkdtemp(&e->root), 0);
+	assert_int_equal(fx_build(e->root, &topo_grouped), 0);
+	assert_int_equal(fx_build_host(e->root, h), 0);
+	damage(e->root, outside);
+	assert_int_equal(vfk_ctx_new(e->root, &ctx), 0);
+	/* A read that blocks would hang here: end the test instead. */
+	alarm(20);
+	assert_int_equal(vfk_doctor_run(ctx, &e->report), 0);
+	alarm(0);
+	vfk_ctx_unref(ctx);
+	return e->report;
+}
+
+static void link_modules_out(const char *root, const char *outside)
+{
+	char target[PATH_MAX];
+
+	snprintf(target, sizeof(target), "%s/lib/modules", outside);
+	assert_int_equal(fx_symlink(root, "lib/modules", target), 0);
+}
+
+static void no_damage(const char *root, const char *outside)
+{
+	(void)root;
+	(void)outside;
+}
+
+static void fifo_cmdline(const char *root, const char *outside)
+{
+	char path[PATH_MAX];
+
+	(void)outside;
+	snprintf(path, sizeof(path), "%s/proc/cmdline", root);
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+}
+
+/*
+ * Reads through the root never leave it: an absolute link to another directory's modules,
+ * or a release climbing out with "..", finds no modules, where the modules outside the
+ * tree would say "loadable"; a FIFO where /proc/cmdline should be does not hang.
+ */
+static void test_tree_reads_stay_inside(void **state)
+{
+	struct env *e = *state;
+	_cleanup_free_ char *outside = NULL, *release = NULL;
+	struct fx_host h = intel_ready(), out = intel_ready();
+	struct vfk_report *r;
+
+	h.modules = NULL;
+	assert_int_equal(fx_mkdtemp(&outside), 0);
+	assert_int_equal(fx_build_host(outside, &out), 0);
+
+	r = run_damaged(e, &h, link_modules_out, outside);
+	assert_int_not_equal(vfk_report_get_check_status(r, find(r, "module.vfio_pci")),
+			     VFK_CHECK_OK);
+	expect(r, "module.vfio_pci", VFK_CHECK_WARN, "is missing", NULL);
+	teardown(state);
+	setup(state);
+	e = *state;
+
+	/* From the tree's lib/modules up to /, then down into the other directory. */
+	assert_true(asprintf(&release, "../../../../../../../../../../..%s/lib/modules/%s", outside,
+			     "6.1.0-fixture") > 0);
+	h.osrelease = release;
+	r = run_damaged(e, &h, no_damage, NULL);
+	expect(r, "module.vfio_pci", VFK_CHECK_WARN, "/lib/modules/<release> is missing", NULL);
+	teardown(state);
+	setup(state);
+	e = *state;
+
+	h = intel_ready();
+	h.cmdline = NULL;
+	r = run_damaged(e, &h, fifo_cmdline, NULL);
+	assert_non_null(r);
+	fx_rmtree(outside);
 }
 
 static void test_fix_grubby(void **state)
@@ -683,6 +771,7 @@ int main(void)
 		T(test_amd_off_in_firmware),
 		T(test_cmdline_off_wins),
 		T(test_cmdline_on_wins),
+		T(test_tree_reads_stay_inside),
 		T(test_fix_grubby),
 		T(test_fix_grub_mkconfig),
 		T(test_fix_systemd_boot),

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -407,13 +408,37 @@ static void test_bad_arguments(void **state)
 	assert_null(vfk_plan_get_finding_id(NULL, 0));
 }
 
+/* proc/swaps as an absolute link is read inside the tree, not from the host. */
+static void test_swaps_link_stays_in_tree(void **state)
+{
+	struct env *e = *state;
+	char path[PATH_MAX];
+
+	build(e, "amd-desktop");
+	snprintf(path, sizeof(path), "%s/proc/swaps", e->root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(fx_write_file(e->root, "proc/tree-swaps",
+				       "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+				       "/dev/sda2 partition\t8388604\t\t0\t\t-2\n"),
+			 0);
+	assert_int_equal(fx_symlink(e->root, "proc/swaps", "/proc/tree-swaps"), 0);
+	expect(plan(e, "0000:04:00.0", NULL), VFK_FINDING_BLOCKER, "block.swap", "0000:05:00.1",
+	       "sda2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_kernel_rule),	     T(test_blockers),	    T(test_gpu_desktop),
-		T(test_storage_and_network), T(test_clean_plan),    T(test_check),
-		T(test_check_unforceable),   T(test_bad_arguments),
+		T(test_kernel_rule),
+		T(test_blockers),
+		T(test_gpu_desktop),
+		T(test_storage_and_network),
+		T(test_clean_plan),
+		T(test_check),
+		T(test_check_unforceable),
+		T(test_bad_arguments),
+		T(test_swaps_link_stays_in_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
