@@ -492,6 +492,23 @@ int path_write_file_owned(struct vfk_ctx *ctx, const char *path, const void *dat
 	return err < 0 ? err : write_atomic_mode(ctx, path, data, len, mode, uid, gid);
 }
 
+int path_set_owner(struct vfk_ctx *ctx, const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+	_cleanup_close_ int fd = path_open(ctx, path, O_PATH | O_NOFOLLOW);
+	char self[64];
+
+	if (fd < 0)
+		return fd;
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+		return negative_errno();
+	if (mode == (mode_t)-1)
+		return 0;
+	/* An O_PATH descriptor takes no fchmod(); its /proc name does, without opening the
+	 * file (opening a VFIO group or device file would claim it). */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	return chmod(self, mode & 07777) < 0 ? negative_errno() : 0;
+}
+
 int path_stat(struct vfk_ctx *ctx, const char *path, struct stat *ret)
 {
 	_cleanup_close_ int fd = path_open(ctx, path, O_PATH | O_NOFOLLOW);

@@ -181,6 +181,9 @@ int path_unlink(struct vfk_ctx *ctx, const char *path);
 int path_rmdir(struct vfk_ctx *ctx, const char *path);
 /* lstat() of @path below the root. */
 int path_stat(struct vfk_ctx *ctx, const char *path, struct stat *ret);
+/* chown() of @path (not following a final link), then chmod() unless @mode is (mode_t)-1;
+ * neither opens the file itself. */
+int path_set_owner(struct vfk_ctx *ctx, const char *path, uid_t uid, gid_t gid, mode_t mode);
 
 /* Takes an exclusive flock on @path (created 0600); returns the fd that holds it, -EBUSY
  * when another process has it. */

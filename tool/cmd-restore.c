@@ -118,7 +118,7 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	};
 	bool all = false, dry = false, journal_bad = false;
 	char **before = NULL, **bdfs = NULL;
-	size_t n_before = 0, n = 0;
+	size_t n_before = 0, n = 0, n_lent = 0;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+anh", opts, NULL)) != -1) {
@@ -145,10 +145,12 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 			return err;
 	}
 	/* A journal that cannot be read is no empty journal: restore then fails and says why. */
-	if (vfk_journal_get_devices(ctx, &before, &n_before) < 0)
+	if (vfk_journal_get_devices(ctx, &before, &n_before) < 0 ||
+	    vfk_journal_get_n_lent(ctx, &n_lent) < 0)
 		journal_bad = true;
-	/* JSON always records the attempt; text says there is nothing to do. */
-	if (n_before == 0 && !journal_bad && !output_is_json()) {
+	/* JSON always records the attempt; text says there is nothing to do. Files a killed
+	 * `qemu --user` left lent are something to do for --all. */
+	if (n_before == 0 && !(all && n_lent) && !journal_bad && !output_is_json()) {
 		print_text("Nothing to restore: the journal is empty.\n");
 		free_names(bdfs, n);
 		free(before);

@@ -80,7 +80,9 @@ int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_de
  * original driver is probed again (a device that had none stays unbound). A device whose
  * group or VFIO device file a process holds open is refused, naming the process, instead
  * of blocking in the kernel. A device someone else has moved since is reported and
- * dropped from the journal without being touched.
+ * dropped from the journal without being touched. With @bdfs NULL, VFIO files still lent
+ * to a user (see vfk_journal_get_n_lent()) also get their recorded owner and mode back,
+ * each named in the detail; a file that no longer exists is only dropped from the journal.
  *
  * Return: 0 when every requested device is back; -ENOENT when one is not in the journal;
  * -EBUSY when one is in use or the lock is held; -EBADMSG when the journal is damaged
@@ -129,6 +131,21 @@ int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs
  * Since: 0.1
  */
 int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
+
+/**
+ * vfk_journal_get_n_lent() - How many VFIO files the journal says are lent to a user.
+ * @ctx: the context.
+ * @ret_n: receives the number.
+ *
+ * vfk_vm_give_to_user() records each file's owner and mode before it changes them, and
+ * vfk_vm_take_back() removes the record; a record left behind (the lending process was
+ * killed) is given back by vfk_restore() with @bdfs NULL.
+ *
+ * Return: 0, also when there is no journal; the errors of vfk_journal_get_devices().
+ *
+ * Since: 0.2
+ */
+int vfk_journal_get_n_lent(struct vfk_ctx *ctx, size_t *ret_n);
 
 #ifdef __cplusplus
 }

@@ -503,6 +503,38 @@ static int restore_batch(struct op *op, struct journal *j, char **bdfs, size_t n
 	return first;
 }
 
+/* Files a killed `qemu --user` left lent: back to the owner and mode recorded. */
+static int give_back_lent(struct op *op, struct journal *j)
+{
+	int first = 0;
+
+	while (j->n_lends > 0) {
+		struct journal_lend l = j->lends[j->n_lends - 1];
+		int err = 0;
+
+		say(op, "/%s: %s owner %u:%u, mode %04o", l.node,
+		    op->dry_run ? "would be given back to" : "given back to", (unsigned int)l.uid,
+		    (unsigned int)l.gid, (unsigned int)l.mode);
+		if (op->dry_run) {
+			j->n_lends--;
+			continue;
+		}
+		err = path_set_owner(op->ctx, l.node, l.uid, l.gid, l.mode);
+		/* Gone with its group or device: nothing is lent any more. */
+		if (err == -ENOENT)
+			err = 0;
+		if (err >= 0)
+			err = journal_remove_lend(j, l.node);
+		if (err < 0) {
+			say(op, "/%s: cannot give it back: %s", l.node, strerror(-err));
+			if (!first)
+				first = err;
+			break;
+		}
+	}
+	return first;
+}
+
 VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs,
 			   unsigned int flags, vfk_write_fn on_write, void *userdata,
 			   char **ret_detail)
@@ -562,10 +594,29 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 		}
 		start = i + 1;
 	}
+	if (!bdfs) {
+		err = give_back_lent(&op, j);
+		if (err < 0 && !first)
+			first = err;
+	}
 	strv_free(order);
 	journal_close(j);
 	op_end(&op);
 	return first;
+}
+
+VFK_EXPORT int vfk_journal_get_n_lent(struct vfk_ctx *ctx, size_t *ret_n)
+{
+	struct journal *j = NULL;
+	int err;
+
+	assert_return(ctx && ret_n, -EINVAL);
+	err = journal_read_only(ctx, &j, NULL);
+	if (err < 0)
+		return err;
+	*ret_n = j->n_lends;
+	journal_close(j);
+	return 0;
 }
 
 VFK_EXPORT int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -113,6 +114,73 @@ static int load_entry(struct json_object *o, size_t i, struct journal_entry *e, 
 	return 0;
 }
 
+bool journal_valid_lend_node(const char *node)
+{
+	const char *digits = NULL;
+
+	if (startswith(node, DEV_VFIO_DEVICES "/vfio"))
+		digits = node + strlen(DEV_VFIO_DEVICES "/vfio");
+	else if (startswith(node, DEV_VFIO "/"))
+		digits = node + strlen(DEV_VFIO "/");
+	return digits && digits[0] && strlen(digits) <= 10 &&
+	       strspn(digits, "0123456789") == strlen(digits) && !(digits[0] == '0' && digits[1]);
+}
+
+static int get_id(struct json_object *o, const char *key, size_t i, int64_t max, int64_t *ret,
+		  char **why)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0 || json_object_get_int64(v) > max)
+		return bad(why, "lent[%zu].%s is not a number 0-%" PRId64, i, key, max);
+	*ret = json_object_get_int64(v);
+	return 0;
+}
+
+static int load_lends(struct journal *j, struct json_object *root, char **why)
+{
+	struct json_object *arr;
+	size_t count;
+
+	/* Optional: journals written before files were lent have none. */
+	if (!json_object_object_get_ex(root, "lent", &arr))
+		return 0;
+	if (!json_object_is_type(arr, json_type_array))
+		return bad(why, "\"lent\" is not an array");
+	count = json_object_array_length(arr);
+	j->lends = calloc(count ? count : 1, sizeof(*j->lends));
+	if (!j->lends)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		const char *node =
+			json_object_is_type(o, json_type_object) ? get_string(o, "node") : NULL;
+		struct journal_lend *l = &j->lends[j->n_lends];
+		int64_t uid, gid, mode;
+		int err;
+
+		if (!node || !journal_valid_lend_node(node))
+			return bad(why, "lent[%zu].node is not a VFIO file (dev/vfio/N)", i);
+		err = get_id(o, "uid", i, UINT32_MAX - 1, &uid, why);
+		if (err >= 0)
+			err = get_id(o, "gid", i, UINT32_MAX - 1, &gid, why);
+		if (err >= 0)
+			err = get_id(o, "mode", i, 07777, &mode, why);
+		if (err < 0)
+			return err;
+		for (size_t k = 0; k < j->n_lends; k++)
+			if (streq(j->lends[k].node, node))
+				return bad(why, "lent[%zu]: %s is in the journal twice", i, node);
+		snprintf(l->node, sizeof(l->node), "%s", node);
+		l->uid = (uid_t)uid;
+		l->gid = (gid_t)gid;
+		l->mode = (mode_t)mode;
+		j->n_lends++;
+	}
+	return 0;
+}
+
 static int load_entries(struct journal *j, struct json_object *root, char **why)
 {
 	struct json_object *devs, *v;
@@ -146,7 +214,13 @@ static int load_entries(struct journal *j, struct json_object *root, char **why)
 		}
 		j->n++;
 	}
-	return 0;
+	err = load_lends(j, root, why);
+	if (err < 0) {
+		while (j->n > 0)
+			entry_clear(&j->entries[--j->n]);
+		j->n_lends = 0;
+	}
+	return err;
 }
 
 int journal_parse(struct journal *j, const char *text, size_t n, char **why)
@@ -262,6 +336,7 @@ void journal_close(struct journal *j)
 	for (size_t i = 0; i < j->n; i++)
 		entry_clear(&j->entries[i]);
 	free(j->entries);
+	free(j->lends);
 	if (j->lock_fd >= 0)
 		close(j->lock_fd);
 	free(j);
@@ -300,8 +375,23 @@ int journal_save(struct journal *j)
 		json_object_array_add(devs, o);
 	}
 	json_object_object_add(root, "devices", devs);
-	text = json_object_to_json_string_ext(root,
-					      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	if (j->n_lends) {
+		struct json_object *lent = json_object_new_array();
+
+		for (size_t i = 0; lent && i < j->n_lends; i++) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "node", json_object_new_string(j->lends[i].node));
+			json_object_object_add(o, "uid", json_object_new_int64(j->lends[i].uid));
+			json_object_object_add(o, "gid", json_object_new_int64(j->lends[i].gid));
+			json_object_object_add(o, "mode", json_object_new_int64(j->lends[i].mode));
+			json_object_array_add(lent, o);
+		}
+		json_object_object_add(root, "lent", lent);
+	}
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							    JSON_C_TO_STRING_SPACED |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
 	{
 		_cleanup_free_ char *line = NULL;
 
@@ -388,4 +478,35 @@ int journal_add_numvfs(struct journal *j, const char *bdf, int numvfs)
 	snprintf(e->bdf, sizeof(e->bdf), "%s", bdf);
 	j->n++;
 	return journal_save(j);
+}
+
+int journal_add_lend(struct journal *j, const char *node, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct journal_lend *l;
+
+	if (!journal_valid_lend_node(node))
+		return -EINVAL;
+	for (size_t i = 0; i < j->n_lends; i++)
+		if (streq(j->lends[i].node, node))
+			return 0;
+	l = realloc(j->lends, (j->n_lends + 1) * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	j->lends = l;
+	l = &j->lends[j->n_lends++];
+	*l = (struct journal_lend){.uid = uid, .gid = gid, .mode = mode & 07777};
+	snprintf(l->node, sizeof(l->node), "%s", node);
+	return journal_save(j);
+}
+
+int journal_remove_lend(struct journal *j, const char *node)
+{
+	for (size_t i = 0; i < j->n_lends; i++)
+		if (streq(j->lends[i].node, node)) {
+			memmove(&j->lends[i], &j->lends[i + 1],
+				(j->n_lends - i - 1) * sizeof(*j->lends));
+			j->n_lends--;
+			return journal_save(j);
+		}
+	return 0;
 }

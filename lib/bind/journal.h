@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "internal.h"
 
@@ -20,11 +21,21 @@ struct journal_entry {
 	int numvfs;	/* a PF whose sriov_numvfs vfiokit changed: the old count; -1 otherwise */
 };
 
+/* A VFIO file lent to a user (qemu --user) and the owner and mode it had. */
+struct journal_lend {
+	char node[64]; /* "dev/vfio/N" or "dev/vfio/devices/vfioN" */
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
 struct journal {
 	struct vfk_ctx *ctx;
 	int lock_fd;
 	struct journal_entry *entries;
 	size_t n;
+	struct journal_lend *lends;
+	size_t n_lends;
 };
 
 /*
@@ -53,3 +64,11 @@ int journal_remove(struct journal *j, const char *bdf);
  * journal_save(). */
 int journal_stage(struct journal *j, const char *bdf, const char *driver, const char *override);
 void journal_unstage(struct journal *j, const char *bdf);
+
+/* "dev/vfio/N" or "dev/vfio/devices/vfioN": the only files vfiokit lends. */
+bool journal_valid_lend_node(const char *node);
+/* Records @node's owner and mode before it is lent, and saves; a node already recorded
+ * keeps its first (the original) owner. */
+int journal_add_lend(struct journal *j, const char *node, uid_t uid, gid_t gid, mode_t mode);
+/* Forgets @node (given back) and saves. */
+int journal_remove_lend(struct journal *j, const char *node);

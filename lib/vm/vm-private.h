@@ -42,6 +42,7 @@ struct vfk_vm {
 		char node[64]; /* "dev/vfio/13" */
 		uid_t uid;
 		gid_t gid;
+		mode_t mode;
 	} * owned;
 	size_t n_owned;
 };

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bind/journal.h"
 #include "path.h"
 #include "plan/plan-private.h"
 #include "host/procfd.h"
@@ -718,29 +719,15 @@ VFK_EXPORT int vfk_vm_install_vars(const struct vfk_vm *vm)
 	return err < 0 ? err : path_write_atomic(vm->ctx, vm->vars_path, data, (size_t)n);
 }
 
-static int chown_node(struct vfk_ctx *ctx, const char *node, uid_t uid, gid_t gid, uid_t *old_uid,
-		      gid_t *old_gid)
-{
-	_cleanup_close_ int fd = path_open(ctx, node, O_PATH);
-	struct stat st;
-
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (old_uid) {
-		*old_uid = st.st_uid;
-		*old_gid = st.st_gid;
-	}
-	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
-		return -errno;
-	return 0;
-}
-
-static int own(struct vfk_vm *vm, const char *node, uid_t uid, gid_t gid)
+/*
+ * Lends @node to @uid:@gid; its owner and mode go into the journal first, so that a
+ * vfiokit killed while QEMU runs leaves a record `vfiokit restore --all` gives back.
+ */
+static int own(struct vfk_vm *vm, struct journal *j, const char *node, uid_t uid, gid_t gid)
 {
 	struct owned *grown = realloc(vm->owned, (vm->n_owned + 1) * sizeof(*grown));
 	struct owned *o;
+	struct stat st;
 	int err;
 
 	if (!grown)
@@ -748,22 +735,37 @@ static int own(struct vfk_vm *vm, const char *node, uid_t uid, gid_t gid)
 	vm->owned = grown;
 	o = &vm->owned[vm->n_owned];
 	snprintf(o->node, sizeof(o->node), "%s", node);
-	err = chown_node(vm->ctx, node, uid, gid, &o->uid, &o->gid);
+	err = path_stat(vm->ctx, node, &st);
+	if (err < 0)
+		return err;
+	o->uid = st.st_uid;
+	o->gid = st.st_gid;
+	o->mode = st.st_mode & 07777;
+	err = journal_add_lend(j, node, o->uid, o->gid, o->mode);
+	if (err < 0)
+		return err;
+	err = path_set_owner(vm->ctx, node, uid, gid, (mode_t)-1);
 	if (err >= 0)
 		vm->n_owned++;
+	else
+		journal_remove_lend(j, node);
 	return err;
 }
 
 VFK_EXPORT int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid)
 {
 	char node[64], path[PATH_MAX];
-	int err = 0;
+	struct journal *j = NULL;
+	int err;
 
 	assert_return(vm, -EINVAL);
 	assert_return(vm->checked, -ESTALE);
+	err = journal_open(vm->ctx, &j, NULL);
+	if (err < 0)
+		return err;
 	for (size_t i = 0; i < vm->n_groups && err >= 0; i++) {
 		snprintf(node, sizeof(node), DEV_VFIO "/%d", vm->groups[i]);
-		err = own(vm, node, uid, gid);
+		err = own(vm, j, node, uid, gid);
 	}
 	for (size_t i = 0; i < vm->n_devs && err >= 0; i++) {
 		struct dirent *de;
@@ -777,12 +779,13 @@ VFK_EXPORT int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid)
 			if (startswith(de->d_name, "vfio")) {
 				snprintf(node, sizeof(node), DEV_VFIO_DEVICES "/%.32s", de->d_name);
 				/* Without devtmpfs' node there is nothing to open that way. */
-				err = own(vm, node, uid, gid);
+				err = own(vm, j, node, uid, gid);
 				if (err == -ENOENT)
 					err = 0;
 			}
 		closedir(d);
 	}
+	journal_close(j);
 	if (err < 0)
 		vfk_vm_take_back(vm);
 	return err;
@@ -790,16 +793,24 @@ VFK_EXPORT int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid)
 
 VFK_EXPORT int vfk_vm_take_back(struct vfk_vm *vm)
 {
+	struct journal *j = NULL;
 	int first = 0;
 
 	assert_return(vm, -EINVAL);
+	if (vm->n_owned == 0)
+		return 0;
+	/* Given back even without the journal; its records then wait for restore --all. */
+	first = journal_open(vm->ctx, &j, NULL);
 	while (vm->n_owned > 0) {
 		struct owned *o = &vm->owned[--vm->n_owned];
-		int err = chown_node(vm->ctx, o->node, o->uid, o->gid, NULL, NULL);
+		int err = path_set_owner(vm->ctx, o->node, o->uid, o->gid, o->mode);
 
+		if (err >= 0 && j)
+			err = journal_remove_lend(j, o->node);
 		if (err < 0 && !first)
 			first = err;
 	}
+	journal_close(j);
 	free(vm->owned);
 	vm->owned = NULL;
 	return first;

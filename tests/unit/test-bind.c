@@ -772,6 +772,9 @@ static void write_journal(struct env *e, const char *text)
 #define ENTRY(bdf, drv) "{\"bdf\": \"" bdf "\", \"driver\": " drv ", \"driver_override\": null, "
 /* A journal that is not exactly what vfiokit writes stops bind, its dry run and restore:
  * -EBADMSG, a detail naming the file and the fault, no write, and the file untouched. */
+#define LENT(node, uid, gid, mode)                                                                 \
+	"{\"node\": \"" node "\", \"uid\": " #uid ", \"gid\": " #gid ", \"mode\": " #mode "}"
+
 static void test_damaged_journal(void **state_)
 {
 	static const struct {
@@ -818,6 +821,28 @@ static void test_damaged_journal(void **state_)
 										       "\"bound\"}]"
 										       "}",
 		 "devices[1]: 0000:01:00.0 is in the journal twice"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": {}}", "\"lent\" is not an array"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": [" LENT("../../etc/shadow", 0, 0,
+								     384) "]}",
+		 "lent[0].node is not a VFIO file"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": [" LENT("dev/vfio/vfio", 0, 0,
+								     384) "]}",
+		 "lent[0].node is not a VFIO file"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": [" LENT("dev/vfio/12/../../../x", 0, 0,
+								     384) "]}",
+		 "lent[0].node is not a VFIO file"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": [" LENT("dev/vfio/12", -1, 0,
+								     384) "]}",
+		 "lent[0].uid is not a number"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": [" LENT("dev/vfio/12", 0, 0,
+								     70000) "]}",
+		 "lent[0].mode is not a number"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": [{\"node\": \"dev/vfio/12\"}]}",
+		 "lent[0].uid is not a number"},
+		{"{\"format\": 1, \"devices\": [], \"lent\": [" LENT(
+			 "dev/vfio/devices/vfio0", 0, 0, 384) ", " LENT("dev/vfio/devices/vfio0", 0,
+									0, 384) "]}",
+		 "lent[1]: dev/vfio/devices/vfio0 is in the journal twice"},
 	};
 	char before[1024], after[1024], path[PATH_MAX], text[1024];
 	struct vfk_device *d;

@@ -247,6 +247,72 @@ static void test_give_and_take_back(void **state)
 	}
 }
 
+/*
+ * A lent file is in the journal, with its owner and mode, until it is taken back: when
+ * the lender dies first (qemu --user killed), restore --all gives it back.
+ */
+static void test_lent_recorded(void **state)
+{
+	struct env *e = *state;
+	char path[4096], jpath[4096], *detail = NULL;
+	struct stat st;
+	size_t n = 99;
+	uid_t owner;
+	FILE *f;
+	char text[4096];
+
+	build(e);
+	snprintf(path, sizeof(path), "%s/dev/vfio/17", e->root);
+	snprintf(jpath, sizeof(jpath), "%s/run/vfiokit/journal.json", e->root);
+	assert_int_equal(chmod(path, 0640), 0);
+	vm_of(e, "04:02.0", NULL);
+	assert_int_equal(vfk_vm_check(e->vm, 0, NULL), 0);
+	assert_int_equal(vfk_vm_give_to_user(e->vm, getuid(), getgid()), 0);
+	assert_int_equal(vfk_journal_get_n_lent(e->ctx, &n), 0);
+	assert_int_equal(n, 1);
+	f = fopen(jpath, "r");
+	assert_non_null(f);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	if (!strstr(text, "\"node\": \"dev/vfio/17\""))
+		fail_msg("journal: %s", text);
+	assert_non_null(strstr(text, "\"mode\": 416"));
+	/* Taken back: the record goes. */
+	assert_int_equal(vfk_vm_take_back(e->vm), 0);
+	assert_int_equal(vfk_journal_get_n_lent(e->ctx, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* The lender dies with the file lent (its mode changed meanwhile): restore --all. As
+	 * root, lent to nobody, so that the owner really changes and comes back. */
+	assert_int_equal(stat(path, &st), 0);
+	owner = st.st_uid;
+	assert_int_equal(vfk_vm_give_to_user(e->vm, geteuid() == 0 ? 65534 : getuid(),
+					     geteuid() == 0 ? 65534 : getgid()),
+			 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, geteuid() == 0 ? 65534 : getuid());
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, VFK_BIND_DRY_RUN, NULL, NULL, &detail), 0);
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "/dev/vfio/17: would be given back"));
+	free(detail);
+	detail = NULL;
+	assert_int_equal(vfk_journal_get_n_lent(e->ctx, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, &detail), 0);
+	assert_non_null(strstr(detail, "/dev/vfio/17: given back to owner"));
+	free(detail);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_uid, owner);
+	assert_int_equal(vfk_journal_get_n_lent(e->ctx, &n), 0);
+	assert_int_equal(n, 0);
+	/* The vm still thinks it lent the file: taking it back again changes nothing. */
+	assert_int_equal(vfk_vm_take_back(e->vm), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
 static void test_not_checked(void **state)
 {
 	struct env *e = *state;
@@ -301,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_install_vars, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_give_and_take_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lent_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_checked, setup, teardown),
 	};
 
