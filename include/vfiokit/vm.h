@@ -334,7 +334,12 @@ int vfk_vm_install_vars(const struct vfk_vm *vm);
  * Changes the owner of each group's /dev/vfio/N, and of each device's
  * /dev/vfio/devices/vfioX where the kernel has them, to @uid:@gid, remembering the old
  * owners for vfk_vm_take_back(). The mode stays as the kernel made it (0600): the files
- * never become readable by anyone else.
+ * never become readable by anyone else. Each file's owner and mode are recorded in the
+ * journal before it changes hands, so that vfk_restore() gives back what a killed caller
+ * left lent. With UEFI firmware, the guest's copy of the variables that
+ * vfk_vm_install_vars() made below /var/lib/vfiokit/vars becomes @uid:@gid's (0600) for
+ * good, and that directory 0711, so that the user's QEMU can open and write it; a store
+ * named with vfk_vm_set_vars_path() is left as it is.
  *
  * Return: 0, or -errno after putting back what it had changed.
  *

@@ -577,6 +577,13 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 		}
 		n++;
 	}
+	/* Lent files first, while they exist: a group's file goes when its last device
+	 * leaves vfio-pci. */
+	if (!bdfs && order) {
+		err = give_back_lent(&op, j);
+		if (err < 0 && !first)
+			first = err;
+	}
 	/* Runs of plain entries go together; a PF's sriov_numvfs waits for the VFs before
 	 * it and goes alone. */
 	for (size_t i = 0; i <= n && order; i++) {
@@ -593,11 +600,6 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 				first = err;
 		}
 		start = i + 1;
-	}
-	if (!bdfs) {
-		err = give_back_lent(&op, j);
-		if (err < 0 && !first)
-			first = err;
 	}
 	strv_free(order);
 	journal_close(j);

@@ -786,6 +786,14 @@ VFK_EXPORT int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid)
 		closedir(d);
 	}
 	journal_close(j);
+	/* The guest's own UEFI variables become the user's for good: QEMU writes them, and
+	 * they are that guest's, not the host's. The directory lets users through to their
+	 * file without listing the others'. */
+	if (err >= 0 && vm->uefi && !vm->vars_user && path_exists(vm->ctx, vm->vars_path) == 0) {
+		err = path_set_owner(vm->ctx, VFIOKIT_VARS_DIR, (uid_t)-1, (gid_t)-1, 0711);
+		if (err >= 0)
+			err = path_set_owner(vm->ctx, vm->vars_path, uid, gid, 0600);
+	}
 	if (err < 0)
 		vfk_vm_take_back(vm);
 	return err;

@@ -218,6 +218,17 @@ static void test_install_vars(void **state)
 	assert_non_null(fgets(buf, sizeof(buf), f));
 	fclose(f);
 	assert_string_equal(buf, "guest's own");
+	/* Lent to a user, the variables become theirs, and the directory lets them through. */
+	if (geteuid() == 0) {
+		assert_int_equal(vfk_vm_give_to_user(e->vm, 65534, 65534), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_uid, 65534);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		snprintf(path, sizeof(path), "%s/var/lib/vfiokit/vars", e->root);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0711);
+		assert_int_equal(vfk_vm_take_back(e->vm), 0);
+	}
 }
 
 /* The group's file goes to the user and comes back; its mode never
