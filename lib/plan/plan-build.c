@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,11 @@ static const struct {
  * Navi 10/12/14. */
 static const uint16_t amd_bad_reset[] = {0x67df, 0x67ef, 0x699f, 0x6863, 0x687f,
 					 0x66a0, 0x66af, 0x731f, 0x7360, 0x7340};
+
+/* Intel VMD controllers (drivers/pci/controller/vmd.c); bound to vmd, each puts the NVMe
+ * drives behind it into a PCI domain of its own, numbered from 10000. */
+static const uint16_t vmd_ids[] = {0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b,
+				   0x9a0b, 0xa77f, 0xad0b, 0xb60b};
 
 static bool endswith(const char *s, const char *suffix)
 {
@@ -167,6 +173,101 @@ static int check_siblings(struct vfk_plan *p, struct vfk_device *t, struct vfk_d
 	return err;
 }
 
+static bool is_vmd(struct vfk_device *d)
+{
+	const char *drv = vfk_device_get_driver(d);
+	uint16_t v = 0, dv = 0;
+
+	if (drv && streq(drv, "vmd"))
+		return true;
+	if (vfk_device_get_ids(d, &v, &dv) < 0 || v != 0x8086)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(vmd_ids); i++)
+		if (vmd_ids[i] == dv)
+			return true;
+	return false;
+}
+
+/* Whether @d's sysfs directory lies below that of @host: the kernel puts the devices of a
+ * domain that a driver made (VMD's 10000:e1:00.0) below the function that drives it. */
+static bool is_beneath(struct vfk_device *d, struct vfk_device *host)
+{
+	const char *a = vfk_device_get_syspath(d), *b = vfk_device_get_syspath(host);
+	size_t n = b ? strlen(b) : 0;
+
+	return a && b && strncmp(a, b, n) == 0 && a[n] == '/';
+}
+
+static void append(char *buf, size_t size, size_t *len, const char *sep, const char *fmt, ...)
+	_printf_(5, 6);
+static void append(char *buf, size_t size, size_t *len, const char *sep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*len >= size)
+		return;
+	if (*len)
+		*len += (size_t)snprintf(buf + *len, size - *len, "%s", sep);
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	*len += (size_t)vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A VMD controller leaving the vmd driver takes the domain vmd made with it: its devices
+ * are removed from the host, not handed to vfio-pci, so what the host has on them (the
+ * disks found the same way as for any device that moves) goes too.
+ */
+static int check_domain(struct plan_usage *usage, struct vfk_plan *p, struct vfk_device *d,
+			struct vfk_device *const *all, size_t n_all)
+{
+	const char *drv = vfk_device_get_driver(d);
+	char devices[1024] = "", lives[1024] = "";
+	size_t n_dev = 0, dlen = 0, llen = 0;
+	uint32_t domain = 0;
+	int err = 0;
+
+	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+		const char *sub = vfk_device_get_driver(all[i]);
+
+		if (!is_beneath(all[i], d))
+			continue;
+		n_dev++;
+		domain = vfk_device_get_addr(all[i])->domain;
+		append(devices, sizeof(devices), &dlen, ", ", "%s (%s)", vfk_device_get_bdf(all[i]),
+		       sub ? sub : "no driver");
+		if (!in_list(p->must, p->n_must, all[i]))
+			err = plan_usage_check(usage, p, all[i]);
+	}
+	if (err < 0 || !is_vmd(d) || (!n_dev && !(drv && streq(drv, "vmd"))))
+		return err;
+	for (size_t f = 0; f < p->n_findings; f++) {
+		const struct finding *fd = &p->findings[f];
+
+		if (fd->kind == VFK_FINDING_NOTE || streq(fd->id, PLAN_ID_GROUP_MEMBER))
+			continue;
+		for (size_t i = 0; i < n_all; i++)
+			if (streq(fd->device, vfk_device_get_bdf(all[i])) &&
+			    is_beneath(all[i], d)) {
+				append(lives, sizeof(lives), &llen, "; ", "%s", fd->message);
+				break;
+			}
+	}
+	if (!n_dev)
+		return plan_add(p, VFK_FINDING_BLOCKER, "vmd.domain", vfk_device_get_bdf(d),
+				VFK_FORCE_VMD_DOMAIN,
+				"is an Intel VMD controller on vmd: moving it removes the PCI "
+				"domain vmd made behind it, with any disk in it");
+	return plan_add(p, VFK_FINDING_BLOCKER, "vmd.domain", vfk_device_get_bdf(d),
+			VFK_FORCE_VMD_DOMAIN,
+			"is an Intel VMD controller%s%s: moving it removes PCI domain %04x behind "
+			"it and every device in it: %s%s%s",
+			drv ? " on " : "", drv ? drv : "", domain, devices,
+			llen ? "; the host loses with them: " : "", lives);
+}
+
 static int push(struct vfk_device ***list, size_t *n, size_t *cap, struct vfk_device *d)
 {
 	if (in_list(*list, *n, d))
@@ -244,6 +345,10 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 		if (err >= 0)
 			err = check_reset(ctx, p, d, all, n_all);
 	}
+	/* After every device that moves has been looked at: the domain's own findings name
+	 * what the host has on it. */
+	for (size_t i = 0; err >= 0 && i < p->n_must; i++)
+		err = check_domain(usage, p, p->must[i], all, n_all);
 	for (size_t t = 0; err >= 0 && t < n_targets; t++)
 		err = check_siblings(p, targets[t], all, n_all);
 	plan_usage_free(usage);

@@ -657,7 +657,17 @@ static const struct fx_host vmd_host = {
 	.hugepages_2m = 1024,
 };
 
+/* The laptop's only disk is the NVMe behind VMD: the EFI partition on /boot, the root
+ * filesystem on /. */
+#define VMD_NVME "sys/bus/pci/devices/10000:e1:00.0/nvme/nvme0/nvme0n1/"
 static const struct fx_damage vmd_use_files[] = {
+	{VMD_NVME "dev", "259:0\n"},
+	{VMD_NVME "nvme0n1p1/dev", "259:1\n"},
+	{VMD_NVME "nvme0n1p2/dev", "259:2\n"},
+	{"proc/self/mountinfo",
+	 "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
+	 "23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+	 "24 22 259:1 / /boot rw,relatime shared:2 - vfat /dev/nvme0n1p1 rw,fmask=0022\n"},
 	{"boot/loader/entries/arch.conf",
 	 "title   Arch Linux\n"
 	 "linux   /vmlinuz-linux\n"
@@ -670,6 +680,12 @@ static const struct fx_damage vmd_use_files[] = {
 				"FILES=()\n"
 				"HOOKS=(base udev autodetect microcode modconf kms keyboard "
 				"keymap consolefont block filesystems fsck)\n"},
+};
+
+static const struct fx_damage vmd_use_links[] = {
+	{VMD_NVME "subsystem", "../../../../../../../../class/block"},
+	{VMD_NVME "nvme0n1p1/subsystem", "../../../../../../../../../class/block"},
+	{VMD_NVME "nvme0n1p2/subsystem", "../../../../../../../../../class/block"},
 };
 
 /* --- Arch desktop: the AMD desktop's hardware with vfio as modules, mkinitcpio with
@@ -1082,7 +1098,9 @@ const struct topology topologies[] = {
 	 NULL,
 	 0,
 	 vmd_use_files,
-	 N(vmd_use_files)},
+	 N(vmd_use_files),
+	 vmd_use_links,
+	 N(vmd_use_links)},
 	{{"malformed", "Garbage attributes and host files", malformed_devs, N(malformed_devs), NULL,
 	  0},
 	 &malformed_host,

@@ -88,8 +88,16 @@ static const struct fx_dev devs[] = {
 	 .group = FX_NO_GROUP,
 	 .driver = "e1000e",
 	 .boot_vga = FX_ABSENT},
+	/* An Intel VMD controller that vmd does not drive: no domain behind it. */
+	{.bdf = "0000:00:05.0",
+	 .vendor = 0x8086,
+	 .device = 0x467f,
+	 .class_code = 0x010400,
+	 .group = 9,
+	 .boot_vga = FX_ABSENT},
 };
-static const struct fx_topology topo = {.name = "plan", .devs = devs, .n_devs = 9};
+static const struct fx_topology topo = {
+	.name = "plan", .devs = devs, .n_devs = sizeof(devs) / sizeof(devs[0])};
 
 struct env {
 	char *root;
@@ -394,6 +402,48 @@ static void test_check_unforceable(void **state)
 	assert_int_equal(vfk_plan_get_finding_force(p, 999), 0);
 }
 
+/* The VMD controller takes the domain it made with it: the NVMe and the root filesystem
+ * on it. Its own bit overrides that, the disks still need theirs. */
+static void test_vmd_domain(void **state)
+{
+	const unsigned int storage = VFK_FORCE_IN_USE_STORAGE;
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build(e, "vmd-domain");
+	p = plan(e, "0000:00:0e.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "vmd.domain", "0000:00:0e.0",
+	       "removes PCI domain 10000 behind it and every device in it: 10000:e0:06.0 "
+	       "(pcieport), 10000:e1:00.0 (nvme)");
+	expect(p, VFK_FINDING_BLOCKER, "vmd.domain", "0000:00:0e.0", "nvme0n1p2 is mounted on /");
+	expect(p, VFK_FINDING_BLOCKER, "block.mounted", "10000:e1:00.0", "mounted on /");
+	expect(p, VFK_FINDING_HOST_LOSES, "block.disk", "10000:e1:00.0", "nvme0n1");
+	assert_false(vfk_plan_is_applicable(p));
+	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+		if (strcmp(vfk_plan_get_finding_id(p, i), "vmd.domain") == 0)
+			assert_int_equal(vfk_plan_get_finding_force(p, i), VFK_FORCE_VMD_DOMAIN);
+	assert_refused(p, storage, VFK_PLAN_CHECK_GROUP,
+		       "0000:00:0e.0: is an Intel VMD controller");
+	assert_refused(p, VFK_FORCE_VMD_DOMAIN, VFK_PLAN_CHECK_GROUP, "nvme0n1p2 is mounted on /");
+	assert_allowed(p, storage | VFK_FORCE_VMD_DOMAIN, VFK_PLAN_CHECK_GROUP);
+
+	/* The NVMe alone cannot go: the controller is in its group and moves too. */
+	p = plan(e, "10000:e1:00.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "vmd.domain", "0000:00:0e.0", "10000:e1:00.0 (nvme)");
+}
+
+/* Not on vmd and nothing behind it: a RAID controller like any other. */
+static void test_vmd_not_driven(void **state)
+{
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build(e, NULL);
+	p = plan(e, "0000:00:05.0", NULL);
+	assert_false(has(p, "vmd.domain"));
+	assert_true(vfk_plan_is_applicable(p));
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct env *e = *state;
@@ -411,9 +461,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_kernel_rule),	     T(test_blockers),	    T(test_gpu_desktop),
-		T(test_storage_and_network), T(test_clean_plan),    T(test_check),
-		T(test_check_unforceable),   T(test_bad_arguments),
+		T(test_kernel_rule),	     T(test_blockers),	 T(test_gpu_desktop),
+		T(test_storage_and_network), T(test_clean_plan), T(test_check),
+		T(test_check_unforceable),   T(test_vmd_domain), T(test_vmd_not_driven),
+		T(test_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
