@@ -49,7 +49,8 @@ enum vfk_finding_kind {
  *                        disk. Blockers on those disks (block.mounted ...) need
  *                        %VFK_FORCE_IN_USE_STORAGE as well.
  *
- * Every other blocker (a bridge, a denylisted device, no IOMMU group) cannot be overridden.
+ * Every other blocker (a bridge, a denylisted device, no IOMMU group, a virtual function
+ * in use that moving its physical function would destroy) cannot be overridden.
  *
  * Since: 0.2
  */
@@ -110,7 +111,12 @@ struct vfk_plan;
  * the header type and the reset methods with the devices a bus reset would also hit. An
  * Intel VMD controller on the vmd driver is a blocker ("vmd.domain"): the devices whose
  * sysfs directories lie below it form the PCI domain vmd made, which is removed, not
- * moved; the same walk looks below each of them for what the host loses.
+ * moved; the same walk looks below each of them for what the host loses. A physical
+ * function that moves loses its virtual functions (its driver removes them when it lets
+ * go; vfio-pci takes no PF with VFs enabled): each is named ("sriov.vf"), and one on
+ * vfio-pci, with a blocker of that walk below it or a network interface that is up
+ * blocks the move ("sriov.vf-in-use"). A PF and its VFs are not slot siblings of each
+ * other; a VF target gets a note naming its PF ("sriov.physfn").
  *
  * Return: 0 on success; -EINVAL; -ENOMEM.
  * Since: 0.1

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +28,6 @@ static const uint16_t amd_bad_reset[] = {0x67df, 0x67ef, 0x699f, 0x6863, 0x687f,
 static const uint16_t vmd_ids[] = {0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b,
 				   0x9a0b, 0xa77f, 0xad0b, 0xb60b};
 
-static bool endswith(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && streq(s + a - b, suffix);
-}
-
 /*
  * The kernel's rule for a viable group (vfio_group viability with driver_managed_dma):
  * every member is unbound, on a driver that manages DMA itself (pci-stub, vfio-pci and
@@ -57,8 +49,7 @@ bool plan_may_stay(struct vfk_device *d, const char **why)
 		*why = "no driver";
 		return true;
 	}
-	if (streq(drv, "pci-stub") || streq(drv, "vfio-pci") || endswith(drv, "vfio_pci") ||
-	    endswith(drv, "vfio-pci")) {
+	if (streq(drv, "pci-stub") || plan_is_vfio(drv)) {
 		*why = drv;
 		return true;
 	}
@@ -151,15 +142,34 @@ static int check_reset(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_devic
 			"resets only with a bus reset, which also resets %s", scope);
 }
 
+static bool is_vf(struct vfk_device *d)
+{
+	struct vfk_addr pf;
+
+	return vfk_device_get_physfn(d, &pf) == 0;
+}
+
+static bool is_vf_of(struct vfk_device *vf, struct vfk_device *pf)
+{
+	struct vfk_addr a;
+
+	return vfk_device_get_physfn(vf, &a) == 0 && vfk_addr_cmp(&a, vfk_device_get_addr(pf)) == 0;
+}
+
+/*
+ * A VF needs its PF's driver and no card-mate; a PF's VFs come and go with its SR-IOV
+ * setting. Neither is a function of the card to pass along, whatever the slot number
+ * (VFs often share the PF's).
+ */
 static int check_siblings(struct vfk_plan *p, struct vfk_device *t, struct vfk_device *const *all,
 			  size_t n_all)
 {
 	int err = 0;
 
-	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+	for (size_t i = 0; err >= 0 && !is_vf(t) && i < n_all; i++) {
 		unsigned int g;
 
-		if (all[i] == t ||
+		if (all[i] == t || is_vf(all[i]) ||
 		    !vfk_addr_same_slot(vfk_device_get_addr(all[i]), vfk_device_get_addr(t)) ||
 		    in_list(p->must, p->n_must, all[i]) || in_list(p->stay, p->n_stay, all[i]))
 			continue;
@@ -198,23 +208,6 @@ static bool is_beneath(struct vfk_device *d, struct vfk_device *host)
 	return a && b && strncmp(a, b, n) == 0 && a[n] == '/';
 }
 
-static void append(char *buf, size_t size, size_t *len, const char *sep, const char *fmt, ...)
-	_printf_(5, 6);
-static void append(char *buf, size_t size, size_t *len, const char *sep, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (*len >= size)
-		return;
-	if (*len)
-		*len += (size_t)snprintf(buf + *len, size - *len, "%s", sep);
-	if (*len >= size)
-		return;
-	va_start(ap, fmt);
-	*len += (size_t)vsnprintf(buf + *len, size - *len, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * A VMD controller leaving the vmd driver takes the domain vmd made with it: its devices
  * are removed from the host, not handed to vfio-pci, so what the host has on them (the
@@ -236,8 +229,8 @@ static int check_domain(struct plan_usage *usage, struct vfk_plan *p, struct vfk
 			continue;
 		n_dev++;
 		domain = vfk_device_get_addr(all[i])->domain;
-		append(devices, sizeof(devices), &dlen, ", ", "%s (%s)", vfk_device_get_bdf(all[i]),
-		       sub ? sub : "no driver");
+		plan_append(devices, sizeof(devices), &dlen, ", ", "%s (%s)",
+			    vfk_device_get_bdf(all[i]), sub ? sub : "no driver");
 		if (!in_list(p->must, p->n_must, all[i]))
 			err = plan_usage_check(usage, p, all[i]);
 	}
@@ -251,7 +244,7 @@ static int check_domain(struct plan_usage *usage, struct vfk_plan *p, struct vfk
 		for (size_t i = 0; i < n_all; i++)
 			if (streq(fd->device, vfk_device_get_bdf(all[i])) &&
 			    is_beneath(all[i], d)) {
-				append(lives, sizeof(lives), &llen, "; ", "%s", fd->message);
+				plan_append(lives, sizeof(lives), &llen, "; ", "%s", fd->message);
 				break;
 			}
 	}
@@ -266,6 +259,63 @@ static int check_domain(struct plan_usage *usage, struct vfk_plan *p, struct vfk
 			"it and every device in it: %s%s%s",
 			drv ? " on " : "", drv ? drv : "", domain, devices,
 			llen ? "; the host loses with them: " : "", lives);
+}
+
+/* A VF passed through leaves its PF, and the PF's driver, on the host. */
+static int check_physfn(struct vfk_plan *p, struct vfk_device *vf, struct vfk_device *const *all,
+			size_t n_all)
+{
+	for (size_t i = 0; i < n_all; i++)
+		if (is_vf_of(vf, all[i])) {
+			const char *drv = vfk_device_get_driver(all[i]);
+
+			return plan_add(p, VFK_FINDING_NOTE, "sriov.physfn", vfk_device_get_bdf(vf),
+					0,
+					"is a virtual function of %s (on %s), which stays on the "
+					"host: the VF lives only as long as the PF keeps its "
+					"driver and its SR-IOV setting",
+					vfk_device_get_bdf(all[i]), drv ? drv : "no driver");
+		}
+	return 0;
+}
+
+/*
+ * A PF leaving its driver loses its VFs: drivers disable SR-IOV when they let go
+ * (pci_iov_remove() warns when one does not), and vfio-pci refuses a PF whose VFs are
+ * enabled. Every VF goes, whoever uses it; one in use blocks with no override, as
+ * `vfiokit sriov` refuses to destroy it.
+ */
+static int check_vfs(struct plan_usage *usage, struct vfk_plan *p, struct vfk_device *pf,
+		     struct vfk_device *const *all, size_t n_all)
+{
+	const char *bdf = vfk_device_get_bdf(pf);
+	int err = 0;
+
+	if (plan_is_vfio(vfk_device_get_driver(pf)))
+		return 0;
+	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+		const char *drv = vfk_device_get_driver(all[i]);
+		char why[1024], lives[512];
+		int busy;
+
+		if (!is_vf_of(all[i], pf))
+			continue;
+		busy = plan_usage_vf(usage, all[i], why, sizeof(why), lives, sizeof(lives));
+		if (busy < 0)
+			return busy;
+		err = plan_add(p, VFK_FINDING_HOST_LOSES, "sriov.vf", bdf, 0,
+			       "virtual function %s (%s%s) is destroyed when the PF leaves its "
+			       "driver%s%s",
+			       vfk_device_get_bdf(all[i]), drv ? "on " : "",
+			       drv ? drv : "no driver", *lives ? ", with " : "", lives);
+		if (err >= 0 && busy)
+			err = plan_add(p, VFK_FINDING_BLOCKER, "sriov.vf-in-use", bdf, 0,
+				       "would destroy virtual function %s (%s%s), which is in use: "
+				       "%s",
+				       vfk_device_get_bdf(all[i]), drv ? "on " : "",
+				       drv ? drv : "no driver", why);
+	}
+	return err;
 }
 
 static int push(struct vfk_device ***list, size_t *n, size_t *cap, struct vfk_device *d)
@@ -329,9 +379,7 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 		const char *drv = vfk_device_get_driver(d);
 		bool target = in_list(targets, n_targets, d);
 
-		if (target && drv &&
-		    (streq(drv, "vfio-pci") || endswith(drv, "vfio_pci") ||
-		     endswith(drv, "vfio-pci")))
+		if (target && plan_is_vfio(drv))
 			err = plan_add(p, VFK_FINDING_NOTE, "device.already-vfio",
 				       vfk_device_get_bdf(d), 0, "is already on %s", drv);
 		if (err >= 0)
@@ -342,6 +390,10 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 			err = plan_usage_framebuffer(usage, p, d);
 		if (err >= 0)
 			err = plan_usage_console(usage, p, d);
+		if (err >= 0)
+			err = check_vfs(usage, p, d, all, n_all);
+		if (err >= 0 && target)
+			err = check_physfn(p, d, all, n_all);
 		if (err >= 0)
 			err = check_reset(ctx, p, d, all, n_all);
 	}

@@ -1022,6 +1022,9 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
 };
 
+/* The ConnectX-5's first VF has its network interface up (a container's, say); the
+ * second has no driver. */
+#define SERVER_VF0 "sys/bus/pci/devices/0000:af:00.2/net/ens1f0v0/"
 /* grubby keeps the kernel options in the BLS entries; the running kernel booted one. */
 static const struct fx_damage server_use_files[] = {
 	{"boot/loader/entries/3f9c2a1b-5.14.0-427.el9.x86_64.conf",
@@ -1031,6 +1034,12 @@ static const struct fx_damage server_use_files[] = {
 	 "initrd /initramfs-5.14.0-427.el9.x86_64.img\n"
 	 "options root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root "
 	 "intel_iommu=on iommu=pt hugepagesz=1G hugepages=64 vfio-pci.ids=10de:1db4\n"},
+	{SERVER_VF0 "operstate", "up\n"},
+	{SERVER_VF0 "address", "02:00:00:00:af:02\n"},
+};
+
+static const struct fx_damage server_use_links[] = {
+	{SERVER_VF0 "subsystem", "../../../../../../class/net"},
 };
 
 /* --- The server again, with a journal that is not what vfiokit writes: a driver name
@@ -1084,7 +1093,9 @@ const struct topology topologies[] = {
 	 NULL,
 	 0,
 	 server_use_files,
-	 N(server_use_files)},
+	 N(server_use_files),
+	 server_use_links,
+	 N(server_use_links)},
 	{{"damaged-journal", "The RHEL server with a journal naming a driver '../../tmp/evil'",
 	  server_devs, N(server_devs), server_groups, N(server_groups)},
 	 &server_host,
