@@ -34,6 +34,12 @@ void vfk_log(struct vfk_ctx *ctx, int priority, const char *file, int line, cons
 void detail_add(char **detail, const char *fmt, ...) _printf_(2, 3);
 void detail_addv(char **detail, const char *fmt, va_list ap) _printf_(2, 0);
 
+/* plan/plan-usage.c: the virtual functions of @pf that are on vfio-pci or in use by the
+ * host, by the plan's rule for them, one line each in *@detail ("BDF (on DRIVER) is in
+ * use: evidence"). Returns their number, or -errno. */
+struct vfk_device;
+int plan_vfs_busy(struct vfk_ctx *ctx, struct vfk_device *pf, char **detail);
+
 /* Whether the context's root is this machine's "/", where the running kernel can be asked
  * directly (netlink, getifaddrs) about what a captured tree can only record. */
 

@@ -26,6 +26,8 @@ static void help(void)
 		"  --force-boot-vga        move the boot display (the screen goes dark)\n"
 		"  --force-in-use-storage  move disks that are mounted, swap or held\n"
 		"  --force-net-in-use      move the NIC of the default route or this SSH session\n"
+		"  --force-vmd-domain      move an Intel VMD controller, and with it lose every\n"
+		"                          disk behind it\n"
 		"  -J, --json              print JSON\n"
 		"  -h, --help              show this help\n\n"
 		"Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
@@ -57,6 +59,7 @@ static const struct {
 	{OPT_FORCE_BOOT_VGA, VFK_FORCE_BOOT_VGA, "force-boot-vga"},
 	{OPT_FORCE_STORAGE, VFK_FORCE_IN_USE_STORAGE, "force-in-use-storage"},
 	{OPT_FORCE_NET, VFK_FORCE_NET_IN_USE, "force-net-in-use"},
+	{OPT_FORCE_VMD, VFK_FORCE_VMD_DOMAIN, "force-vmd-domain"},
 };
 
 const char *force_flag_name(unsigned int force)
@@ -218,6 +221,7 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},
 		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},
 		{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},
+		{"force-vmd-domain", no_argument, NULL, OPT_FORCE_VMD},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};

@@ -16,7 +16,10 @@ static void help(void)
 		   "Set the number of SR-IOV virtual functions of the physical function DEVICE,\n"
 		   "recording the old number in the journal so `vfiokit restore` puts it back.\n"
 		   "With --bind, the new virtual functions are moved to vfio-pci in one\n"
-		   "transaction: all or none.\n\n"
+		   "transaction: all or none. Changing a non-zero number destroys every virtual\n"
+		   "function there is now, and is refused when one is in use: on vfio-pci, or\n"
+		   "with a mounted disk, swap, the default route, this SSH session or a network\n"
+		   "interface that is up.\n\n"
 		   "Options:\n"
 		   "  --vfs N        the number of virtual functions (0 removes them)\n"
 		   "  --bind         move the virtual functions to vfio-pci\n"
@@ -70,6 +73,34 @@ static int vfs_of(struct vfk_ctx *ctx, struct vfk_device *pf, struct vfk_device 
 	return 0;
 }
 
+/* Any change of a non-zero count goes through 0: every VF there is now goes, whatever
+ * the new count. The library refuses when one of them is in use. */
+static void print_destroyed(struct vfk_ctx *ctx, struct vfk_device *pf, long want)
+{
+	struct vfk_device **vfs = NULL;
+	unsigned int total = 0, num = 0;
+	size_t n = 0;
+
+	output_open_array("destroys");
+	if (vfk_device_get_sriov(pf, &total, &num) == 0 && num && (long)num != want &&
+	    want <= (long)total && vfs_of(ctx, pf, &vfs, &n) == 0 && n) {
+		print_text("%s has %zu virtual function%s; changing the number destroys %s:\n",
+			   vfk_device_get_bdf(pf), n, n == 1 ? "" : "s",
+			   n == 1 ? "it" : "them all");
+		for (size_t i = 0; i < n; i++) {
+			const char *drv = vfk_device_get_driver(vfs[i]);
+
+			output_open_object(NULL);
+			print_string(PRINT_ANY, "bdf", "  %s", vfk_device_get_bdf(vfs[i]));
+			print_string(PRINT_JSON, "driver", NULL, drv);
+			print_text(" (%s%s)\n", drv ? "on " : "", drv ? drv : "no driver");
+			output_close_object();
+		}
+	}
+	output_close_array();
+	vfk_device_list_free(vfs, n);
+}
+
 static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -116,13 +147,18 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		return usage_error("sriov", "give one physical function and --vfs N");
 	if (resolve_devices(ctx, 1, argv + optind, &pfs, &n_pfs) < 0)
 		return EXIT_USAGE;
+	print_string(PRINT_JSON, "device", NULL, vfk_device_get_bdf(pfs[0]));
+	print_uint(PRINT_JSON, "vfs", NULL, (uint64_t)want);
+	print_destroyed(ctx, pfs[0], want);
 	if (prog.dry)
 		print_text("Would write (dry run, nothing changes):\n");
 	transaction_begin(&old);
 	err = vfk_sriov_set(ctx, pfs[0], (unsigned int)want, prog.dry ? VFK_BIND_DRY_RUN : 0,
 			    on_write, &prog, &detail);
-	if (err < 0)
-		log_error("sriov: %s", detail ? detail : strerror(-err));
+	if (err < 0 && detail)
+		log_lines("sriov: ", detail);
+	else if (err < 0)
+		log_error("sriov: %s", strerror(-err));
 	if (err >= 0 && bind && !prog.dry) {
 		err = vfs_of(ctx, pfs[0], &vfs, &n_vfs);
 		free(detail);
@@ -149,8 +185,6 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		}
 	}
 	transaction_end(&old);
-	print_string(PRINT_JSON, "device", NULL, vfk_device_get_bdf(pfs[0]));
-	print_uint(PRINT_JSON, "vfs", NULL, (uint64_t)want);
 	print_bool(PRINT_JSON, "ok", NULL, err >= 0);
 	print_uint(PRINT_JSON, "bound", NULL, bind && err >= 0 ? n_vfs : 0);
 	if (err >= 0 && !prog.dry)

@@ -50,6 +50,7 @@ enum {
 	OPT_FORCE_BOOT_VGA = 0x100,
 	OPT_FORCE_STORAGE,
 	OPT_FORCE_NET,
+	OPT_FORCE_VMD,
 	OPT_FIRST_FREE, /* commands number their own long options from here */
 };
 struct bind_request {
@@ -60,8 +61,9 @@ struct bind_request {
 	{"group", no_argument, NULL, 'g'},                                                         \
 		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},                         \
 		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},                    \
+		{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},                            \
 	{                                                                                          \
-		"force-net-in-use", no_argument, NULL, OPT_FORCE_NET                               \
+		"force-vmd-domain", no_argument, NULL, OPT_FORCE_VMD                               \
 	}
 /* Takes option @c if it is one of bind's ('g', 'n' and the force flags). */
 bool bind_parse_option(struct bind_request *req, int c);

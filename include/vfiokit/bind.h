@@ -108,8 +108,15 @@ int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs, uns
  * takes a new count only from zero, so a change between two non-zero counts writes 0
  * first.
  *
+ * Any change of a non-zero count destroys every VF the PF has now. It is refused, also
+ * in a dry run and with no way to override it, when one of them is in use by the plan's
+ * rule (see vfk_plan_new(), finding "sriov.vf-in-use"): bound to vfio-pci or a variant,
+ * or with something of the host on it (a mounted disk, swap, a holder, the default route,
+ * this SSH session, a network interface that is up); @ret_detail then names each.
+ *
  * Return: 0; -EOPNOTSUPP when @pf has no SR-IOV; -ERANGE when @n_vfs exceeds its
- * sriov_totalvfs; -EBUSY when the lock is held; or the errno of the failed write.
+ * sriov_totalvfs; -EBUSY when a VF that would be destroyed is in use, or the lock is
+ * held; or the errno of the failed write.
  *
  * Since: 0.1
  */

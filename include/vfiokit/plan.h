@@ -43,8 +43,14 @@ enum vfk_finding_kind {
  *                            multipath (block.holder).
  * @VFK_FORCE_NET_IN_USE: a network interface of the device carries the default route
  *                        (net.default-route) or this SSH session (net.ssh).
+ * @VFK_FORCE_VMD_DOMAIN: an Intel VMD controller moves (vmd.domain): the vmd driver lets
+ *                        go of the PCI domain it made (10000 and up) and every device in
+ *                        it disappears from the host, with their disks, often the boot
+ *                        disk. Blockers on those disks (block.mounted ...) need
+ *                        %VFK_FORCE_IN_USE_STORAGE as well.
  *
- * Every other blocker (a bridge, a denylisted device, no IOMMU group) cannot be overridden.
+ * Every other blocker (a bridge, a denylisted device, no IOMMU group, a virtual function
+ * in use that moving its physical function would destroy) cannot be overridden.
  *
  * Since: 0.2
  */
@@ -52,6 +58,7 @@ enum vfk_force {
 	VFK_FORCE_BOOT_VGA = 1 << 0,
 	VFK_FORCE_IN_USE_STORAGE = 1 << 1,
 	VFK_FORCE_NET_IN_USE = 1 << 2,
+	VFK_FORCE_VMD_DOMAIN = 1 << 3,
 };
 
 /**
@@ -101,7 +108,15 @@ struct vfk_plan;
  * interfaces (with their bond, bridge, VLAN and macvlan upper devices), block devices
  * (mounted filesystems from /proc/self/mountinfo, swap from /proc/swaps, holders such as
  * LVM, MD and device-mapper) and DRM cards, and checks boot_vga, the vfio-pci denylist,
- * the header type and the reset methods with the devices a bus reset would also hit.
+ * the header type and the reset methods with the devices a bus reset would also hit. An
+ * Intel VMD controller on the vmd driver is a blocker ("vmd.domain"): the devices whose
+ * sysfs directories lie below it form the PCI domain vmd made, which is removed, not
+ * moved; the same walk looks below each of them for what the host loses. A physical
+ * function that moves loses its virtual functions (its driver removes them when it lets
+ * go; vfio-pci takes no PF with VFs enabled): each is named ("sriov.vf"), and one on
+ * vfio-pci, with a blocker of that walk below it or a network interface that is up
+ * blocks the move ("sriov.vf-in-use"). A PF and its VFs are not slot siblings of each
+ * other; a VF target gets a note naming its PF ("sriov.physfn").
  *
  * Return: 0 on success; -EINVAL; -ENOMEM.
  * Since: 0.1

@@ -671,6 +671,20 @@ VFK_EXPORT int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigne
 		op_end(&op);
 		return -ERANGE;
 	}
+	/* Any change goes through 0 and destroys every VF there is; no override, as for
+	 * the plan of a PF whose VFs are in use. */
+	if (now > 0 && (long)n_vfs != now) {
+		err = plan_vfs_busy(ctx, pf, op.detail);
+		if (err > 0)
+			say(&op,
+			    "%s: refused: changing the number of virtual functions destroys the "
+			    "%ld there are now, and %d %s in use; nothing was changed",
+			    bdf, now, err, err == 1 ? "is" : "are");
+		if (err != 0) {
+			op_end(&op);
+			return err < 0 ? err : -EBUSY;
+		}
+	}
 	err = op.dry_run ? 0 : journal_open(ctx, &j, op.detail);
 	if (err == -EBUSY)
 		say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);

@@ -23,12 +23,10 @@ static const struct {
 static const uint16_t amd_bad_reset[] = {0x67df, 0x67ef, 0x699f, 0x6863, 0x687f,
 					 0x66a0, 0x66af, 0x731f, 0x7360, 0x7340};
 
-static bool endswith(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && streq(s + a - b, suffix);
-}
+/* Intel VMD controllers (drivers/pci/controller/vmd.c); bound to vmd, each puts the NVMe
+ * drives behind it into a PCI domain of its own, numbered from 10000. */
+static const uint16_t vmd_ids[] = {0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b,
+				   0x9a0b, 0xa77f, 0xad0b, 0xb60b};
 
 /*
  * The kernel's rule for a viable group (vfio_group viability with driver_managed_dma):
@@ -51,8 +49,7 @@ bool plan_may_stay(struct vfk_device *d, const char **why)
 		*why = "no driver";
 		return true;
 	}
-	if (streq(drv, "pci-stub") || streq(drv, "vfio-pci") || endswith(drv, "vfio_pci") ||
-	    endswith(drv, "vfio-pci")) {
+	if (streq(drv, "pci-stub") || plan_is_vfio(drv)) {
 		*why = drv;
 		return true;
 	}
@@ -145,15 +142,34 @@ static int check_reset(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_devic
 			"resets only with a bus reset, which also resets %s", scope);
 }
 
+static bool is_vf(struct vfk_device *d)
+{
+	struct vfk_addr pf;
+
+	return vfk_device_get_physfn(d, &pf) == 0;
+}
+
+static bool is_vf_of(struct vfk_device *vf, struct vfk_device *pf)
+{
+	struct vfk_addr a;
+
+	return vfk_device_get_physfn(vf, &a) == 0 && vfk_addr_cmp(&a, vfk_device_get_addr(pf)) == 0;
+}
+
+/*
+ * A VF needs its PF's driver and no card-mate; a PF's VFs come and go with its SR-IOV
+ * setting. Neither is a function of the card to pass along, whatever the slot number
+ * (VFs often share the PF's).
+ */
 static int check_siblings(struct vfk_plan *p, struct vfk_device *t, struct vfk_device *const *all,
 			  size_t n_all)
 {
 	int err = 0;
 
-	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+	for (size_t i = 0; err >= 0 && !is_vf(t) && i < n_all; i++) {
 		unsigned int g;
 
-		if (all[i] == t ||
+		if (all[i] == t || is_vf(all[i]) ||
 		    !vfk_addr_same_slot(vfk_device_get_addr(all[i]), vfk_device_get_addr(t)) ||
 		    in_list(p->must, p->n_must, all[i]) || in_list(p->stay, p->n_stay, all[i]))
 			continue;
@@ -163,6 +179,141 @@ static int check_siblings(struct vfk_plan *p, struct vfk_device *t, struct vfk_d
 				       "%s is another function of the same card, in group %u: "
 				       "pass it through too if the guest needs the whole card",
 				       vfk_device_get_bdf(all[i]), g);
+	}
+	return err;
+}
+
+static bool is_vmd(struct vfk_device *d)
+{
+	const char *drv = vfk_device_get_driver(d);
+	uint16_t v = 0, dv = 0;
+
+	if (drv && streq(drv, "vmd"))
+		return true;
+	if (vfk_device_get_ids(d, &v, &dv) < 0 || v != 0x8086)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(vmd_ids); i++)
+		if (vmd_ids[i] == dv)
+			return true;
+	return false;
+}
+
+/* Whether @d's sysfs directory lies below that of @host: the kernel puts the devices of a
+ * domain that a driver made (VMD's 10000:e1:00.0) below the function that drives it. */
+static bool is_beneath(struct vfk_device *d, struct vfk_device *host)
+{
+	const char *a = vfk_device_get_syspath(d), *b = vfk_device_get_syspath(host);
+	size_t n = b ? strlen(b) : 0;
+
+	return a && b && strncmp(a, b, n) == 0 && a[n] == '/';
+}
+
+/*
+ * A VMD controller leaving the vmd driver takes the domain vmd made with it: its devices
+ * are removed from the host, not handed to vfio-pci, so what the host has on them (the
+ * disks found the same way as for any device that moves) goes too.
+ */
+static int check_domain(struct plan_usage *usage, struct vfk_plan *p, struct vfk_device *d,
+			struct vfk_device *const *all, size_t n_all)
+{
+	const char *drv = vfk_device_get_driver(d);
+	char devices[1024] = "", lives[1024] = "";
+	size_t n_dev = 0, dlen = 0, llen = 0;
+	uint32_t domain = 0;
+	int err = 0;
+
+	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+		const char *sub = vfk_device_get_driver(all[i]);
+
+		if (!is_beneath(all[i], d))
+			continue;
+		n_dev++;
+		domain = vfk_device_get_addr(all[i])->domain;
+		plan_append(devices, sizeof(devices), &dlen, ", ", "%s (%s)",
+			    vfk_device_get_bdf(all[i]), sub ? sub : "no driver");
+		if (!in_list(p->must, p->n_must, all[i]))
+			err = plan_usage_check(usage, p, all[i]);
+	}
+	if (err < 0 || !is_vmd(d) || (!n_dev && !(drv && streq(drv, "vmd"))))
+		return err;
+	for (size_t f = 0; f < p->n_findings; f++) {
+		const struct finding *fd = &p->findings[f];
+
+		if (fd->kind == VFK_FINDING_NOTE || streq(fd->id, PLAN_ID_GROUP_MEMBER))
+			continue;
+		for (size_t i = 0; i < n_all; i++)
+			if (streq(fd->device, vfk_device_get_bdf(all[i])) &&
+			    is_beneath(all[i], d)) {
+				plan_append(lives, sizeof(lives), &llen, "; ", "%s", fd->message);
+				break;
+			}
+	}
+	if (!n_dev)
+		return plan_add(p, VFK_FINDING_BLOCKER, "vmd.domain", vfk_device_get_bdf(d),
+				VFK_FORCE_VMD_DOMAIN,
+				"is an Intel VMD controller on vmd: moving it removes the PCI "
+				"domain vmd made behind it, with any disk in it");
+	return plan_add(p, VFK_FINDING_BLOCKER, "vmd.domain", vfk_device_get_bdf(d),
+			VFK_FORCE_VMD_DOMAIN,
+			"is an Intel VMD controller%s%s: moving it removes PCI domain %04x behind "
+			"it and every device in it: %s%s%s",
+			drv ? " on " : "", drv ? drv : "", domain, devices,
+			llen ? "; the host loses with them: " : "", lives);
+}
+
+/* A VF passed through leaves its PF, and the PF's driver, on the host. */
+static int check_physfn(struct vfk_plan *p, struct vfk_device *vf, struct vfk_device *const *all,
+			size_t n_all)
+{
+	for (size_t i = 0; i < n_all; i++)
+		if (is_vf_of(vf, all[i])) {
+			const char *drv = vfk_device_get_driver(all[i]);
+
+			return plan_add(p, VFK_FINDING_NOTE, "sriov.physfn", vfk_device_get_bdf(vf),
+					0,
+					"is a virtual function of %s (on %s), which stays on the "
+					"host: the VF lives only as long as the PF keeps its "
+					"driver and its SR-IOV setting",
+					vfk_device_get_bdf(all[i]), drv ? drv : "no driver");
+		}
+	return 0;
+}
+
+/*
+ * A PF leaving its driver loses its VFs: drivers disable SR-IOV when they let go
+ * (pci_iov_remove() warns when one does not), and vfio-pci refuses a PF whose VFs are
+ * enabled. Every VF goes, whoever uses it; one in use blocks with no override, as
+ * `vfiokit sriov` refuses to destroy it.
+ */
+static int check_vfs(struct plan_usage *usage, struct vfk_plan *p, struct vfk_device *pf,
+		     struct vfk_device *const *all, size_t n_all)
+{
+	const char *bdf = vfk_device_get_bdf(pf);
+	int err = 0;
+
+	if (plan_is_vfio(vfk_device_get_driver(pf)))
+		return 0;
+	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+		const char *drv = vfk_device_get_driver(all[i]);
+		char why[1024], lives[512];
+		int busy;
+
+		if (!is_vf_of(all[i], pf))
+			continue;
+		busy = plan_usage_vf(usage, all[i], why, sizeof(why), lives, sizeof(lives));
+		if (busy < 0)
+			return busy;
+		err = plan_add(p, VFK_FINDING_HOST_LOSES, "sriov.vf", bdf, 0,
+			       "virtual function %s (%s%s) is destroyed when the PF leaves its "
+			       "driver%s%s",
+			       vfk_device_get_bdf(all[i]), drv ? "on " : "",
+			       drv ? drv : "no driver", *lives ? ", with " : "", lives);
+		if (err >= 0 && busy)
+			err = plan_add(p, VFK_FINDING_BLOCKER, "sriov.vf-in-use", bdf, 0,
+				       "would destroy virtual function %s (%s%s), which is in use: "
+				       "%s",
+				       vfk_device_get_bdf(all[i]), drv ? "on " : "",
+				       drv ? drv : "no driver", why);
 	}
 	return err;
 }
@@ -228,9 +379,7 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 		const char *drv = vfk_device_get_driver(d);
 		bool target = in_list(targets, n_targets, d);
 
-		if (target && drv &&
-		    (streq(drv, "vfio-pci") || endswith(drv, "vfio_pci") ||
-		     endswith(drv, "vfio-pci")))
+		if (target && plan_is_vfio(drv))
 			err = plan_add(p, VFK_FINDING_NOTE, "device.already-vfio",
 				       vfk_device_get_bdf(d), 0, "is already on %s", drv);
 		if (err >= 0)
@@ -242,8 +391,16 @@ static int build(struct vfk_ctx *ctx, struct vfk_plan *p, struct vfk_device *con
 		if (err >= 0)
 			err = plan_usage_console(usage, p, d);
 		if (err >= 0)
+			err = check_vfs(usage, p, d, all, n_all);
+		if (err >= 0 && target)
+			err = check_physfn(p, d, all, n_all);
+		if (err >= 0)
 			err = check_reset(ctx, p, d, all, n_all);
 	}
+	/* After every device that moves has been looked at: the domain's own findings name
+	 * what the host has on it. */
+	for (size_t i = 0; err >= 0 && i < p->n_must; i++)
+		err = check_domain(usage, p, p->must[i], all, n_all);
 	for (size_t t = 0; err >= 0 && t < n_targets; t++)
 		err = check_siblings(p, targets[t], all, n_all);
 	plan_usage_free(usage);

@@ -440,3 +440,94 @@ int plan_usage_console(struct plan_usage *u, struct vfk_plan *plan, struct vfk_d
 	closedir(d);
 	return err;
 }
+
+/* A network interface that is up is configured and likely carries something, routes or
+ * not; for a VF, often a container's or another namespace's. */
+static void vf_net_up(struct plan_usage *u, const char *syspath, char *why, size_t size,
+		      size_t *len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/net", syspath);
+	if (path_opendir(u->ctx, path, &d) < 0)
+		return;
+	while ((de = readdir(d))) {
+		char state[32] = "";
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (path_read_at(fd, "operstate", state, sizeof(state)) < 0)
+			state[0] = '\0';
+		close(fd);
+		if (startswith(state, "up"))
+			plan_append(why, size, len, "; ", "%s is up", de->d_name);
+	}
+	closedir(d);
+}
+
+int plan_usage_vf(struct plan_usage *u, struct vfk_device *vf, char *why, size_t why_size,
+		  char *lives, size_t lives_size)
+{
+	struct vfk_plan scratch = {.refcount = 1};
+	const char *drv = vfk_device_get_driver(vf);
+	const char *syspath = vfk_device_get_syspath(vf);
+	size_t wlen = 0, llen = 0;
+	int err;
+
+	why[0] = '\0';
+	lives[0] = '\0';
+	if (plan_is_vfio(drv))
+		plan_append(why, why_size, &wlen, "; ", "it is on %s, where a guest may use it",
+			    drv);
+	err = plan_usage_check(u, &scratch, vf);
+	for (size_t i = 0; err >= 0 && i < scratch.n_findings; i++) {
+		const struct finding *f = &scratch.findings[i];
+
+		if (f->kind == VFK_FINDING_BLOCKER)
+			plan_append(why, why_size, &wlen, "; ", "%s", f->message);
+		else if (f->kind == VFK_FINDING_HOST_LOSES)
+			plan_append(lives, lives_size, &llen, ", ", "%s", f->message);
+	}
+	plan_findings_free(&scratch);
+	if (err < 0)
+		return err;
+	if (syspath)
+		vf_net_up(u, syspath, why, why_size, &wlen);
+	return wlen > 0;
+}
+
+int plan_vfs_busy(struct vfk_ctx *ctx, struct vfk_device *pf, char **detail)
+{
+	struct vfk_device **all = NULL;
+	struct plan_usage *u = NULL;
+	size_t n_all = 0;
+	int err, busy = 0;
+
+	err = vfk_ctx_get_devices(ctx, &all, &n_all);
+	if (err >= 0)
+		err = plan_usage_new(ctx, &u);
+	for (size_t i = 0; err >= 0 && i < n_all; i++) {
+		char why[1024], lives[512];
+		const char *drv = vfk_device_get_driver(all[i]);
+		struct vfk_addr pa;
+
+		if (vfk_device_get_physfn(all[i], &pa) < 0 ||
+		    vfk_addr_cmp(&pa, vfk_device_get_addr(pf)) != 0)
+			continue;
+		err = plan_usage_vf(u, all[i], why, sizeof(why), lives, sizeof(lives));
+		if (err > 0) {
+			busy++;
+			detail_add(detail, "%s (%s%s) is in use: %s", vfk_device_get_bdf(all[i]),
+				   drv ? "on " : "", drv ? drv : "no driver", why);
+		}
+	}
+	plan_usage_free(u);
+	vfk_device_list_free(all, n_all);
+	return err < 0 ? err : busy;
+}

@@ -36,6 +36,41 @@ int plan_add(struct vfk_plan *p, enum vfk_finding_kind kind, const char *id, con
 	return 0;
 }
 
+void plan_append(char *buf, size_t size, size_t *len, const char *sep, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*len >= size)
+		return;
+	if (*len)
+		*len += (size_t)snprintf(buf + *len, size - *len, "%s", sep);
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	*len += (size_t)vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+}
+
+bool plan_is_vfio(const char *drv)
+{
+	size_t n = drv ? strlen(drv) : 0;
+
+	return drv && (streq(drv, "vfio-pci") || (n > 8 && (streq(drv + n - 8, "vfio_pci") ||
+							    streq(drv + n - 8, "vfio-pci"))));
+}
+
+void plan_findings_free(struct vfk_plan *p)
+{
+	for (size_t i = 0; i < p->n_findings; i++) {
+		free(p->findings[i].id);
+		free(p->findings[i].device);
+		free(p->findings[i].message);
+	}
+	free(p->findings);
+	p->findings = NULL;
+	p->n_findings = 0;
+}
+
 VFK_EXPORT struct vfk_plan *vfk_plan_ref(struct vfk_plan *p)
 {
 	if (p)
@@ -49,12 +84,7 @@ VFK_EXPORT struct vfk_plan *vfk_plan_unref(struct vfk_plan *p)
 		return NULL;
 	vfk_device_list_free(p->must, p->n_must);
 	vfk_device_list_free(p->stay, p->n_stay);
-	for (size_t i = 0; i < p->n_findings; i++) {
-		free(p->findings[i].id);
-		free(p->findings[i].device);
-		free(p->findings[i].message);
-	}
-	free(p->findings);
+	plan_findings_free(p);
 	free(p);
 	return NULL;
 }

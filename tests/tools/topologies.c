@@ -657,7 +657,17 @@ static const struct fx_host vmd_host = {
 	.hugepages_2m = 1024,
 };
 
+/* The laptop's only disk is the NVMe behind VMD: the EFI partition on /boot, the root
+ * filesystem on /. */
+#define VMD_NVME "sys/bus/pci/devices/10000:e1:00.0/nvme/nvme0/nvme0n1/"
 static const struct fx_damage vmd_use_files[] = {
+	{VMD_NVME "dev", "259:0\n"},
+	{VMD_NVME "nvme0n1p1/dev", "259:1\n"},
+	{VMD_NVME "nvme0n1p2/dev", "259:2\n"},
+	{"proc/self/mountinfo",
+	 "22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw\n"
+	 "23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+	 "24 22 259:1 / /boot rw,relatime shared:2 - vfat /dev/nvme0n1p1 rw,fmask=0022\n"},
 	{"boot/loader/entries/arch.conf",
 	 "title   Arch Linux\n"
 	 "linux   /vmlinuz-linux\n"
@@ -670,6 +680,12 @@ static const struct fx_damage vmd_use_files[] = {
 				"FILES=()\n"
 				"HOOKS=(base udev autodetect microcode modconf kms keyboard "
 				"keymap consolefont block filesystems fsck)\n"},
+};
+
+static const struct fx_damage vmd_use_links[] = {
+	{VMD_NVME "subsystem", "../../../../../../../../class/block"},
+	{VMD_NVME "nvme0n1p1/subsystem", "../../../../../../../../../class/block"},
+	{VMD_NVME "nvme0n1p2/subsystem", "../../../../../../../../../class/block"},
 };
 
 /* --- Arch desktop: the AMD desktop's hardware with vfio as modules, mkinitcpio with
@@ -1006,6 +1022,9 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{"sys/bus/pci/devices/0000:01:00.1/sound/card1/subsystem", "../../../../../../class/sound"},
 };
 
+/* The ConnectX-5's first VF has its network interface up (a container's, say); the
+ * second has no driver. */
+#define SERVER_VF0 "sys/bus/pci/devices/0000:af:00.2/net/ens1f0v0/"
 /* grubby keeps the kernel options in the BLS entries; the running kernel booted one. */
 static const struct fx_damage server_use_files[] = {
 	{"boot/loader/entries/3f9c2a1b-5.14.0-427.el9.x86_64.conf",
@@ -1015,6 +1034,12 @@ static const struct fx_damage server_use_files[] = {
 	 "initrd /initramfs-5.14.0-427.el9.x86_64.img\n"
 	 "options root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root "
 	 "intel_iommu=on iommu=pt hugepagesz=1G hugepages=64 vfio-pci.ids=10de:1db4\n"},
+	{SERVER_VF0 "operstate", "up\n"},
+	{SERVER_VF0 "address", "02:00:00:00:af:02\n"},
+};
+
+static const struct fx_damage server_use_links[] = {
+	{SERVER_VF0 "subsystem", "../../../../../../class/net"},
 };
 
 /* --- The server again, with a journal that is not what vfiokit writes: a driver name
@@ -1068,7 +1093,9 @@ const struct topology topologies[] = {
 	 NULL,
 	 0,
 	 server_use_files,
-	 N(server_use_files)},
+	 N(server_use_files),
+	 server_use_links,
+	 N(server_use_links)},
 	{{"damaged-journal", "The RHEL server with a journal naming a driver '../../tmp/evil'",
 	  server_devs, N(server_devs), server_groups, N(server_groups)},
 	 &server_host,
@@ -1082,7 +1109,9 @@ const struct topology topologies[] = {
 	 NULL,
 	 0,
 	 vmd_use_files,
-	 N(vmd_use_files)},
+	 N(vmd_use_files),
+	 vmd_use_links,
+	 N(vmd_use_links)},
 	{{"malformed", "Garbage attributes and host files", malformed_devs, N(malformed_devs), NULL,
 	  0},
 	 &malformed_host,

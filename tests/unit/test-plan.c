@@ -89,8 +89,62 @@ static const struct fx_dev devs[] = {
 	 .group = FX_NO_GROUP,
 	 .driver = "e1000e",
 	 .boot_vga = FX_ABSENT},
+	/* An Intel VMD controller that vmd does not drive: no domain behind it. */
+	{.bdf = "0000:00:05.0",
+	 .vendor = 0x8086,
+	 .device = 0x467f,
+	 .class_code = 0x010400,
+	 .group = 9,
+	 .boot_vga = FX_ABSENT},
 };
-static const struct fx_topology topo = {.name = "plan", .devs = devs, .n_devs = 9};
+static const struct fx_topology topo = {
+	.name = "plan", .devs = devs, .n_devs = sizeof(devs) / sizeof(devs[0])};
+
+/* An NVMe PF with two VFs and a fourth function of the slot that is no VF; the first VF
+ * holds a filesystem mounted on /srv. */
+static const struct fx_dev sriov_devs[] = {
+	{.bdf = "0000:07:00.0",
+	 .vendor = 0x1b36,
+	 .device = 0x0010,
+	 .class_code = 0x010802,
+	 .group = 30,
+	 .driver = "nvme",
+	 .multifunction = true,
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "flr",
+	 .sriov_total = 4,
+	 .sriov_num = 2,
+	 .caps = FX_CAP_EXP | FX_CAP_FLR | FX_CAP_SRIOV},
+	{.bdf = "0000:07:00.1",
+	 .vendor = 0x1b36,
+	 .device = 0x0010,
+	 .class_code = 0x010802,
+	 .group = 31,
+	 .driver = "nvme",
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "flr",
+	 .physfn = "0000:07:00.0"},
+	{.bdf = "0000:07:00.2",
+	 .vendor = 0x1b36,
+	 .device = 0x0010,
+	 .class_code = 0x010802,
+	 .group = 32,
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "flr",
+	 .physfn = "0000:07:00.0"},
+	{.bdf = "0000:07:00.3",
+	 .vendor = 0x1b36,
+	 .device = 0x0010,
+	 .class_code = 0x010802,
+	 .group = 33,
+	 .driver = "nvme",
+	 .boot_vga = FX_ABSENT,
+	 .reset_method = "flr"},
+};
+static const struct fx_topology sriov_topo = {
+	.name = "sriov", .devs = sriov_devs, .n_devs = sizeof(sriov_devs) / sizeof(sriov_devs[0])};
+#define VF_DISK "sys/bus/pci/devices/0000:07:00.1/nvme/nvme1/nvme1n1/"
+#define VF_MOUNTED "36 1 259:6 / /srv rw,relatime shared:3 - xfs /dev/nvme1n1p1 rw\n"
 
 struct env {
 	char *root;
@@ -395,6 +449,159 @@ static void test_check_unforceable(void **state)
 	assert_int_equal(vfk_plan_get_finding_force(p, 999), 0);
 }
 
+/* The VMD controller takes the domain it made with it: the NVMe and the root filesystem
+ * on it. Its own bit overrides that, the disks still need theirs. */
+static void test_vmd_domain(void **state)
+{
+	const unsigned int storage = VFK_FORCE_IN_USE_STORAGE;
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build(e, "vmd-domain");
+	p = plan(e, "0000:00:0e.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "vmd.domain", "0000:00:0e.0",
+	       "removes PCI domain 10000 behind it and every device in it: 10000:e0:06.0 "
+	       "(pcieport), 10000:e1:00.0 (nvme)");
+	expect(p, VFK_FINDING_BLOCKER, "vmd.domain", "0000:00:0e.0", "nvme0n1p2 is mounted on /");
+	expect(p, VFK_FINDING_BLOCKER, "block.mounted", "10000:e1:00.0", "mounted on /");
+	expect(p, VFK_FINDING_HOST_LOSES, "block.disk", "10000:e1:00.0", "nvme0n1");
+	assert_false(vfk_plan_is_applicable(p));
+	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+		if (strcmp(vfk_plan_get_finding_id(p, i), "vmd.domain") == 0)
+			assert_int_equal(vfk_plan_get_finding_force(p, i), VFK_FORCE_VMD_DOMAIN);
+	assert_refused(p, storage, VFK_PLAN_CHECK_GROUP,
+		       "0000:00:0e.0: is an Intel VMD controller");
+	assert_refused(p, VFK_FORCE_VMD_DOMAIN, VFK_PLAN_CHECK_GROUP, "nvme0n1p2 is mounted on /");
+	assert_allowed(p, storage | VFK_FORCE_VMD_DOMAIN, VFK_PLAN_CHECK_GROUP);
+
+	/* The NVMe alone cannot go: the controller is in its group and moves too. */
+	p = plan(e, "10000:e1:00.0", NULL);
+	expect(p, VFK_FINDING_BLOCKER, "vmd.domain", "0000:00:0e.0", "10000:e1:00.0 (nvme)");
+}
+
+static void build_sriov(struct env *e)
+{
+	assert_int_equal(fx_build(e->root, &sriov_topo), 0);
+	assert_int_equal(fx_write_file(e->root, VF_DISK "dev", "259:5\n"), 0);
+	assert_int_equal(fx_write_file(e->root, VF_DISK "nvme1n1p1/dev", "259:6\n"), 0);
+	assert_int_equal(fx_symlink(e->root, VF_DISK "subsystem", "../../../../../../class/block"),
+			 0);
+	assert_int_equal(fx_symlink(e->root, VF_DISK "nvme1n1p1/subsystem",
+				    "../../../../../../../class/block"),
+			 0);
+	assert_int_equal(fx_write_file(e->root, "proc/self/mountinfo", VF_MOUNTED), 0);
+	assert_int_equal(vfk_ctx_new(e->root, &e->ctx), 0);
+}
+
+static void count_write(void *userdata, const char *path, const char *value)
+{
+	(*(int *)userdata)++;
+}
+
+/* A VF and its PF are no card-mates to pass along; another function of the slot is. */
+static void test_sriov_not_siblings(void **state)
+{
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build_sriov(e);
+	p = plan(e, "0000:07:00.2", NULL);
+	assert_false(has(p, "slot.sibling"));
+	expect(p, VFK_FINDING_NOTE, "sriov.physfn", "0000:07:00.2", "0000:07:00.0 (on nvme)");
+
+	p = plan(e, "0000:07:00.3", NULL);
+	expect(p, VFK_FINDING_NOTE, "slot.sibling", "0000:07:00.3", "0000:07:00.0");
+	for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+		if (strcmp(vfk_plan_get_finding_id(p, i), "slot.sibling") == 0 &&
+		    (strstr(vfk_plan_get_finding_message(p, i), "0000:07:00.1") ||
+		     strstr(vfk_plan_get_finding_message(p, i), "0000:07:00.2")))
+			fail_msg("a VF as slot sibling: %s", vfk_plan_get_finding_message(p, i));
+	assert_false(has(p, "sriov.physfn"));
+}
+
+/* The PF's VFs go with it; the one with a mounted filesystem blocks, with no override. */
+static void test_sriov_pf_loses_vfs(void **state)
+{
+	const unsigned int all = VFK_FORCE_BOOT_VGA | VFK_FORCE_IN_USE_STORAGE |
+				 VFK_FORCE_NET_IN_USE | VFK_FORCE_VMD_DOMAIN;
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build_sriov(e);
+	p = plan(e, "0000:07:00.0", NULL);
+	expect(p, VFK_FINDING_HOST_LOSES, "sriov.vf", "0000:07:00.0",
+	       "virtual function 0000:07:00.1 (on nvme) is destroyed");
+	expect(p, VFK_FINDING_BLOCKER, "sriov.vf-in-use", "0000:07:00.0",
+	       "0000:07:00.1 (on nvme), which is in use: nvme1n1p1 is mounted on /srv");
+	assert_false(has(p, "block.mounted"));
+	assert_int_equal(verdict(p, "sriov.vf-in-use", "0000:07:00.0", all, VFK_PLAN_CHECK_GROUP),
+			 VFK_VERDICT_REFUSED);
+	assert_refused(p, all, VFK_PLAN_CHECK_GROUP, "mounted on /srv");
+	{
+		size_t n_vf = 0;
+
+		for (size_t i = 0; i < vfk_plan_get_n_findings(p); i++)
+			n_vf += strcmp(vfk_plan_get_finding_id(p, i), "sriov.vf") == 0;
+		assert_int_equal(n_vf, 2);
+	}
+	expect(p, VFK_FINDING_HOST_LOSES, "sriov.vf", "0000:07:00.0", NULL);
+
+	/* Unmounted, the VFs still go, but nothing blocks. */
+	assert_int_equal(fx_write_file(e->root, "proc/self/mountinfo", ""), 0);
+	p = plan(e, "0000:07:00.0", NULL);
+	assert_false(has(p, "sriov.vf-in-use"));
+	assert_true(has(p, "sriov.vf"));
+	assert_true(vfk_plan_is_applicable(p));
+}
+
+/* Changing the VF count destroys every VF; vfk_sriov_set() refuses while one is in use,
+ * before any write, also in a dry run. */
+static void test_sriov_set_refuses(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *pf = NULL;
+	char *detail = NULL;
+	int writes = 0;
+
+	build_sriov(e);
+	assert_int_equal(vfk_device_new_from_string(e->ctx, "0000:07:00.0", &pf), 0);
+	assert_int_equal(
+		vfk_sriov_set(e->ctx, pf, 4, VFK_BIND_DRY_RUN, count_write, &writes, &detail),
+		-EBUSY);
+	assert_int_equal(writes, 0);
+	assert_non_null(detail);
+	if (!strstr(detail, "0000:07:00.1 (on nvme) is in use: nvme1n1p1 is mounted on /srv"))
+		fail_msg("detail: %s", detail);
+	free(detail);
+	detail = NULL;
+	assert_int_equal(vfk_sriov_set(e->ctx, pf, 0, 0, count_write, &writes, &detail), -EBUSY);
+	assert_int_equal(writes, 0);
+	free(detail);
+	detail = NULL;
+	/* The same count changes nothing and destroys nothing. */
+	assert_int_equal(vfk_sriov_set(e->ctx, pf, 2, VFK_BIND_DRY_RUN, NULL, NULL, NULL), 0);
+
+	/* Unmounted: allowed. */
+	assert_int_equal(fx_write_file(e->root, "proc/self/mountinfo", ""), 0);
+	assert_int_equal(
+		vfk_sriov_set(e->ctx, pf, 4, VFK_BIND_DRY_RUN, count_write, &writes, &detail), 0);
+	assert_int_equal(writes, 2);
+	free(detail);
+	vfk_device_unref(pf);
+}
+
+/* Not on vmd and nothing behind it: a RAID controller like any other. */
+static void test_vmd_not_driven(void **state)
+{
+	struct env *e = *state;
+	struct vfk_plan *p;
+
+	build(e, NULL);
+	p = plan(e, "0000:00:05.0", NULL);
+	assert_false(has(p, "vmd.domain"));
+	assert_true(vfk_plan_is_applicable(p));
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct env *e = *state;
@@ -430,15 +637,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_kernel_rule),
-		T(test_blockers),
-		T(test_gpu_desktop),
-		T(test_storage_and_network),
-		T(test_clean_plan),
-		T(test_check),
-		T(test_check_unforceable),
-		T(test_bad_arguments),
-		T(test_swaps_link_stays_in_tree),
+		T(test_kernel_rule),	    T(test_blockers),
+		T(test_gpu_desktop),	    T(test_storage_and_network),
+		T(test_clean_plan),	    T(test_check),
+		T(test_check_unforceable),  T(test_vmd_domain),
+		T(test_vmd_not_driven),	    T(test_sriov_not_siblings),
+		T(test_sriov_pf_loses_vfs), T(test_sriov_set_refuses),
+		T(test_bad_arguments),	    T(test_swaps_link_stays_in_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,6 +72,21 @@ elif [ "$topo" = sriov ]; then
 	check "all $total VFs on vfio-pci ($on_vfio)" [ "$on_vfio" = "$total" ]
 	check "journal records the old count" grep -q '"sriov_numvfs": 0' /run/vfiokit/journal.json
 	check "$((total + 1)) VFs refused" bash -c '! "$0" sriov "$1" --vfs "$2"' "$tool" "$pf" $((total + 1))
+	# Changing the count would destroy VFs on vfio-pci: refused, naming them, nothing
+	# written; moving the PF is blocked for the same reason.
+	vf0=$(basename "$(readlink -f "/sys/bus/pci/devices/$pf/virtfn0")")
+	"$tool" sriov "$pf" --vfs 1 >"$VM_SCRATCH/out" 2>"$VM_SCRATCH/err"
+	check "sriov --vfs 1 refused while the VFs are on vfio-pci" [ $? = 1 ]
+	check "the refusal names $vf0 on vfio-pci" grep -q "$vf0 (on vfio-pci) is in use" "$VM_SCRATCH/err"
+	check "the VFs it would destroy are listed" grep -q "^  $vf0 (on vfio-pci)" "$VM_SCRATCH/out"
+	check "still $total VFs" [ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = "$total" ]
+	check "$vf0 still on vfio-pci" [ "$(driver "$vf0")" = vfio-pci ]
+	"$tool" plan "$pf" >"$VM_SCRATCH/plan" 2>&1
+	check "plan $pf blocked by the VFs in use" grep -q "sriov.vf-in-use: would destroy virtual function $vf0" "$VM_SCRATCH/plan"
+	check "plan $pf names no VF as slot sibling" bash -c '! grep -q slot.sibling "$0"' "$VM_SCRATCH/plan"
+	"$tool" bind "$pf" 2>"$VM_SCRATCH/err"
+	check "bind $pf refused" grep -q "would destroy virtual function $vf0" "$VM_SCRATCH/err"
+	check "$pf still on nvme" [ "$(driver "$pf")" = nvme ]
 	check "restore --all" "$tool" restore --all
 	check "VFs gone again" [ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = 0 ]
 	check "$pf still on nvme" [ "$(driver "$pf")" = nvme ]
