@@ -27,7 +27,9 @@ static bool find_block(const char *text, const char **begin, const char **end)
 	for (const char *p = text; p && *p;) {
 		const char *next = strchr(p, '\n');
 
-		if (!b && line_is(p, PERSIST_BEGIN)) {
+		/* The last begin line before an end line: a stray begin line above (a
+		 * block cut short by hand) stays the user's text, not part of the block. */
+		if (line_is(p, PERSIST_BEGIN)) {
 			b = p;
 		} else if (b && line_is(p, PERSIST_END)) {
 			*begin = b;
