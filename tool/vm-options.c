@@ -6,27 +6,8 @@
 
 #include "cmd.h"
 #include "macro.h"
+#include "size-option.h"
 #include "vm-options.h"
-
-/* "8G", "4096M", "4096" (MiB). */
-static int parse_mib(const char *s, uint64_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -EINVAL;
-	if (streq(end, "G") || streq(end, "g") || streq(end, "GiB"))
-		v *= 1024;
-	else if (!streq(end, "") && !streq(end, "M") && !streq(end, "m") && !streq(end, "MiB"))
-		return -EINVAL;
-	if (v < 16 || v > (16ull << 20))
-		return -ERANGE;
-	*ret = v;
-	return 0;
-}
 
 int vm_parse_option(struct vm_request *req, const char *cmd, int c, const char *arg)
 {
@@ -34,7 +15,7 @@ int vm_parse_option(struct vm_request *req, const char *cmd, int c, const char *
 
 	switch (c) {
 	case OPT_VM_MEMORY:
-		if (parse_mib(arg, &req->mib) < 0)
+		if (size_option_parse_mib(arg, &req->mib) < 0)
 			return usage_error(cmd, "--memory %s: give a size from 16M to 16T, e.g. 8G",
 					   arg);
 		return 1;
