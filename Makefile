@@ -7,7 +7,7 @@
 MESON ?= meson
 BUILD ?= build
 
-.PHONY: all build deps deps-vm run demo check golden-update bench format clean
+.PHONY: all build deps deps-vm run demo check golden-update bench fuzz format clean
 
 all: build
 
@@ -71,6 +71,12 @@ bench:
 	rm -rf build-bench && $(MESON) setup build-bench -Dbuildtype=release >/dev/null
 	$(MESON) compile -C build-bench
 	bench/run.sh build-bench
+
+# libFuzzer over every target in tests/fuzz/ (clang, build-fuzz/), FUZZ_TIME seconds each on a
+# copy of its seed corpus; prints executions and coverage per target.
+FUZZ_TIME ?= 60
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) BUILD=build-fuzz scripts/fuzz.sh
 
 format:
 	scripts/check-format.sh --fix

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -20,31 +21,47 @@ static void format_bytes(uint64_t v, char *buf, size_t size)
 		snprintf(buf, size, "%" PRIu64 " KiB", v >> 10);
 }
 
+int limits_parse_memlock(const char *text, char soft[LIMITS_WORD_MAX], uint64_t *ret)
+{
+	const char *line = strstr(text, "Max locked memory");
+	unsigned long long v;
+	char *end;
+
+	static_assert(LIMITS_WORD_MAX == 32, "the sscanf width below");
+	if (!line || sscanf(line + strlen("Max locked memory"), "%31s", soft) != 1)
+		return -ENOENT;
+	if (streq(soft, "unlimited")) {
+		*ret = UINT64_MAX;
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(soft, &end, 10);
+	if (errno || end == soft || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
 static int check_memlock(struct host *h, struct vfk_report *r)
 {
-	char text[8192], soft[32], size[32];
-	const char *line;
+	char text[8192], soft[LIMITS_WORD_MAX], size[32];
+	uint64_t v;
+	int err;
 
-	if (path_read(h->ctx, PROC_SELF_LIMITS, text, sizeof(text)) < 0 ||
-	    !(line = strstr(text, "Max locked memory")) ||
-	    sscanf(line + strlen("Max locked memory"), "%31s", soft) != 1)
+	err = path_read(h->ctx, PROC_SELF_LIMITS, text, sizeof(text)) < 0
+		      ? -ENOENT
+		      : limits_parse_memlock(text, soft, &v);
+	if (err == -ENOENT)
 		return report_add(r, "limits.memlock", VFK_CHECK_SKIP, NULL,
 				  "cannot read the locked-memory limit from /%s", PROC_SELF_LIMITS);
-	if (streq(soft, "unlimited"))
+	if (err < 0)
+		return report_add(r, "limits.memlock", VFK_CHECK_SKIP, NULL,
+				  "cannot parse the locked-memory limit \"%s\" in /%s", soft,
+				  PROC_SELF_LIMITS);
+	if (v == UINT64_MAX)
 		return report_add(r, "limits.memlock", VFK_CHECK_OK, NULL,
 				  "RLIMIT_MEMLOCK is unlimited");
-	{
-		char *end;
-		unsigned long long v;
-
-		errno = 0;
-		v = strtoull(soft, &end, 10);
-		if (errno || end == soft || *end)
-			return report_add(r, "limits.memlock", VFK_CHECK_SKIP, NULL,
-					  "cannot parse the locked-memory limit \"%s\" in /%s",
-					  soft, PROC_SELF_LIMITS);
-		format_bytes(v, size, sizeof(size));
-	}
+	format_bytes(v, size, sizeof(size));
 	/* vfio pins all guest memory; root's CAP_IPC_LOCK lifts the limit, users need it. */
 	return report_add(r, "limits.memlock", VFK_CHECK_WARN,
 			  "For QEMU run by a user, raise the limit to at least the guest's RAM: "

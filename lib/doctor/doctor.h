@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 #include "host/host.h"
 #include "internal.h"
 #include "report.h"
@@ -21,4 +23,9 @@ int check_interrupt_remapping(struct host *h, struct vfk_report *r);
 int check_modules(struct host *h, struct vfk_report *r);
 int check_device_nodes(struct host *h, struct vfk_report *r);
 int check_resources(struct host *h, struct vfk_report *r);
+/* The soft "Max locked memory" limit in /proc/self/limits @text: its word into @soft, the
+ * bytes into @ret (UINT64_MAX: unlimited); -ENOENT without that line, -EINVAL when the
+ * word is no number. */
+#define LIMITS_WORD_MAX 32
+int limits_parse_memlock(const char *text, char soft[LIMITS_WORD_MAX], uint64_t *ret);
 int check_ovmf(struct host *h, struct vfk_report *r);

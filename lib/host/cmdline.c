@@ -30,7 +30,7 @@ static char *strndup_fold(const char *s, size_t n, bool fold)
 
 static int push(struct cmdline *c, const char *arg, size_t len)
 {
-	size_t keylen = len, vstart = 0, vlen = 0;
+	size_t keylen, vstart = 0, vlen = 0;
 	struct cmdline_param *p;
 	bool quoted = false;
 
@@ -39,6 +39,8 @@ static int push(struct cmdline *c, const char *arg, size_t len)
 		len--;
 		quoted = true;
 	}
+	/* After the opening quote: a lone '"' is no parameter, and "word" is word. */
+	keylen = len;
 	for (size_t i = 0; i < len; i++)
 		if (arg[i] == '=') {
 			keylen = i;

@@ -91,6 +91,8 @@ void host_free(struct host *h);
 
 /* os.c: os-release's ID, ID_LIKE and PRETTY_NAME, and the running kernel's release. */
 int host_read_os(struct host *h);
+/* os-release(5) text: its ID, ID_LIKE and PRETTY_NAME into @h. */
+void host_parse_os_release(struct host *h, const char *text);
 /* Distribution families from os-release's ID and ID_LIKE. */
 bool host_is_debian_like(const struct host *h);
 bool host_is_fedora_like(const struct host *h);

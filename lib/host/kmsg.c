@@ -62,7 +62,7 @@ int kmsg_read_raw(struct vfk_ctx *ctx, char **ret, size_t *ret_len)
  * Records become one message per line: "6,339,5140900,-;DMAR: IOMMU enabled" keeps what follows ';',
  * continuation lines (" SUBSYSTEM=pci") are dropped, and plain dmesg text stays as it is.
  */
-static int append_records(char **out, size_t *len, const char *rec, size_t n)
+int kmsg_records_append(char **out, size_t *len, const char *rec, size_t n)
 {
 	for (const char *p = rec, *end = rec + n; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -105,7 +105,7 @@ int host_read_kmsg(struct host *h)
 		h->kmsg_error = err;
 		return 0;
 	}
-	err = append_records(&out, &len, raw, rawlen);
+	err = kmsg_records_append(&out, &len, raw, rawlen);
 	if (err == -ENOMEM)
 		return err;
 	h->kmsg = out ? TAKE_PTR(out) : strdup("");

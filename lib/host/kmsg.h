@@ -17,5 +17,9 @@ int kmsg_read_raw(struct vfk_ctx *ctx, char **ret, size_t *ret_len);
  * error but leaves h->kmsg NULL and its reason in h->kmsg_error. */
 int host_read_kmsg(struct host *h);
 
+/* Appends @n bytes of /dev/kmsg records (or dmesg text) to the malloc'd *@out of *@len
+ * bytes, one message per line; -EFBIG past 8 MiB. */
+int kmsg_records_append(char **out, size_t *len, const char *rec, size_t n);
+
 /* The first kernel log line containing any of the NULL-terminated @needles. */
 const char *kmsg_find(const struct host *h, const char *const *needles, char *buf, size_t size);

@@ -37,6 +37,21 @@ static bool release_is_valid(const char *r)
 	       n;
 }
 
+void host_parse_os_release(struct host *h, const char *text)
+{
+	for (const char *line = text; line && *line;) {
+		const char *next = strchr(line, '\n');
+
+		if (startswith(line, "ID="))
+			copy_value(line + 3, h->os_id, sizeof(h->os_id));
+		else if (startswith(line, "ID_LIKE="))
+			copy_value(line + 8, h->os_id_like, sizeof(h->os_id_like));
+		else if (startswith(line, "PRETTY_NAME="))
+			copy_value(line + 12, h->os_name, sizeof(h->os_name));
+		line = next ? next + 1 : NULL;
+	}
+}
+
 int host_read_os(struct host *h)
 {
 	static const char *const files[] = {ETC_OS_RELEASE, USR_LIB_OS_RELEASE};
@@ -45,17 +60,7 @@ int host_read_os(struct host *h)
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		if (path_read(h->ctx, files[i], buf, sizeof(buf)) < 0)
 			continue;
-		for (char *line = buf; line && *line;) {
-			char *next = strchr(line, '\n');
-
-			if (startswith(line, "ID="))
-				copy_value(line + 3, h->os_id, sizeof(h->os_id));
-			else if (startswith(line, "ID_LIKE="))
-				copy_value(line + 8, h->os_id_like, sizeof(h->os_id_like));
-			else if (startswith(line, "PRETTY_NAME="))
-				copy_value(line + 12, h->os_name, sizeof(h->os_name));
-			line = next ? next + 1 : NULL;
-		}
+		host_parse_os_release(h, buf);
 		break;
 	}
 	if (path_read(h->ctx, PROC_OSRELEASE, buf, sizeof(buf)) >= 0) {

@@ -101,12 +101,10 @@ static int routes_netlink(struct route_ifaces *out)
 }
 
 /* A captured tree has no kernel to ask: its /proc/net/route and ipv6_route say the same. */
-static int routes_files(struct vfk_ctx *ctx, struct route_ifaces *out)
+void routes_parse(const char *v4, const char *v6, struct route_ifaces *out)
 {
-	_cleanup_free_ char *v4 = NULL, *v6 = NULL;
-
-	if (path_read_all(ctx, PROC_NET_ROUTE, 1u << 20, &v4) >= 0)
-		for (char *line = strchr(v4, '\n'); line && *++line;) {
+	if (v4)
+		for (const char *line = strchr(v4, '\n'); line && *++line;) {
 			char iface[IF_NAMESIZE + 1], dest[16];
 			unsigned int mask_unused;
 
@@ -116,8 +114,8 @@ static int routes_files(struct vfk_ctx *ctx, struct route_ifaces *out)
 				add_name(out, iface);
 			line = strchr(line, '\n');
 		}
-	if (path_read_all(ctx, PROC_NET_IPV6_ROUTE, 1u << 20, &v6) >= 0)
-		for (char *line = v6; line && *line;) {
+	if (v6)
+		for (const char *line = v6; line && *line;) {
 			char dest[33], iface[IF_NAMESIZE + 1];
 			unsigned int plen;
 
@@ -129,6 +127,17 @@ static int routes_files(struct vfk_ctx *ctx, struct route_ifaces *out)
 			if (line)
 				line++;
 		}
+}
+
+static int routes_files(struct vfk_ctx *ctx, struct route_ifaces *out)
+{
+	_cleanup_free_ char *v4 = NULL, *v6 = NULL;
+
+	if (path_read_all(ctx, PROC_NET_ROUTE, 1u << 20, &v4) < 0)
+		v4 = NULL;
+	if (path_read_all(ctx, PROC_NET_IPV6_ROUTE, 1u << 20, &v6) < 0)
+		v6 = NULL;
+	routes_parse(v4, v6, out);
 	return 0;
 }
 

@@ -14,6 +14,10 @@ struct route_ifaces {
 /* Interfaces that carry a default route (IPv4 or IPv6): asked of the running kernel over
  * rtnetlink when the root is this machine's, read from proc/net/route and ipv6_route of
  * a captured tree otherwise. */
+/* The interfaces with a default route in /proc/net/route (@v4) and /proc/net/ipv6_route
+ * (@v6) text, either NULL when absent, added to @out. */
+void routes_parse(const char *v4, const char *v6, struct route_ifaces *out);
+
 int routes_default_ifaces(struct vfk_ctx *ctx, struct route_ifaces *out);
 
 /* The interface holding the local address of this SSH session ($SSH_CONNECTION); only on

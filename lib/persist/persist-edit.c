@@ -27,7 +27,9 @@ static bool find_block(const char *text, const char **begin, const char **end)
 	for (const char *p = text; p && *p;) {
 		const char *next = strchr(p, '\n');
 
-		if (!b && line_is(p, PERSIST_BEGIN)) {
+		/* The last begin line before an end line: a stray begin line above (a
+		 * block cut short by hand) stays the user's text, not part of the block. */
+		if (line_is(p, PERSIST_BEGIN)) {
 			b = p;
 		} else if (b && line_is(p, PERSIST_END)) {
 			*begin = b;
@@ -95,13 +97,20 @@ bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t
 	char path[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
-	unsigned int off = 0x100;
 
 	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/config", bdf);
 	fd = path_open_file(ctx, path);
 	if (fd < 0)
 		return false;
 	n = read(fd, cfg, sizeof(cfg));
+	return n > 0 && persist_config_serial(cfg, (size_t)n, buf, size);
+}
+
+bool persist_config_serial(const uint8_t *cfg, size_t size_cfg, char *buf, size_t size)
+{
+	ssize_t n = (ssize_t)(size_cfg > 4096 ? 4096 : size_cfg);
+	unsigned int off = 0x100;
+
 	/* Extended capabilities: a chain of 32-bit headers (id, version, next) from 0x100,
 	 * walked at most 64 steps against loops. */
 	for (int steps = 0; n >= (ssize_t)off + 12 && off >= 0x100 && steps < 64; steps++) {

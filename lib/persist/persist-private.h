@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "internal.h"
@@ -52,6 +53,8 @@ unsigned long long persist_hash(const char *s);
 /* The PCIe Device Serial Number of @bdf as "01-23-45-67-89-ab-cd-ef" (lspci's form), from
  * its extended configuration space; false when it has none or it is unreadable. */
 bool persist_read_serial(struct vfk_ctx *ctx, const char *bdf, char *buf, size_t size);
+/* The same from the first @size_cfg bytes of config space @cfg. */
+bool persist_config_serial(const uint8_t *cfg, size_t size_cfg, char *buf, size_t size);
 
 /* The name of the physical slot holding @bdf (sys/bus/pci/slots/NAME/address); false
  * when the platform names none. */
@@ -62,6 +65,13 @@ struct cmdline;
  * vfiokit's block, @kernel_cmdline_file, systemd-boot entries), parsed into @ret. */
 int persist_source_options(struct vfk_ctx *ctx, const char *kernel_cmdline_file,
 			   struct cmdline *ret);
+
+/* persist.c: the options of every "options vfio-pci ..." line of modprobe.d file @text
+ * (changed: continued lines joined, lines cut), "; "-separated into @found. */
+void persist_modprobe_vfio_options(char *text, char *found, size_t size);
+
+/* persist-verify.c: the value of KEY=="..." or KEY="..." in udev rule @line, into @buf. */
+bool persist_rule_value(const char *line, const char *key, char *buf, size_t size);
 
 /* persist-changes.c: adds the command @argv (NULL-terminated) to @p. */
 int persist_add_command(struct vfk_persist *p, const char *const *argv);

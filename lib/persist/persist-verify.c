@@ -12,8 +12,7 @@
 #include "path.h"
 #include "persist-private.h"
 
-/* The value of KEY=="..." or KEY="..." in a udev rule line, copied to @buf. */
-static bool rule_value(const char *line, const char *key, char *buf, size_t size)
+bool persist_rule_value(const char *line, const char *key, char *buf, size_t size)
 {
 	const char *p = strstr(line, key), *end;
 
@@ -39,9 +38,9 @@ static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *
 	const char *drv, *ov;
 	int err;
 
-	if (!rule_value(line, "KERNEL", bdf, sizeof(bdf)) ||
-	    !rule_value(line, "ATTR{vendor}", vendor, sizeof(vendor)) ||
-	    !rule_value(line, "ATTR{device}", device, sizeof(device)))
+	if (!persist_rule_value(line, "KERNEL", bdf, sizeof(bdf)) ||
+	    !persist_rule_value(line, "ATTR{vendor}", vendor, sizeof(vendor)) ||
+	    !persist_rule_value(line, "ATTR{device}", device, sizeof(device)))
 		return 0;
 	snprintf(id, sizeof(id), "device.%s", bdf);
 	err = vfk_device_new_from_string(ctx, bdf, &dev);

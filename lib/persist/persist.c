@@ -532,6 +532,32 @@ static void squeeze_spaces(char *s)
 	*w = '\0';
 }
 
+void persist_modprobe_vfio_options(char *text, char *found, size_t size)
+{
+	found[0] = '\0';
+	/* Join continued lines, then look at each "options vfio[-_]pci". */
+	for (char *c = text; (c = strstr(c, "\\\n"));)
+		c[0] = c[1] = ' ';
+	for (char *line = text; line && *line;) {
+		char *next = strchr(line, '\n'), *p = line + strspn(line, " \t");
+
+		if (next)
+			*next = '\0';
+		if (startswith(p, "options") &&
+		    (startswith(p + 7 + strspn(p + 7, " \t"), "vfio-pci") ||
+		     startswith(p + 7 + strspn(p + 7, " \t"), "vfio_pci"))) {
+			char *opts = p + 7 + strspn(p + 7, " \t") + 8;
+
+			opts += strspn(opts, " \t");
+			snprintf(found + strlen(found), size - strlen(found), "%s%s",
+				 *found ? "; " : "", opts);
+		}
+		line = next ? next + 1 : NULL;
+	}
+	/* A continued line leaves its indentation: one space is enough. */
+	squeeze_spaces(found);
+}
+
 /* Other modprobe.d files that already give vfio-pci options, read with
  * kmod's rules (a trailing backslash continues the line; '-' and '_' in module names are
  * one), so the user learns what the kernel will really get. */
@@ -556,28 +582,7 @@ static int scan_modprobe_d(struct gen *g)
 			    streq(path, VFIOKIT_MODPROBE_CONF) ||
 			    path_read_all(g->p->ctx, path, 1u << 20, &text) < 0)
 				continue;
-			/* Join continued lines, then look at each "options vfio[-_]pci". */
-			for (char *c = text; (c = strstr(c, "\\\n"));)
-				c[0] = c[1] = ' ';
-			for (char *line = text; line && *line;) {
-				char *next = strchr(line, '\n'), *p = line + strspn(line, " \t");
-
-				if (next)
-					*next = '\0';
-				if (startswith(p, "options") &&
-				    (startswith(p + 7 + strspn(p + 7, " \t"), "vfio-pci") ||
-				     startswith(p + 7 + strspn(p + 7, " \t"), "vfio_pci"))) {
-					char *opts = p + 7 + strspn(p + 7, " \t") + 8;
-
-					opts += strspn(opts, " \t");
-					snprintf(found + strlen(found),
-						 sizeof(found) - strlen(found), "%s%s",
-						 *found ? "; " : "", opts);
-				}
-				line = next ? next + 1 : NULL;
-			}
-			/* A continued line leaves its indentation: one space is enough. */
-			squeeze_spaces(found);
+			persist_modprobe_vfio_options(text, found, sizeof(found));
 			if (*found)
 				err = pwarn(
 					g->p,

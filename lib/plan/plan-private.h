@@ -64,3 +64,7 @@ int plan_usage_vf(struct plan_usage *u, struct vfk_device *vf, char *why, size_t
 int plan_usage_console(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev);
 /* A blocker when a firmware framebuffer in /proc/iomem lies in one of @dev's BARs. */
 int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev);
+/* Whether a firmware framebuffer named in /proc/iomem @iomem lies inside a BAR of a device's
+ * sysfs `resource` @resource; then its name and range. */
+bool plan_framebuffer_in_bars(const char *iomem, const char *resource, const char **name,
+			      unsigned long long *start, unsigned long long *end);

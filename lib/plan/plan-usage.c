@@ -333,30 +333,18 @@ int plan_usage_check(struct plan_usage *u, struct vfk_plan *plan, struct vfk_dev
 	return walk(u, plan, vfk_device_get_bdf(dev), fd, 0, false);
 }
 
-/*
- * The firmware's framebuffer (efifb, simpledrm, vesafb, BOOTFB) lives in a BAR of the boot
- * GPU; /proc/iomem names it. Moving that device takes the console away even when no
- * DRM driver is bound to it.
- */
-int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev)
+bool plan_framebuffer_in_bars(const char *iomem, const char *resource, const char **name,
+			      unsigned long long *start, unsigned long long *end)
 {
 	static const char *const names[] = {"efifb", "simpledrm", "vesafb", "BOOTFB",
 					    "simple-framebuffer"};
-	_cleanup_free_ char *iomem = NULL, *resource = NULL;
-	char path[PATH_MAX];
-	const char *syspath = vfk_device_get_syspath(dev);
 
-	if (!syspath || path_read_all(u->ctx, PROC_IOMEM, 1u << 20, &iomem) < 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/resource", syspath);
-	if (path_read_all(u->ctx, path, 64u << 10, &resource) < 0)
-		return 0;
 	for (const char *line = iomem; *line;) {
 		const char *nl = strchrnul(line, '\n');
-		unsigned long long start, end;
+		unsigned long long s, e;
 		char what[128] = "";
 
-		if (sscanf(line, " %llx-%llx : %127[^\n]", &start, &end, what) == 3)
+		if (sscanf(line, " %llx-%llx : %127[^\n]", &s, &e, what) == 3)
 			for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
 				if (!strstr(what, names[k]))
 					continue;
@@ -365,21 +353,44 @@ int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct v
 					unsigned long long bs, be, flags;
 
 					if (sscanf(r, "%llx %llx %llx", &bs, &be, &flags) == 3 &&
-					    bs && start >= bs && end <= be)
-						return plan_add(plan, VFK_FINDING_BLOCKER,
-								"display.framebuffer",
-								vfk_device_get_bdf(dev),
-								VFK_FORCE_BOOT_VGA,
-								"holds the firmware framebuffer "
-								"(%s at %llx-%llx in /proc/iomem): "
-								"the console goes dark",
-								names[k], start, end);
+					    bs && s >= bs && e <= be) {
+						*name = names[k];
+						*start = s;
+						*end = e;
+						return true;
+					}
 					r = *rn ? rn + 1 : rn;
 				}
 			}
 		line = *nl ? nl + 1 : nl;
 	}
-	return 0;
+	return false;
+}
+
+/*
+ * The firmware's framebuffer (efifb, simpledrm, vesafb, BOOTFB) lives in a BAR of the boot
+ * GPU; /proc/iomem names it. Moving that device takes the console away even when no
+ * DRM driver is bound to it.
+ */
+int plan_usage_framebuffer(struct plan_usage *u, struct vfk_plan *plan, struct vfk_device *dev)
+{
+	_cleanup_free_ char *iomem = NULL, *resource = NULL;
+	char path[PATH_MAX];
+	const char *syspath = vfk_device_get_syspath(dev), *name;
+	unsigned long long start, end;
+
+	if (!syspath || path_read_all(u->ctx, PROC_IOMEM, 1u << 20, &iomem) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/resource", syspath);
+	if (path_read_all(u->ctx, path, 64u << 10, &resource) < 0)
+		return 0;
+	if (!plan_framebuffer_in_bars(iomem, resource, &name, &start, &end))
+		return 0;
+	return plan_add(plan, VFK_FINDING_BLOCKER, "display.framebuffer", vfk_device_get_bdf(dev),
+			VFK_FORCE_BOOT_VGA,
+			"holds the firmware framebuffer (%s at %llx-%llx in /proc/iomem): the "
+			"console goes dark",
+			name, start, end);
 }
 
 /*

@@ -77,19 +77,15 @@ static bool copy_filename(struct json_object *obj, const char *key, char *buf, s
 
 /* Only split flash images (code read-only, a per-VM copy of the variables) are used:
  * that is what "-drive if=pflash" pairs need. */
-static bool descriptor_usable(struct vfk_ctx *ctx, const char *path, enum firmware_want want,
-			      struct firmware *fw)
+bool firmware_descriptor_parse(const char *text, enum firmware_want want, struct firmware *fw)
 {
-	_cleanup_free_ char *text = NULL;
 	struct json_object *root, *types, *targets, *mapping, *device, *mode, *features;
 	bool ok = false;
 
-	if (path_read_all(ctx, path, 1u << 20, &text) < 0)
-		return false;
+	memset(fw, 0, sizeof(*fw));
 	root = json_tokener_parse(text);
 	if (!root)
 		return false;
-	memset(fw, 0, sizeof(*fw));
 	if (!json_object_object_get_ex(root, "interface-types", &types) ||
 	    !array_has_string(types, "uefi") ||
 	    !json_object_object_get_ex(root, "targets", &targets) || !targets_q35(targets) ||
@@ -109,15 +105,24 @@ static bool descriptor_usable(struct vfk_ctx *ctx, const char *path, enum firmwa
 		fw->secure_boot = array_has_string(features, "secure-boot");
 		fw->requires_smm = array_has_string(features, "requires-smm");
 	}
-	if ((want == FIRMWARE_PLAIN && fw->secure_boot) ||
-	    (want == FIRMWARE_SECURE_BOOT && !fw->secure_boot))
-		goto out;
-	ok = path_exists(ctx, fw->code) == 0 && (!fw->vars[0] || path_exists(ctx, fw->vars) == 0);
-	fw->descriptor[0] = '/';
-	snprintf(fw->descriptor + 1, sizeof(fw->descriptor) - 1, "%s", path);
+	ok = !(want == FIRMWARE_PLAIN && fw->secure_boot) &&
+	     !(want == FIRMWARE_SECURE_BOOT && !fw->secure_boot);
 out:
 	json_object_put(root);
 	return ok;
+}
+
+static bool descriptor_usable(struct vfk_ctx *ctx, const char *path, enum firmware_want want,
+			      struct firmware *fw)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (path_read_all(ctx, path, 1u << 20, &text) < 0 ||
+	    !firmware_descriptor_parse(text, want, fw))
+		return false;
+	fw->descriptor[0] = '/';
+	snprintf(fw->descriptor + 1, sizeof(fw->descriptor) - 1, "%s", path);
+	return path_exists(ctx, fw->code) == 0 && (!fw->vars[0] || path_exists(ctx, fw->vars) == 0);
 }
 
 struct entry {

@@ -25,5 +25,10 @@ enum firmware_want {
 	FIRMWARE_SECURE_BOOT /* with Secure Boot */
 };
 
+/* A QEMU firmware descriptor (docs/interop/firmware.json) in @text: whether it is a split
+ * UEFI flash image for x86_64 q35 with the features @want asks for, then with @fw's code,
+ * vars, format and features filled (the files are not looked for). */
+bool firmware_descriptor_parse(const char *text, enum firmware_want want, struct firmware *fw);
+
 /* Fills @ret; -ENOENT when nothing below the root fits. */
 int firmware_find_uefi(struct vfk_ctx *ctx, enum firmware_want want, struct firmware *ret);

@@ -42,9 +42,9 @@ int rom_check(const char *file, uint16_t vendor, uint16_t device, char *msg, siz
 {
 	_cleanup_free_ uint8_t *b = NULL;
 	_cleanup_close_ int fd = -EBADF;
-	size_t n = 0, pcir;
+	size_t n = 0;
 	struct stat st;
-	ssize_t r;
+	ssize_t r = 0;
 
 	warn[0] = '\0';
 	/* A FIFO or device given by mistake must not block QEMU's launch forever. */
@@ -66,6 +66,15 @@ int rom_check(const char *file, uint16_t vendor, uint16_t device, char *msg, siz
 		snprintf(msg, size, "ROM file %s: %s", file, strerror(errno));
 		return -EIO;
 	}
+	return rom_check_image(b, n, file, vendor, device, msg, size, warn, wsize);
+}
+
+int rom_check_image(const uint8_t *b, size_t n, const char *file, uint16_t vendor, uint16_t device,
+		    char *msg, size_t size, char *warn, size_t wsize)
+{
+	size_t pcir;
+
+	warn[0] = '\0';
 	if (n < ROM_MIN) {
 		snprintf(msg, size, "ROM file %s is %zu bytes: too short for an option ROM", file,
 			 n);

@@ -54,3 +54,6 @@ char *qemu_escape(const char *s);
  * a warning in @warn when it is for another device; -EINVAL with the reason in @msg. */
 int rom_check(const char *file, uint16_t vendor, uint16_t device, char *msg, size_t size,
 	      char *warn, size_t wsize);
+/* The same over the @n bytes of the image @b read from @file. */
+int rom_check_image(const uint8_t *b, size_t n, const char *file, uint16_t vendor, uint16_t device,
+		    char *msg, size_t size, char *warn, size_t wsize);

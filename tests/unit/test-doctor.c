@@ -739,6 +739,15 @@ static void test_cmdline_parser(void **state)
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.params[0].value, "x y");
 	cmdline_free(&c);
+	/* A quoted bare word loses both quotes; a lone quote is no parameter. */
+	assert_int_equal(cmdline_parse("\"quiet\" \"", &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.params[0].key, "quiet");
+	assert_null(c.params[0].value);
+	cmdline_free(&c);
+	assert_int_equal(cmdline_parse("a \"", &c), 0);
+	assert_int_equal(c.n, 1);
+	cmdline_free(&c);
 
 	assert_true(cmdline_value_has("on,sm_on", "on"));
 	assert_true(cmdline_value_has("sm_on,off", "off"));
