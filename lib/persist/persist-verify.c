@@ -27,6 +27,13 @@ bool persist_rule_value(const char *line, const char *key, char *buf, size_t siz
 }
 
 /* Why a device the rule names is not on vfio-pci, as far as the running system shows. */
+/* "0x10de": how vfiokit writes a vendor or device id into its rule. */
+static bool is_rule_id(const char *s)
+{
+	return strlen(s) == 6 && startswith(s, "0x") &&
+	       strspn(s + 2, "0123456789abcdefABCDEF") == 4;
+}
+
 static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *line,
 			 const char *comment)
 {
@@ -43,6 +50,12 @@ static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *
 	    !persist_rule_value(line, "ATTR{device}", device, sizeof(device)))
 		return 0;
 	snprintf(id, sizeof(id), "device.%s", bdf);
+	if (!is_rule_id(vendor) || !is_rule_id(device))
+		return report_add(
+			r, id, VFK_CHECK_FAIL, "run vfiokit persist again to rewrite the rule",
+			"the udev rule for %s names vendor \"%.8s\" and device \"%.8s\", not "
+			"ids as vfiokit writes them (0xVVVV): it was edited",
+			bdf, vendor, device);
 	err = vfk_device_new_from_string(ctx, bdf, &dev);
 	if (err < 0)
 		return report_add(r, id, VFK_CHECK_FAIL,

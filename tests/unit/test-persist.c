@@ -603,6 +603,41 @@ static void test_intel_iommu_order(void **state)
 	}
 }
 
+/* A rule whose ids were edited is reported as edited, not read past its end. */
+static void test_verify_edited_rule_ids(void **state)
+{
+	struct env *e = *state;
+	struct vfk_report *r = NULL;
+	struct vfk_persist *p;
+	char path[PATH_MAX], text[8192];
+	bool said = false;
+	char *at;
+	FILE *f;
+	size_t n;
+
+	build(e, "server-switches");
+	p = compute(e, 0, "1a:00.0", NULL);
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	vfk_persist_unref(p);
+	snprintf(path, sizeof(path), "%s/etc/udev/rules.d/01-vfiokit.rules", e->root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	at = strstr(text, "ATTR{vendor}==\"0x");
+	assert_non_null(at);
+	/* ATTR{vendor}=="0x15b3" becomes ATTR{vendor}=="": the value is gone. */
+	memmove(at + 15, at + 21, strlen(at + 21) + 1);
+	assert_int_equal(fx_write_file(e->root, "etc/udev/rules.d/01-vfiokit.rules", text), 0);
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++)
+		said |= vfk_report_get_check_status(r, i) == VFK_CHECK_FAIL &&
+			strstr(vfk_report_get_check_summary(r, i), "it was edited");
+	assert_true(said);
+	vfk_report_unref(r);
+}
+
 /* --verify says which IOMMU options the running kernel has only for this boot. */
 static void test_verify_running_only(void **state)
 {
@@ -765,6 +800,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_cmdline_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_running_only_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intel_iommu_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_edited_rule_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_running_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_and_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_then_user_lines, setup, teardown),
