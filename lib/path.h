@@ -83,6 +83,7 @@ struct vfk_ctx;
 		"usr/share/edk2/ovmf/OVMF_VARS.fd", "usr/share/edk2/x64/OVMF_VARS.4m.fd",          \
 		"usr/share/edk2-ovmf/x64/OVMF_VARS.fd", "usr/share/qemu/ovmf-x86_64-vars.bin"
 /* Where `vfiokit qemu` keeps each VM's own copy of the UEFI variables. */
+#define VFIOKIT_LIB_DIR "var/lib/vfiokit"
 #define VFIOKIT_VARS_DIR "var/lib/vfiokit/vars"
 /* Early binding (vfiokit persist): vfiokit's own files, and the files and commands of
  * each initramfs generator and bootloader. */

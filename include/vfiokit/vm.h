@@ -338,7 +338,8 @@ int vfk_vm_install_vars(const struct vfk_vm *vm);
  * journal before it changes hands, so that vfk_restore() gives back what a killed caller
  * left lent. With UEFI firmware, the guest's copy of the variables that
  * vfk_vm_install_vars() made below /var/lib/vfiokit/vars becomes @uid:@gid's (0600) for
- * good, and that directory 0711, so that the user's QEMU can open and write it; a store
+ * good, and that directory and /var/lib/vfiokit searchable (o+x, not readable), so that
+ * the user's QEMU can open and write it; a store
  * named with vfk_vm_set_vars_path() is left as it is.
  *
  * Return: 0, or -errno after putting back what it had changed.

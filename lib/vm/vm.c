@@ -787,10 +787,19 @@ VFK_EXPORT int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid)
 	}
 	journal_close(j);
 	/* The guest's own UEFI variables become the user's for good: QEMU writes them, and
-	 * they are that guest's, not the host's. The directory lets users through to their
-	 * file without listing the others'. */
+	 * they are that guest's, not the host's. The directories above let users through to
+	 * their file (search only) without listing anything. */
 	if (err >= 0 && vm->uefi && !vm->vars_user && path_exists(vm->ctx, vm->vars_path) == 0) {
-		err = path_set_owner(vm->ctx, VFIOKIT_VARS_DIR, (uid_t)-1, (gid_t)-1, 0711);
+		static const char *const dirs[] = {VFIOKIT_LIB_DIR, VFIOKIT_VARS_DIR};
+
+		for (size_t i = 0; i < ARRAY_SIZE(dirs) && err >= 0; i++) {
+			struct stat st;
+
+			err = path_stat(vm->ctx, dirs[i], &st);
+			if (err >= 0)
+				err = path_set_owner(vm->ctx, dirs[i], (uid_t)-1, (gid_t)-1,
+						     (st.st_mode & 07777) | 0011);
+		}
 		if (err >= 0)
 			err = path_set_owner(vm->ctx, vm->vars_path, uid, gid, 0600);
 	}

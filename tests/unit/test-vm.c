@@ -227,6 +227,10 @@ static void test_install_vars(void **state)
 		snprintf(path, sizeof(path), "%s/var/lib/vfiokit/vars", e->root);
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(st.st_mode & 0777, 0711);
+		snprintf(path, sizeof(path), "%s/var/lib/vfiokit", e->root);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0011, 0011);
+		assert_int_equal(st.st_mode & 0044, 0);
 		assert_int_equal(vfk_vm_take_back(e->vm), 0);
 	}
 }
