@@ -150,6 +150,8 @@ struct env {
 	int numvfs;	/* the PF's sriov_numvfs as the fake kernel last took it */
 	int pause_fd;	/* when >= 0, the first write waits for a byte on it */
 	int n_writes;
+	char stuck[32];	   /* probing this device leaves it where it is... */
+	char stuck_on[32]; /* ...when it would go to this driver */
 };
 
 static void devpath(struct env *e, const char *bdf, char *buf, size_t size)
@@ -288,6 +290,9 @@ static int fake_kernel(void *data, const char *path, const char *value)
 		want[strcspn(want, "\n")] = '\0';
 		if (strcmp(want, "(null)") == 0)
 			snprintf(want, sizeof(want), "%s", native(value) ? native(value) : "");
+		/* A driver whose probe fails or never finishes: the device stays unbound. */
+		if (strcmp(value, e->stuck) == 0 && strcmp(want, e->stuck_on) == 0)
+			goto out;
 		snprintf(file, sizeof(file), "%s/sys/bus/pci/drivers/%s", e->root, want);
 		if (*want && access(file, F_OK) == 0)
 			link_driver(e, value, want);
@@ -753,6 +758,36 @@ static void test_sriov(void **state_)
 	vfk_device_unref(pf);
 }
 
+/*
+ * restore --all goes newest first, and a PF's sriov_numvfs goes alone: a device moved
+ * after the count changed (as a VF is) is back on its driver before the count is put
+ * back, which would remove the VFs; one moved before goes after it.
+ */
+static void test_sriov_restore_order(void **state_)
+{
+	struct env *e = *state_;
+	struct vfk_device *pf, *vf, *other;
+	const char *numvfs = "sys/bus/pci/devices/0000:03:00.0/sriov_numvfs <- 0";
+	char *a, *b, *c;
+
+	get(e, "0000:03:00.0", &pf);
+	get(e, "0000:0a:00.0", &vf);
+	get(e, "0000:0b:00.0", &other);
+	assert_int_equal(vfk_bind(e->ctx, &other, 1, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(vfk_sriov_set(e->ctx, pf, 2, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(vfk_bind(e->ctx, &vf, 1, 0, NULL, NULL, NULL), 0);
+	e->writes[0] = '\0';
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	a = strstr(e->writes, "sys/bus/pci/drivers/vfio-pci/unbind <- 0000:0a:00.0");
+	b = strstr(e->writes, numvfs);
+	c = strstr(e->writes, "sys/bus/pci/drivers/vfio-pci/unbind <- 0000:0b:00.0");
+	if (!a || !b || !c || !(a < b && b < c))
+		fail_msg("restore order:\n%s", e->writes);
+	vfk_device_unref(pf);
+	vfk_device_unref(vf);
+	vfk_device_unref(other);
+}
+
 static void test_restore_unknown(void **state_)
 {
 	struct env *e = *state_;
@@ -922,11 +957,57 @@ static void test_bind_keeps_first_entry(void **state_)
 	assert_string_equal(driver_of(e, "0000:01:00.0", drv, sizeof(drv)), "nouveau");
 }
 
+/*
+ * A device that does not come up on vfio-pci within the probes bind makes: -ETIMEDOUT,
+ * named, and put back on its driver with the journal clean. One whose driver does not
+ * take it back on restore: -ETIMEDOUT, and its entry kept for another try.
+ */
+static void test_probe_timeout(void **state_)
+{
+	struct env *e = *state_;
+	struct vfk_device *d;
+	char drv[64], *detail = NULL;
+	char **list;
+	size_t n;
+
+	snprintf(e->stuck, sizeof(e->stuck), "0000:01:00.0");
+	snprintf(e->stuck_on, sizeof(e->stuck_on), "vfio-pci");
+	get(e, "0000:01:00.0", &d);
+	assert_int_equal(vfk_bind(e->ctx, &d, 1, 0, NULL, NULL, &detail), -ETIMEDOUT);
+	assert_non_null(detail);
+	assert_non_null(
+		strstr(detail, "0000:01:00.0: did not come up on vfio-pci after 10 probes"));
+	free(detail);
+	detail = NULL;
+	assert_string_equal(driver_of(e, "0000:01:00.0", drv, sizeof(drv)), "nouveau");
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+
+	e->stuck[0] = '\0';
+	assert_int_equal(vfk_bind(e->ctx, &d, 1, 0, NULL, NULL, NULL), 0);
+	vfk_device_unref(d);
+	snprintf(e->stuck, sizeof(e->stuck), "0000:01:00.0");
+	snprintf(e->stuck_on, sizeof(e->stuck_on), "nouveau");
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, &detail), -ETIMEDOUT);
+	assert_non_null(strstr(detail, "0000:01:00.0: did not come up on nouveau"));
+	free(detail);
+	assert_null(driver_of(e, "0000:01:00.0", drv, sizeof(drv)));
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 1);
+	free(list[0]);
+	free(list);
+	e->stuck[0] = '\0';
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	assert_string_equal(driver_of(e, "0000:01:00.0", drv, sizeof(drv)), "nouveau");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_bind_and_restore),
+		T(test_probe_timeout),
 		T(test_unbound_device),
 		T(test_fault_sweep),
 		T(test_parallel),
@@ -937,6 +1018,7 @@ int main(void)
 		T(test_restore_refuses_open_group),
 		T(test_moved_by_someone_else),
 		T(test_sriov),
+		T(test_sriov_restore_order),
 		T(test_two_processes),
 		T(test_restore_unknown),
 		T(test_damaged_journal),

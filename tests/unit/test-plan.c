@@ -633,6 +633,21 @@ static void test_swaps_link_stays_in_tree(void **state)
 	       "sda2");
 }
 
+/* A filesystem made on the whole NVMe namespace, no partition table: still a mounted disk. */
+static void test_fs_on_namespace(void **state)
+{
+	struct env *e = *state;
+
+	build(e, "amd-desktop");
+	assert_int_equal(
+		fx_write_file(e->root, "proc/self/mountinfo",
+			      "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+			      "25 22 259:0 / /data rw,relatime shared:3 - xfs /dev/nvme0n1 rw\n"),
+		0);
+	expect(plan(e, "0000:06:00.0", NULL), VFK_FINDING_BLOCKER, "block.mounted", "0000:06:00.0",
+	       "nvme0n1 is mounted on /data");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +659,7 @@ int main(void)
 		T(test_vmd_not_driven),	    T(test_sriov_not_siblings),
 		T(test_sriov_pf_loses_vfs), T(test_sriov_set_refuses),
 		T(test_bad_arguments),	    T(test_swaps_link_stays_in_tree),
+		T(test_fs_on_namespace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
