@@ -25,21 +25,27 @@ struct plan_usage {
 	struct vfk_ctx *ctx;
 	struct libmnt_table *mounts;
 	struct libmnt_table *swaps;
+	/* Why a table could not be read (not -ENOENT, which a tree without the file means:
+	 * nothing mounted); then whether a disk is in use is unknown, and said so. */
+	int mounts_err, swaps_err;
 	struct route_ifaces routes;
 	char ssh_iface[IF_NAMESIZE];
 };
 
-static struct libmnt_table *read_mounts(struct vfk_ctx *ctx)
+static struct libmnt_table *read_mounts(struct vfk_ctx *ctx, int *err)
 {
 	_cleanup_close_ int fd = path_open_file(ctx, PROC_SELF_MOUNTINFO);
 	struct libmnt_table *tb;
 	FILE *f;
 
+	*err = fd == -ENOENT ? 0 : fd < 0 ? fd : -EBADMSG;
 	if (fd < 0)
 		return NULL;
 	f = fdopen(fd, "re");
-	if (!f)
+	if (!f) {
+		*err = -ENOMEM;
 		return NULL;
+	}
 	fd = -1;
 	tb = mnt_new_table();
 	if (tb && mnt_table_parse_stream(tb, f, PROC_SELF_MOUNTINFO) < 0) {
@@ -47,6 +53,7 @@ static struct libmnt_table *read_mounts(struct vfk_ctx *ctx)
 		tb = NULL;
 	}
 	fclose(f);
+	*err = tb ? 0 : -EBADMSG;
 	return tb;
 }
 
@@ -55,12 +62,13 @@ static struct libmnt_table *read_mounts(struct vfk_ctx *ctx)
  * absolute link in the tree (proc/swaps -> /proc/swaps) out to the host, so the file is
  * opened through the root and libmount is given the descriptor's name.
  */
-static struct libmnt_table *read_swaps(struct vfk_ctx *ctx)
+static struct libmnt_table *read_swaps(struct vfk_ctx *ctx, int *err)
 {
 	_cleanup_close_ int fd = path_open_file(ctx, PROC_SWAPS);
 	struct libmnt_table *tb;
 	char name[64];
 
+	*err = fd == -ENOENT ? 0 : fd;
 	if (fd < 0)
 		return NULL;
 	snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
@@ -69,6 +77,7 @@ static struct libmnt_table *read_swaps(struct vfk_ctx *ctx)
 		mnt_unref_table(tb);
 		tb = NULL;
 	}
+	*err = tb ? 0 : -EBADMSG;
 	return tb;
 }
 
@@ -79,8 +88,8 @@ int plan_usage_new(struct vfk_ctx *ctx, struct plan_usage **ret)
 	if (!u)
 		return -ENOMEM;
 	u->ctx = ctx;
-	u->mounts = read_mounts(ctx);
-	u->swaps = read_swaps(ctx);
+	u->mounts = read_mounts(ctx, &u->mounts_err);
+	u->swaps = read_swaps(ctx, &u->swaps_err);
 	if (routes_default_ifaces(ctx, &u->routes) < 0)
 		u->routes.n = 0;
 	routes_ssh_iface(ctx, u->ssh_iface, sizeof(u->ssh_iface));
@@ -160,6 +169,12 @@ static int check_block(struct plan_usage *u, struct vfk_plan *plan, const char *
 	unsigned int maj, min;
 	const char *mnt = NULL;
 
+	if (u->mounts_err < 0 || u->swaps_err < 0)
+		return plan_add(plan, VFK_FINDING_BLOCKER, "block.unknown", bdf,
+				VFK_FORCE_IN_USE_STORAGE,
+				"cannot tell whether %s is mounted or swap: /%s: %s", name,
+				u->mounts_err < 0 ? PROC_SELF_MOUNTINFO : PROC_SWAPS,
+				strerror(-(u->mounts_err < 0 ? u->mounts_err : u->swaps_err)));
 	if (path_read_at(dirfd, "dev", buf, sizeof(buf)) > 0 &&
 	    sscanf(buf, "%u:%u", &maj, &min) == 2)
 		mnt = mountpoint_of(u, makedev(maj, min));

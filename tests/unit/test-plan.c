@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -648,6 +649,24 @@ static void test_fs_on_namespace(void **state)
 	       "nvme0n1 is mounted on /data");
 }
 
+/* When the mount table cannot be read, a disk's use is unknown: a blocker says so, where
+ * the plan used to see nothing mounted. A tree without the file has nothing mounted. */
+static void test_mounts_unreadable(void **state)
+{
+	struct env *e = *state;
+	char path[PATH_MAX];
+
+	build(e, "amd-desktop");
+	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", e->root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	expect(plan(e, "0000:04:00.0", NULL), VFK_FINDING_BLOCKER, "block.unknown", "0000:05:00.1",
+	       "cannot tell whether sda is mounted or swap: /proc/self/mountinfo");
+	assert_int_equal(unlink(path), 0);
+	assert_false(has(plan(e, "0000:04:00.0", NULL), "block.unknown"));
+	assert_false(has(e->plan, "block.mounted"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,7 +678,7 @@ int main(void)
 		T(test_vmd_not_driven),	    T(test_sriov_not_siblings),
 		T(test_sriov_pf_loses_vfs), T(test_sriov_set_refuses),
 		T(test_bad_arguments),	    T(test_swaps_link_stays_in_tree),
-		T(test_fs_on_namespace),
+		T(test_fs_on_namespace),    T(test_mounts_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
