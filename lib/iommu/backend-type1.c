@@ -340,7 +340,7 @@ static void close_group(struct vfk_iommu *iommu, size_t i)
 
 void type1_release_idle_groups(struct vfk_iommu *iommu)
 {
-	bool mapped = iommu->by_iova.n > 0;
+	bool mapped = iommu->mappings.n > 0;
 
 	for (size_t i = iommu->n_groups; i-- > 0;) {
 		if (iommu->groups[i].users > 0)

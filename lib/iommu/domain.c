@@ -56,19 +56,6 @@ int iommu_open_dev_file(struct vfk_iommu *iommu, struct vfk_device *dev, const c
 	}
 }
 
-static int reserve_mapping(struct tree_node *node, void *data)
-{
-	struct vfk_iommu *iommu = data;
-	uint64_t len = node->value - node->key + 1;
-
-	/* The kernel refuses a device whose reserved regions overlap a mapping, so every
-	 * mapping fits the new ranges; a failure here would only waste IOVA space. */
-	if (iova_reserve(iommu->iova, node->key, len) < 0)
-		dbg(iommu->ctx, "mapping at 0x%llx is outside the new IOVA ranges",
-		    (unsigned long long)node->key);
-	return 0;
-}
-
 int iommu_set_ranges(struct vfk_iommu *iommu, struct vfk_iova_range *ranges, size_t n,
 		     uint64_t page_sizes)
 {
@@ -88,7 +75,11 @@ int iommu_set_ranges(struct vfk_iommu *iommu, struct vfk_iova_range *ranges, siz
 	iommu->ranges = ranges;
 	iommu->n_ranges = n;
 	iommu->page_sizes = page_sizes;
-	if (a)
-		tree_walk(&iommu->by_iova, reserve_mapping, iommu);
+	if (a) {
+		size_t outside = mappings_reserve_all(&iommu->mappings, a);
+
+		if (outside > 0)
+			dbg(iommu->ctx, "%zu mapping(s) outside the new IOVA ranges", outside);
+	}
 	return 0;
 }

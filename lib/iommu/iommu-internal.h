@@ -17,16 +17,9 @@
 
 #include "iommu-private.h"
 #include "iova.h"
-#include "tree.h"
+#include "mappings.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-
-/* One mapping, in both trees: by IOVA (unmap) and by virtual address (translate); each
- * node's value is the mapping's last byte. */
-struct mapping {
-	struct tree_node by_iova;
-	struct tree_node by_vaddr;
-};
 
 /* A group in the container. With no users it is kept only while it holds the container's
  * IOMMU (and so the mappings) alive: the kernel drops every mapping when the last group
@@ -61,8 +54,7 @@ struct vfk_iommu {
 	uint64_t page_sizes;
 	/* NULL until the ranges are known, and for no-IOMMU. */
 	struct iova_allocator *iova;
-	struct tree by_iova;
-	struct tree by_vaddr;
+	struct mappings mappings;
 	/* Bytes the mappings pin, for the RLIMIT_MEMLOCK check. */
 	uint64_t pinned;
 	/* Pinned bytes known to fit the locked-memory limit; 0 until first read. */

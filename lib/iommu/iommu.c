@@ -59,6 +59,7 @@ VFK_EXPORT int vfk_iommu_new(struct vfk_ctx *ctx, enum vfk_iommu_backend backend
 	iommu->container_fd = -1;
 	iommu->iommufd = -1;
 	pthread_mutex_init(&iommu->lock, NULL);
+	mappings_init(&iommu->mappings);
 	*ret = iommu;
 	return 0;
 }
@@ -241,7 +242,7 @@ int iommu_attach_device(struct vfk_iommu *iommu, struct vfk_device *dev, const c
 	if (r < 0) {
 		/* A first device that failed leaves the choice open for the next. */
 		if (chose && iommu->n_devices == 0 && iommu->n_groups == 0 &&
-		    iommu->by_iova.n == 0) {
+		    iommu->mappings.n == 0) {
 			type1_close(iommu);
 			iommufd_close(iommu);
 			iommu->backend = VFK_IOMMU_AUTO;

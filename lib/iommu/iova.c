@@ -190,6 +190,13 @@ static bool in_ranges(const struct iova_allocator *a, uint64_t iova, uint64_t la
 	return lo > 0 && a->ranges[lo - 1].last >= last;
 }
 
+bool iova_in_ranges(const struct iova_allocator *a, uint64_t iova, uint64_t len)
+{
+	if (len == 0 || iova > UINT64_MAX - (len - 1))
+		return false;
+	return in_ranges(a, iova, iova + (len - 1));
+}
+
 int iova_reserve(struct iova_allocator *a, uint64_t iova, uint64_t len)
 {
 	struct tree_node *n;

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ int iova_alloc(struct iova_allocator *a, uint64_t len, uint64_t align, uint64_t 
 /* Takes [@iova, @iova + @len) out of the free ranges for a fixed mapping: -ERANGE when it
  * is not inside one usable range, -EEXIST when part of it is taken already. */
 int iova_reserve(struct iova_allocator *a, uint64_t iova, uint64_t len);
+
+/* Whether [@iova, @iova + @len) lies inside one usable range. */
+bool iova_in_ranges(const struct iova_allocator *a, uint64_t iova, uint64_t len);
 
 /* Gives back what iova_alloc() or iova_reserve() took: -EINVAL when part of it is free. */
 int iova_release(struct iova_allocator *a, uint64_t iova, uint64_t len);

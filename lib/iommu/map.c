@@ -67,22 +67,17 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 	struct mapping *m;
 	int r;
 
-	r = reserved ? 0 : iova_reserve(iommu->iova, iova, len);
-	if (r == -ERANGE)
-		return vfk_set_error(r,
+	if (!reserved && !iova_in_ranges(iommu->iova, iova, len))
+		return vfk_set_error(-ERANGE,
 				     "IOVA 0x%" PRIx64 "-0x%" PRIx64 " is outside the ranges the "
 				     "IOMMU can map (vfk_iommu_get_iova_ranges())",
 				     iova, iova + (len - 1));
-	if (r == -EEXIST)
-		return vfk_set_error(r, "IOVA 0x%" PRIx64 "-0x%" PRIx64 " overlaps a mapping", iova,
-				     iova + (len - 1));
-	if (r < 0)
-		return vfk_set_error(r, "out of memory");
 	r = memlock_check_locked(iommu, len);
 	if (r < 0)
 		goto release;
-	m = calloc(1, sizeof(*m));
-	if (!m) {
+	m = malloc(sizeof(*m));
+	if (!m || mappings_reserve_slot(&iommu->mappings) < 0) {
+		free(m);
 		r = vfk_set_error(-ENOMEM, "out of memory");
 		goto release;
 	}
@@ -102,6 +97,12 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 				      len, vaddr,
 				      iommu->backend == VFK_IOMMU_IOMMUFD ? "user" : "process");
 			break;
+		case -EEXIST:
+			/* Fixed mappings are not checked against each other here: the kernel
+			 * keeps the authoritative map and refuses the overlap itself. */
+			vfk_set_error(r, "IOVA 0x%" PRIx64 "-0x%" PRIx64 " overlaps a mapping",
+				      iova, iova + (len - 1));
+			break;
 		case -EFAULT:
 			vfk_set_error(r,
 				      "%p (0x%" PRIx64 " bytes) is not memory the kernel can pin: "
@@ -116,16 +117,14 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 		}
 		goto release;
 	}
-	m->by_iova.key = iova;
-	m->by_iova.value = iova + (len - 1);
-	m->by_vaddr.key = (uintptr_t)vaddr;
-	m->by_vaddr.value = (uintptr_t)vaddr + (len - 1);
-	tree_insert(&iommu->by_iova, &m->by_iova);
-	tree_insert(&iommu->by_vaddr, &m->by_vaddr);
+	m->iova = iova;
+	m->len = len;
+	mappings_add(&iommu->mappings, m, (uintptr_t)vaddr, reserved);
 	iommu->pinned += len;
 	return 0;
 release:
-	iova_release(iommu->iova, iova, len);
+	if (reserved)
+		iova_release(iommu->iova, iova, len);
 	return r;
 }
 
@@ -174,7 +173,10 @@ int iommu_map_alloc_aligned(struct vfk_iommu *iommu, void *vaddr, uint64_t len, 
 	r = check_ready(iommu);
 	if (r < 0)
 		goto out;
-	r = iova_alloc(iommu->iova, len, align, &iova);
+	/* Fixed mappings made since the last allocation are taken out of the free ranges. */
+	r = mappings_sync_allocator(&iommu->mappings, iommu->iova);
+	if (r == 0)
+		r = iova_alloc(iommu->iova, len, align, &iova);
 	if (r == -ENOSPC && align > iommu_cpu_page_size())
 		/* Fragmented or small ranges: an IOVA with smaller pages beats none. */
 		r = iova_alloc(iommu->iova, len, iommu_cpu_page_size(), &iova);
@@ -205,15 +207,14 @@ VFK_EXPORT int vfk_iommu_map_alloc(struct vfk_iommu *iommu, void *vaddr, size_t 
 
 VFK_EXPORT int vfk_iommu_unmap(struct vfk_iommu *iommu, uint64_t iova, size_t len)
 {
-	struct tree_node *n;
 	struct mapping *m;
 	int r;
 
 	if (!iommu || len == 0)
 		return vfk_set_error(-EINVAL, "vfk_iommu_unmap: no domain or zero length");
 	pthread_mutex_lock(&iommu->lock);
-	n = tree_find(&iommu->by_iova, iova);
-	if (!n || n->value - n->key != len - 1) {
+	m = mappings_find(&iommu->mappings, iova);
+	if (!m || m->len != len) {
 		r = vfk_set_error(-ENOENT, "no mapping of 0x%zx bytes starts at IOVA 0x%" PRIx64 "",
 				  len, iova);
 		goto out;
@@ -230,13 +231,10 @@ VFK_EXPORT int vfk_iommu_unmap(struct vfk_iommu *iommu, uint64_t iova, size_t le
 			      strerror(-r));
 		goto out;
 	}
-	m = container_of(n, struct mapping, by_iova);
-	tree_remove(&iommu->by_iova, &m->by_iova);
-	tree_remove(&iommu->by_vaddr, &m->by_vaddr);
+	mappings_remove(&iommu->mappings, m, iommu->iova);
 	free(m);
-	iova_release(iommu->iova, iova, len);
 	iommu->pinned -= len;
-	if (iommu->by_iova.n == 0 && iommu->backend != VFK_IOMMU_IOMMUFD)
+	if (iommu->mappings.n == 0 && iommu->backend != VFK_IOMMU_IOMMUFD)
 		type1_release_idle_groups(iommu);
 out:
 	pthread_mutex_unlock(&iommu->lock);
@@ -245,17 +243,15 @@ out:
 
 VFK_EXPORT int vfk_iommu_translate(struct vfk_iommu *iommu, const void *vaddr, uint64_t *ret_iova)
 {
-	struct tree_node *n;
+	struct mapping *m;
 	int r = 0;
 
 	if (!iommu || !ret_iova)
 		return vfk_set_error(-EINVAL, "vfk_iommu_translate: missing argument");
 	pthread_mutex_lock(&iommu->lock);
-	n = tree_stab(&iommu->by_vaddr, (uintptr_t)vaddr);
-	if (n) {
-		struct mapping *m = container_of(n, struct mapping, by_vaddr);
-
-		*ret_iova = m->by_iova.key + ((uintptr_t)vaddr - n->key);
+	m = mappings_stab(&iommu->mappings, (uintptr_t)vaddr);
+	if (m) {
+		*ret_iova = m->iova + ((uintptr_t)vaddr - m->by_vaddr.key);
 	} else {
 		r = vfk_set_error(-ENOENT, "%p is in no mapping of the domain", vaddr);
 	}
@@ -263,17 +259,8 @@ VFK_EXPORT int vfk_iommu_translate(struct vfk_iommu *iommu, const void *vaddr, u
 	return r;
 }
 
-static int free_mapping(struct tree_node *n, void *data)
-{
-	(void)data;
-	free(container_of(n, struct mapping, by_iova));
-	return 0;
-}
-
 void map_free_all(struct vfk_iommu *iommu)
 {
-	tree_walk(&iommu->by_iova, free_mapping, NULL);
-	iommu->by_iova = (struct tree){0};
-	iommu->by_vaddr = (struct tree){0};
+	mappings_free_all(&iommu->mappings);
 	iommu->pinned = 0;
 }

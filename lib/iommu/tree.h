@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * An intrusive treap keyed by a 64-bit start, with each node's 64-bit value maximised over
- * its subtree. The IOMMU domain keeps its mappings in two of them (by IOVA, and by virtual
- * address with the last byte as value, for stabbing queries) and the IOVA allocator its
- * free ranges (with the span as value, for first-fit searches). Expected O(log n) for
+ * its subtree. The IOMMU domain indexes its mappings by virtual address in one (the last
+ * byte as value, for stabbing queries) and the IOVA allocator keeps its free ranges in
+ * another (with the span as value, for first-fit searches). Expected O(log n) for
  * every operation. Nodes with equal keys are allowed; they are ordered by address.
  */
 #pragma once
