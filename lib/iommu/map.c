@@ -75,9 +75,10 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 	r = memlock_check_locked(iommu, len);
 	if (r < 0)
 		goto release;
-	m = malloc(sizeof(*m));
+	m = mappings_get(&iommu->mappings);
 	if (!m || mappings_reserve_slot(&iommu->mappings) < 0) {
-		free(m);
+		if (m)
+			mappings_put(&iommu->mappings, m);
 		r = vfk_set_error(-ENOMEM, "out of memory");
 		goto release;
 	}
@@ -86,7 +87,7 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 	else
 		r = type1_map(iommu, vaddr, len, iova, flags);
 	if (r < 0) {
-		free(m);
+		mappings_put(&iommu->mappings, m);
 		switch (r) {
 		case -ENOMEM:
 			vfk_set_error(r,
@@ -232,7 +233,7 @@ VFK_EXPORT int vfk_iommu_unmap(struct vfk_iommu *iommu, uint64_t iova, size_t le
 		goto out;
 	}
 	mappings_remove(&iommu->mappings, m, iommu->iova);
-	free(m);
+	mappings_put(&iommu->mappings, m);
 	iommu->pinned -= len;
 	if (iommu->mappings.n == 0 && iommu->backend != VFK_IOMMU_IOMMUFD)
 		type1_release_idle_groups(iommu);

@@ -72,6 +72,25 @@ int mappings_reserve_slot(struct mappings *x)
 	return 0;
 }
 
+struct mapping *mappings_get(struct mappings *x)
+{
+	struct mapping *m = x->spare;
+
+	if (m) {
+		x->spare = NULL;
+		return m;
+	}
+	return malloc(sizeof(*m));
+}
+
+void mappings_put(struct mappings *x, struct mapping *m)
+{
+	if (x->spare)
+		free(m);
+	else
+		x->spare = m;
+}
+
 void mappings_add(struct mappings *x, struct mapping *m, uintptr_t vaddr, bool reserved)
 {
 	size_t b = bucket_of(x, m->iova);
@@ -182,5 +201,6 @@ void mappings_free_all(struct mappings *x)
 		}
 	}
 	free(x->buckets);
+	free(x->spare);
 	mappings_init(x);
 }

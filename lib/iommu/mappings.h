@@ -42,12 +42,19 @@ struct mappings {
 	struct tree by_vaddr;
 	struct link vaddr_pending;
 	struct link iova_pending;
+	/* One freed entry kept for the next map: a map+unmap loop then never calls malloc. */
+	struct mapping *spare;
 };
 
 void mappings_init(struct mappings *x);
 
 /* Makes room so that the next mappings_add() cannot fail: 0 or -ENOMEM. */
 int mappings_reserve_slot(struct mappings *x);
+
+/* A new entry to fill and add, or NULL when out of memory. */
+struct mapping *mappings_get(struct mappings *x);
+/* Frees an entry that was removed, or never added. */
+void mappings_put(struct mappings *x, struct mapping *m);
 
 /* Records @m (iova, len set; nothing else) for [@vaddr, @vaddr + len). With @reserved,
  * the allocator already holds its IOVAs (vfk_iommu_map_alloc()). */
