@@ -108,6 +108,23 @@ static void print_now_on(struct vfk_ctx *ctx, char **before, size_t n_before, ch
 	}
 }
 
+/* The files that were lent before and are not any more. */
+static size_t given_back(char **before, size_t n_before, char **after, size_t n_after,
+			 const char **ret)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_before; i++) {
+		bool still = false;
+
+		for (size_t k = 0; k < n_after; k++)
+			still |= streq(before[i], after[k]);
+		if (!still)
+			ret[n++] = before[i];
+	}
+	return n;
+}
+
 static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -117,8 +134,9 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		{},
 	};
 	bool all = false, dry = false, journal_bad = false;
-	char **before = NULL, **bdfs = NULL;
-	size_t n_before = 0, n = 0, n_lent = 0;
+	char **before = NULL, **bdfs = NULL, **lent = NULL, **lent_after = NULL;
+	size_t n_before = 0, n = 0, n_lent = 0, n_lent_after = 0, n_back = 0;
+	const char **back = NULL;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+anh", opts, NULL)) != -1) {
@@ -146,7 +164,7 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	/* A journal that cannot be read is no empty journal: restore then fails and says why. */
 	if (vfk_journal_get_devices(ctx, &before, &n_before) < 0 ||
-	    vfk_journal_get_n_lent(ctx, &n_lent) < 0)
+	    vfk_journal_get_lent(ctx, &lent, &n_lent) < 0)
 		journal_bad = true;
 	/* JSON always records the attempt; text says there is nothing to do. Files a killed
 	 * `qemu --user` left lent are something to do for --all. */
@@ -154,15 +172,27 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		print_text("Nothing to restore: the journal is empty.\n");
 		free_names(bdfs, n);
 		free(before);
+		free_names(lent, n_lent);
 		return all ? EXIT_OK : EXIT_NOT_READY;
 	}
 	err = restore_names(ctx, bdfs, n, dry);
+	/* What restore gave back (the text named each file as it went): those no longer
+	 * lent afterwards. */
+	back = calloc(n_lent + 1, sizeof(*back));
+	if (!dry && !journal_bad && back &&
+	    vfk_journal_get_lent(ctx, &lent_after, &n_lent_after) >= 0)
+		n_back = given_back(lent, n_lent, lent_after, n_lent_after, back);
 	print_bool(PRINT_JSON, "dry_run", NULL, dry);
 	print_bool(PRINT_JSON, "ok", NULL, err >= 0);
 	print_string_array(PRINT_JSON, "journal_before", NULL, (const char *const *)before,
 			   n_before);
+	print_string_array(PRINT_JSON, "lent_before", NULL, (const char *const *)lent, n_lent);
+	print_string_array(PRINT_JSON, "given_back", NULL, back, n_back);
 	if (err >= 0 && !dry)
 		print_now_on(ctx, before, n_before, bdfs, n, all);
+	free(back);
+	free_names(lent_after, n_lent_after);
+	free_names(lent, n_lent);
 	free_names(before, n_before);
 	free_names(bdfs, n);
 	return err < 0 ? EXIT_NOT_READY : EXIT_OK;

@@ -81,7 +81,7 @@ int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_de
  * group or VFIO device file a process holds open is refused, naming the process, instead
  * of blocking in the kernel. A device someone else has moved since is reported and
  * dropped from the journal without being touched. With @bdfs NULL, VFIO files still lent
- * to a user (see vfk_journal_get_n_lent()) also get their recorded owner and mode back,
+ * to a user (see vfk_journal_get_lent()) also get their recorded owner and mode back,
  * each named in the detail; a file that no longer exists is only dropped from the journal.
  *
  * Return: 0 when every requested device is back; -ENOENT when one is not in the journal;
@@ -140,19 +140,22 @@ int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs
 int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
 
 /**
- * vfk_journal_get_n_lent() - How many VFIO files the journal says are lent to a user.
+ * vfk_journal_get_lent() - The VFIO files the journal says are lent to a user.
  * @ctx: the context.
- * @ret_n: receives the number.
+ * @ret: receives a NULL-terminated malloc'd array of malloc'd absolute paths as the
+ *       machine sees them ("/dev/vfio/N", "/dev/vfio/devices/vfioN"), oldest first.
+ * @ret_n: receives the number of paths.
  *
  * vfk_vm_give_to_user() records each file's owner and mode before it changes them, and
  * vfk_vm_take_back() removes the record; a record left behind (the lending process was
  * killed) is given back by vfk_restore() with @bdfs NULL.
  *
- * Return: 0, also when there is no journal; the errors of vfk_journal_get_devices().
+ * Return: 0, also when there is no journal (an empty array); -ENOMEM; the errors of
+ * vfk_journal_get_devices().
  *
  * Since: 0.2
  */
-int vfk_journal_get_n_lent(struct vfk_ctx *ctx, size_t *ret_n);
+int vfk_journal_get_lent(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
 
 #ifdef __cplusplus
 }

@@ -607,17 +607,28 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 	return first;
 }
 
-VFK_EXPORT int vfk_journal_get_n_lent(struct vfk_ctx *ctx, size_t *ret_n)
+VFK_EXPORT int vfk_journal_get_lent(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)
 {
 	struct journal *j = NULL;
+	char **list;
 	int err;
 
-	assert_return(ctx && ret_n, -EINVAL);
+	assert_return(ctx && ret && ret_n, -EINVAL);
 	err = journal_read_only(ctx, &j, NULL);
 	if (err < 0)
 		return err;
+	list = calloc(j->n_lends + 1, sizeof(*list));
+	for (size_t i = 0; list && i < j->n_lends; i++)
+		if (asprintf(&list[i], "/%s", j->lends[i].node) < 0) {
+			list[i] = NULL;
+			strv_free(list);
+			list = NULL;
+		}
 	*ret_n = j->n_lends;
 	journal_close(j);
+	if (!list)
+		return -ENOMEM;
+	*ret = list;
 	return 0;
 }
 

@@ -1051,6 +1051,16 @@ static const struct fx_damage damaged_journal_files[] = {
 	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
 };
 
+/* --- The server after `qemu --user` was killed with a group file lent: only the record
+ * of the file's owner and mode is in the journal. */
+static const struct fx_damage lent_journal_files[] = {
+	{"dev/vfio/17", ""},
+	{"run/vfiokit/journal.json",
+	 "{\n  \"format\": 1,\n  \"devices\": [\n  ],\n  \"lent\": [\n    {\n"
+	 "      \"node\": \"dev/vfio/17\",\n      \"uid\": 0,\n      \"gid\": 0,\n"
+	 "      \"mode\": 384\n    }\n  ]\n}\n"},
+};
+
 /* --- The AMD desktop with persist's record tampered with: it names /etc/shadow. */
 static const struct fx_damage tampered_state_files[] = {
 	{"etc/shadow", "root:secret\n"},
@@ -1103,6 +1113,13 @@ const struct topology topologies[] = {
 	 0,
 	 damaged_journal_files,
 	 N(damaged_journal_files)},
+	{{"lent-journal", "The RHEL server with /dev/vfio/17 left lent by a killed qemu --user",
+	  server_devs, N(server_devs), server_groups, N(server_groups)},
+	 &server_host,
+	 NULL,
+	 0,
+	 lent_journal_files,
+	 N(lent_journal_files)},
 	{{"vmd-domain", "Arch laptop with NVMe behind Intel VMD in domain 10000", vmd_devs,
 	  N(vmd_devs), NULL, 0},
 	 &vmd_host,

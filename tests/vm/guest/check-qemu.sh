@@ -120,11 +120,16 @@ nic)
 		[ "$(stat -c '%U %a' "/dev/vfio/$group")" = "nobody 600" ]
 	check "the journal records it" grep -q "\"node\": \"dev/vfio/$group\"" /run/vfiokit/journal.json
 	cat "$nest/killed"
-	"$tool" restore --all >"$nest/restore" 2>&1
+	"$tool" restore --all --json >"$nest/restore.json" 2>"$nest/restore"
 	rc=$?
-	cat "$nest/restore"
+	cat "$nest/restore" "$nest/restore.json"
 	check "restore --all exited 0 (got $rc)" [ $rc = 0 ]
 	check "restore said it gave /dev/vfio/$group back" grep -q "/dev/vfio/$group: given back to owner 0:0, mode 0600" "$nest/restore"
+	check "its JSON lists /dev/vfio/$group as lent before and given back" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["lent_before"] == [sys.argv[2]] and r["given_back"] == [sys.argv[2]] else 1)
+' "$nest/restore.json" "/dev/vfio/$group"
 	check "/dev/vfio/$group is root's again, mode 600" \
 		[ "$(stat -c '%U %a' "/dev/vfio/$group")" = "root 600" ]
 	check "the journal no longer lists it" \
