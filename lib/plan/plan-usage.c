@@ -359,7 +359,9 @@ bool plan_framebuffer_in_bars(const char *iomem, const char *resource, const cha
 		unsigned long long s, e;
 		char what[128] = "";
 
-		if (sscanf(line, " %llx-%llx : %127[^\n]", &s, &e, what) == 3)
+		/* The kernel never writes a range that ends before it starts: one that does is
+		 * not trusted to lie anywhere. */
+		if (sscanf(line, " %llx-%llx : %127[^\n]", &s, &e, what) == 3 && s <= e)
 			for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
 				if (!strstr(what, names[k]))
 					continue;
@@ -368,7 +370,7 @@ bool plan_framebuffer_in_bars(const char *iomem, const char *resource, const cha
 					unsigned long long bs, be, flags;
 
 					if (sscanf(r, "%llx %llx %llx", &bs, &be, &flags) == 3 &&
-					    bs && s >= bs && e <= be) {
+					    bs && bs <= be && s >= bs && e <= be) {
 						*name = names[k];
 						*start = s;
 						*end = e;

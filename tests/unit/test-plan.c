@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "plan/plan-private.h"
 #include "tools/topologies.h"
 #include <vfiokit/vfiokit.h>
 
@@ -667,6 +668,25 @@ static void test_mounts_unreadable(void **state)
 	assert_false(has(e->plan, "block.mounted"));
 }
 
+/* A framebuffer range or a BAR that ends before it starts is no framebuffer in a BAR. */
+static void test_framebuffer_ranges(void **state)
+{
+	static const char bar[] = "0x00000000e0000000 0x00000000efffffff 0x000000000014220c\n";
+	unsigned long long start, end;
+	const char *name;
+
+	(void)state;
+	assert_true(
+		plan_framebuffer_in_bars("e0000000-e07fffff : efifb\n", bar, &name, &start, &end));
+	assert_string_equal(name, "efifb");
+	assert_true(start == 0xe0000000ULL && end == 0xe07fffffULL);
+	assert_false(
+		plan_framebuffer_in_bars("e07fffff-e0000000 : efifb\n", bar, &name, &start, &end));
+	assert_false(plan_framebuffer_in_bars(
+		"e0000000-e07fffff : efifb\n",
+		"0x00000000efffffff 0x00000000e0000000 0x000000000014220c\n", &name, &start, &end));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +699,7 @@ int main(void)
 		T(test_sriov_pf_loses_vfs), T(test_sriov_set_refuses),
 		T(test_bad_arguments),	    T(test_swaps_link_stays_in_tree),
 		T(test_fs_on_namespace),    T(test_mounts_unreadable),
+		T(test_framebuffer_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
