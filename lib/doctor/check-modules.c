@@ -27,6 +27,14 @@ static int report_module(struct host *h, struct vfk_report *r, const char *id, c
 	case MODULE_MISSING:
 		break;
 	}
+	if (*h->kmod_link)
+		return report_add(r, id, VFK_CHECK_WARN,
+				  "Copy the module directory into the tree instead of linking its "
+				  "files.",
+				  "%s is not loaded, and whether it can be is unknown: %s is a "
+				  "symbolic link, which is not followed in a tree given by --root "
+				  "(it could lead out of it)",
+				  name, h->kmod_link);
 	if (!have_moddir)
 		return report_add(r, id, VFK_CHECK_WARN,
 				  "Install the modules of the running kernel, or boot the kernel "

@@ -53,6 +53,9 @@ struct host {
 	int kmod_fds[4];
 	unsigned int n_kmod_fds;
 	char kmod_moddir[32];
+	/* Set when libkmod was not used: a module index in the tree is a symbolic link (its
+	 * path below the root). */
+	char kmod_link[320];
 	enum bootloader_kind boot;
 	char *grub_default;	   /* GRUB_CMDLINE_LINUX_DEFAULT's value, unquoted; NULL: absent */
 	char *grub_linux;	   /* GRUB_CMDLINE_LINUX's value */

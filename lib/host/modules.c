@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libkmod.h>
@@ -45,29 +47,93 @@ static int kmod_dir(struct host *h, const char *path, char *name, size_t size)
 	return 0;
 }
 
+/* The files libkmod opens in the module directory, by name. */
+static const char *const index_files[] = {
+	"modules.dep",
+	"modules.dep.bin",
+	"modules.alias",
+	"modules.alias.bin",
+	"modules.symbols",
+	"modules.symbols.bin",
+	"modules.builtin",
+	"modules.builtin.bin",
+	"modules.builtin.alias.bin",
+	"modules.builtin.modinfo",
+	"modules.softdep",
+	"modules.weakdep",
+	"modules.devname",
+};
+
+static bool is_link(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* A link in a configuration directory, by name into @link, or false. */
+static bool dir_has_link(int dirfd, char *link, size_t size)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!found && (de = readdir(d)))
+		if (de->d_name[0] != '.' && is_link(dirfd, de->d_name)) {
+			snprintf(link, size, "%s", de->d_name);
+			found = true;
+		}
+	closedir(d);
+	return found;
+}
+
 /*
  * libkmod takes directory names, not fds. Names built from the root would follow an
  * absolute link in the tree (lib/modules -> /lib/modules) out to the host, so each
  * directory is opened through the root and named by its descriptor. Its own initstate
  * lookup would read the running system's /sys/module, so the loaded state comes from the
- * path layer instead.
+ * path layer instead. libkmod still opens the files inside those directories by name and
+ * follows their links, so in a tree that is not the host a link among the module indexes
+ * (absolute, it would reach the host) means libkmod is not used at all, and a link in a
+ * modprobe.d directory that the directory is left out.
  */
 struct kmod_ctx *host_kmod_open(struct host *h)
 {
 	static const char *const confs[] = {ETC_MODPROBE_D, RUN_MODPROBE_D, LIB_MODPROBE_D};
-	char dir[PATH_MAX], names[3][32];
+	bool host = vfk_ctx_is_host(h->ctx);
+	char dir[256], names[3][32], link[NAME_MAX + 1];
 	const char *config[4] = {NULL};
 	size_t n = 0;
 	struct kmod_ctx *k;
 
 	host_kmod_close_dirs(h);
+	h->kmod_link[0] = '\0';
 	if (!*h->osrelease)
 		return NULL;
 	snprintf(dir, sizeof(dir), LIB_MODULES "/%s", h->osrelease);
 	if (kmod_dir(h, dir, h->kmod_moddir, sizeof(h->kmod_moddir)) < 0)
 		return NULL;
+	for (size_t i = 0; !host && i < ARRAY_SIZE(index_files); i++)
+		if (is_link(h->kmod_fds[0], index_files[i])) {
+			snprintf(h->kmod_link, sizeof(h->kmod_link), "/%s/%s", dir, index_files[i]);
+			host_kmod_close_dirs(h);
+			return NULL;
+		}
 	for (size_t i = 0; i < ARRAY_SIZE(confs); i++)
 		if (kmod_dir(h, confs[i], names[n], sizeof(names[n])) == 0) {
+			/* Options and blacklists only: the lookup works without them. */
+			if (!host &&
+			    dir_has_link(h->kmod_fds[h->n_kmod_fds - 1], link, sizeof(link))) {
+				dbg(h->ctx, "/%s/%s is a symbolic link: /%s not read", confs[i],
+				    link, confs[i]);
+				continue;
+			}
 			config[n] = names[n];
 			n++;
 		}

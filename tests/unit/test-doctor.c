@@ -303,6 +303,20 @@ static void link_modules_out(const char *root, const char *outside)
 	assert_int_equal(fx_symlink(root, "lib/modules", target), 0);
 }
 
+/* The tree's own module directory, its index files absolute links to another tree's. */
+static void link_module_indexes_out(const char *root, const char *outside)
+{
+	static const char *const files[] = {"modules.dep", "modules.dep.bin", "modules.alias.bin"};
+	char target[PATH_MAX], link[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(target, sizeof(target), "%s/lib/modules/6.1.0-fixture/%s", outside,
+			 files[i]);
+		snprintf(link, sizeof(link), "lib/modules/6.1.0-fixture/%s", files[i]);
+		assert_int_equal(fx_symlink(root, link, target), 0);
+	}
+}
+
 static void no_damage(const char *root, const char *outside)
 {
 	(void)root;
@@ -339,6 +353,14 @@ static void test_tree_reads_stay_inside(void **state)
 	assert_int_not_equal(vfk_report_get_check_status(r, find(r, "module.vfio_pci")),
 			     VFK_CHECK_OK);
 	expect(r, "module.vfio_pci", VFK_CHECK_WARN, "is missing", NULL);
+	teardown(state);
+	setup(state);
+	e = *state;
+
+	/* The directory is the tree's own, but libkmod would follow the links in it. */
+	r = run_damaged(e, &h, link_module_indexes_out, outside);
+	expect(r, "module.vfio_pci", VFK_CHECK_WARN,
+	       "/lib/modules/6.1.0-fixture/modules.dep is a symbolic link", NULL);
 	teardown(state);
 	setup(state);
 	e = *state;
