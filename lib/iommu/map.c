@@ -37,9 +37,19 @@ static int check_ready(struct vfk_iommu *iommu)
 	}
 }
 
+/* iommu_cpu_page_size() without a call into another file on every map. */
+static uint64_t page_size(void)
+{
+	static uint64_t size;
+
+	if (!size)
+		size = iommu_cpu_page_size();
+	return size;
+}
+
 static int check_args(const void *vaddr, uint64_t len, uint64_t iova, unsigned int flags)
 {
-	uint64_t page = iommu_cpu_page_size();
+	uint64_t page = page_size();
 
 	if (len == 0 || (len & (page - 1)) || ((uintptr_t)vaddr & (page - 1)) ||
 	    (iova & (page - 1)))
@@ -72,9 +82,12 @@ static int map_locked(struct vfk_iommu *iommu, void *vaddr, uint64_t len, uint64
 				     "IOVA 0x%" PRIx64 "-0x%" PRIx64 " is outside the ranges the "
 				     "IOMMU can map (vfk_iommu_get_iova_ranges())",
 				     iova, iova + (len - 1));
-	r = memlock_check_locked(iommu, len);
-	if (r < 0)
-		goto release;
+	/* The common case, a mapping within what is known to fit, decided here. */
+	if (iommu->pinned + len < iommu->pinned || iommu->pinned + len > iommu->memlock_fits) {
+		r = memlock_check_locked(iommu, len);
+		if (r < 0)
+			goto release;
+	}
 	m = mappings_get(&iommu->mappings);
 	if (!m || mappings_reserve_slot(&iommu->mappings) < 0) {
 		if (m)

@@ -11,26 +11,6 @@ static void link_init(struct link *head)
 	head->prev = head->next = head;
 }
 
-static bool linked(const struct link *l)
-{
-	return l->next != NULL;
-}
-
-static void link_append(struct link *head, struct link *l)
-{
-	l->prev = head->prev;
-	l->next = head;
-	head->prev->next = l;
-	head->prev = l;
-}
-
-static void link_remove(struct link *l)
-{
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-	l->prev = l->next = NULL;
-}
-
 void mappings_init(struct mappings *x)
 {
 	*x = (struct mappings){0};
@@ -38,19 +18,11 @@ void mappings_init(struct mappings *x)
 	link_init(&x->iova_pending);
 }
 
-static size_t bucket_of(const struct mappings *x, uint64_t iova)
-{
-	/* Fibonacci hashing of the page number: IOVAs are page multiples, often in runs. */
-	return (size_t)(((iova >> 12) * 0x9e3779b97f4a7c15ULL) >> 32) & (x->n_buckets - 1);
-}
-
-int mappings_reserve_slot(struct mappings *x)
+int mappings_grow(struct mappings *x)
 {
 	struct mapping **old = x->buckets;
 	size_t n_old = x->n_buckets, size = n_old ? 2 * n_old : 64;
 
-	if (x->n < n_old)
-		return 0;
 	x->buckets = calloc(size, sizeof(*x->buckets));
 	if (!x->buckets) {
 		x->buckets = old;
@@ -61,7 +33,7 @@ int mappings_reserve_slot(struct mappings *x)
 		struct mapping *m = old[i], *next;
 
 		for (; m; m = next) {
-			size_t b = bucket_of(x, m->iova);
+			size_t b = mappings_bucket(x, m->iova);
 
 			next = m->hash_next;
 			m->hash_next = x->buckets[b];
@@ -70,72 +42,6 @@ int mappings_reserve_slot(struct mappings *x)
 	}
 	free(old);
 	return 0;
-}
-
-struct mapping *mappings_get(struct mappings *x)
-{
-	struct mapping *m = x->spare;
-
-	if (m) {
-		x->spare = NULL;
-		return m;
-	}
-	return malloc(sizeof(*m));
-}
-
-void mappings_put(struct mappings *x, struct mapping *m)
-{
-	if (x->spare)
-		free(m);
-	else
-		x->spare = m;
-}
-
-void mappings_add(struct mappings *x, struct mapping *m, uintptr_t vaddr, bool reserved)
-{
-	size_t b = bucket_of(x, m->iova);
-
-	m->hash_next = x->buckets[b];
-	x->buckets[b] = m;
-	x->n++;
-	m->by_vaddr.key = vaddr;
-	m->by_vaddr.value = vaddr + (m->len - 1);
-	link_append(&x->vaddr_pending, &m->vaddr_pending);
-	m->taken = reserved;
-	if (reserved)
-		m->iova_pending.prev = m->iova_pending.next = NULL;
-	else
-		link_append(&x->iova_pending, &m->iova_pending);
-}
-
-struct mapping *mappings_find(const struct mappings *x, uint64_t iova)
-{
-	struct mapping *m;
-
-	if (x->n_buckets == 0)
-		return NULL;
-	for (m = x->buckets[bucket_of(x, iova)]; m; m = m->hash_next)
-		if (m->iova == iova)
-			return m;
-	return NULL;
-}
-
-void mappings_remove(struct mappings *x, struct mapping *m, struct iova_allocator *a)
-{
-	struct mapping **p = &x->buckets[bucket_of(x, m->iova)];
-
-	while (*p != m)
-		p = &(*p)->hash_next;
-	*p = m->hash_next;
-	x->n--;
-	if (linked(&m->vaddr_pending))
-		link_remove(&m->vaddr_pending);
-	else
-		tree_remove(&x->by_vaddr, &m->by_vaddr);
-	if (linked(&m->iova_pending))
-		link_remove(&m->iova_pending);
-	else if (m->taken && a)
-		iova_release(a, m->iova, m->len);
 }
 
 int mappings_sync_allocator(struct mappings *x, struct iova_allocator *a)
@@ -162,7 +68,7 @@ size_t mappings_reserve_all(struct mappings *x, struct iova_allocator *a)
 		for (struct mapping *m = x->buckets[i]; m; m = m->hash_next) {
 			int r = iova_reserve(a, m->iova, m->len);
 
-			if (linked(&m->iova_pending))
+			if (link_linked(&m->iova_pending))
 				link_remove(&m->iova_pending);
 			m->taken = r == 0;
 			/* Out of memory: the next allocation tries again first. */
