@@ -8,7 +8,7 @@
  * waits on a list for each. Overlaps between fixed mappings need no index: the kernel
  * refuses them (-EEXIST). Not thread-safe: the domain's lock covers it.
  *
- * What a map+unmap pair calls is inline here: under an emulated CPU every call and return
+ * What a map+unmap pair calls is inline here: under an emulated CPU every return
  * is an indirect jump the emulator looks up, and these run once per operation.
  */
 #pragma once
