@@ -278,9 +278,10 @@ fail:
 int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token, int *ret_fd,
 		 uint32_t *ret_devid)
 {
+	char name[128], pf_bdf[VFK_ADDR_STRLEN];
+	struct vfk_addr pf;
 	unsigned int id;
 	struct group *g;
-	char name[128];
 	int r, fd;
 	bool opened = false;
 
@@ -315,6 +316,12 @@ int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf
 				      "%s refused the VF token: it must be the one its PF was "
 				      "given",
 				      vfk_device_get_bdf(dev));
+		else if (r == -EACCES && vfk_device_get_physfn(dev, &pf) == 0)
+			vfk_set_error(r,
+				      "%s is a VF of %s, whose driver (vfio-pci) asks for a VF "
+				      "token: open it with the token its PF was given "
+				      "(vfk_vfio_set_vf_token())",
+				      vfk_device_get_bdf(dev), vfk_addr_format(&pf, pf_bdf));
 		else
 			vfk_set_error(r, "cannot get %s from IOMMU group %u: %s",
 				      vfk_device_get_bdf(dev), id, strerror(-r));
