@@ -18,8 +18,8 @@ enum { REG_ACQ = 0x30, REG_DOORBELLS = 0x1000 };
 #define CSTS_CFS 0x2u
 
 /* Admin opcodes, and the one NVM command we need. */
-enum { OPC_DELETE_SQ = 0x00, OPC_CREATE_SQ = 0x01, OPC_DELETE_CQ = 0x04, OPC_CREATE_CQ = 0x05 };
-enum { OPC_IDENTIFY = 0x06, OPC_SET_FEATURES = 0x09, OPC_READ = 0x02 };
+enum { OPC_CREATE_SQ = 0x01, OPC_CREATE_CQ = 0x05, OPC_IDENTIFY = 0x06 };
+enum { OPC_SET_FEATURES = 0x09, OPC_READ = 0x02 };
 
 struct sqe {
 	uint8_t opc, flags;
