@@ -232,7 +232,7 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	struct vfk_plan *plan = NULL;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+gnh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "gnh", opts, NULL)) != -1) {
 		if (bind_parse_option(&req, c))
 			continue;
 		switch (c) {

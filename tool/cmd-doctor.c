@@ -80,7 +80,7 @@ static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	bool problems_only = false, ready;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			problems_only = true;

@@ -182,7 +182,7 @@ static int info_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	size_t n_devs = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BACKEND:
 			r = vfk_iommu_backend_from_string(optarg);

@@ -49,7 +49,7 @@ static int libvirt_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	size_t n_devices = 0;
 	int c, err, rc = EXIT_NOT_READY;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		int r = vm_parse_option(&req, "libvirt", c, optarg);
 
 		if (r == EXIT_USAGE)

@@ -296,7 +296,7 @@ static int parse_args(int argc, char *argv[], struct persist_args *a)
 	int c;
 
 	a->regenerate = true;
-	while ((c = getopt_long(argc, argv, "+nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
 		if (c != 'n' && bind_parse_option(&a->breq, c))
 			continue;
 		switch (c) {

@@ -75,7 +75,7 @@ static int plan_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	bool ok;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();

@@ -214,10 +214,15 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	int c, dashes;
+	int c, end;
 
+	/* Options stand anywhere before "--" (GNU style); what follows it is QEMU's. */
+	for (end = 1; end < argc && !streq(argv[end], "--"); end++)
+		;
+	a->extra = (const char *const *)argv + end + (end < argc);
+	a->n_extra = (size_t)(argc - end - (end < argc));
 	a->qemu = QEMU_DEFAULT;
-	while ((c = getopt_long(argc, argv, "+gh", opts, NULL)) != -1) {
+	while ((c = getopt_long(end, argv, "gh", opts, NULL)) != -1) {
 		int r = vm_parse_option(&a->req, "qemu", c, optarg);
 
 		if (r == EXIT_USAGE)
@@ -244,10 +249,7 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 			return usage_error("qemu", "unknown option");
 		}
 	}
-	for (a->n_dev_args = 0;
-	     optind + a->n_dev_args < argc && !streq(argv[optind + a->n_dev_args], "--");
-	     a->n_dev_args++)
-		;
+	a->n_dev_args = end - optind;
 	if (a->n_dev_args == 0)
 		return usage_error("qemu", "name at least one device, e.g. 0000:01:00.0");
 	if (!a->bind && (a->breq.group || a->breq.forces))
@@ -257,9 +259,6 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 		if (!a->pw)
 			return usage_error("qemu", "--user %s: no such user", a->user);
 	}
-	dashes = optind + a->n_dev_args < argc;
-	a->extra = (const char *const *)argv + optind + a->n_dev_args + dashes;
-	a->n_extra = (size_t)(argc - optind - a->n_dev_args - dashes);
 	return 0;
 }
 

@@ -139,7 +139,7 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	const char **back = NULL;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+anh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "anh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;

@@ -57,7 +57,7 @@ static int snapshot_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	const char *dir;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'M':
 			flags |= VFK_SNAPSHOT_NO_MODULES;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,9 +130,10 @@ static void print_usage(FILE *f)
 	      "  --root DIR      treat DIR as the system root (a captured or test tree)\n"
 	      "  -J, --json      print one JSON document on stdout\n"
 	      "  --pci-ids FILE  take device names from FILE instead of the system pci.ids\n"
-	      "  -v, --verbose   show the library's debug messages on stderr\n"
-	      "  -h, --help      show this help, or a command's with COMMAND --help\n"
+	      "  -v, --verbose   show the library's messages on stderr (-vv: debug too)\n"
+	      "  -h, --help      show this help; a command's: COMMAND --help, help COMMAND\n"
 	      "  -V, --version   show the version\n\n"
+	      "A command's options may also follow its operands; \"--\" ends them.\n"
 	      "Exit status: 0 success, 1 the answer is no or an operation failed, 2 usage error.\n"
 	      "See vfiokit(1) and vfiokit-COMMAND(1).\n",
 	      f);
@@ -217,8 +219,13 @@ static int extract_globals(int *argc, char *argv[], struct global_opts *o)
 			o->json = true;
 			continue;
 		}
-		if (streq(a, "--verbose") || streq(a, "-v")) {
+		if (streq(a, "--verbose")) {
 			o->verbose++;
+			continue;
+		}
+		/* -v, -vv, -vvv: each v one level more. */
+		if (a[0] == '-' && a[1] == 'v' && strspn(a + 1, "v") == strlen(a + 1)) {
+			o->verbose += (int)strlen(a + 1);
 			continue;
 		}
 		argv[out++] = argv[i];
@@ -228,13 +235,67 @@ static int extract_globals(int *argc, char *argv[], struct global_opts *o)
 	return 0;
 }
 
+/* Edit distance between two short words, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[32], i, j;
+
+	if (la >= ARRAY_SIZE(row) || lb >= ARRAY_SIZE(row))
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static const struct vfk_cmd *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (streq(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	if (name[0] == '-')
+		return usage_error(NULL, "unknown option '%s'", name);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		size_t d = distance(name, commands[i]->name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = commands[i]->name;
+		}
+	}
+	if (best)
+		return usage_error(NULL, "unknown command '%s'; did you mean '%s'?", name, best);
+	return usage_error(NULL, "unknown command '%s'", name);
+}
+
 int main(int argc, char *argv[])
 {
 	struct global_opts o = {0};
 	const struct vfk_cmd *cmd = NULL;
 	struct vfk_ctx *ctx = NULL;
 	const char *name;
-	size_t i;
 	int r;
 
 	r = extract_globals(&argc, argv, &o);
@@ -249,11 +310,21 @@ int main(int argc, char *argv[])
 		name = "help";
 	else if (streq(name, "--version") || streq(name, "-V"))
 		name = "version";
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (streq(commands[i]->name, name))
-			cmd = commands[i];
+	cmd = find_command(name);
 	if (!cmd)
-		return usage_error(NULL, "unknown command '%s'", name);
+		return unknown_command(name);
+	/* "help CMD" is "CMD --help". */
+	if (cmd == &vfk_cmd_help && argc > 2) {
+		static char help_opt[] = "--help";
+
+		cmd = find_command(argv[2]);
+		if (!cmd)
+			return unknown_command(argv[2]);
+		argv[1] = argv[2];
+		argv[2] = help_opt;
+		argc = 3;
+		argv[3] = NULL;
+	}
 
 	output_init(o.json);
 	if (!cmd->no_ctx) {
