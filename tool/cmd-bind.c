@@ -245,8 +245,9 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	if (optind >= argc)
 		return usage_error("bind", "name at least one device, e.g. 0000:01:00.0");
-	if (resolve_devices(ctx, argc - optind, argv + optind, &targets, &n_targets) < 0)
-		return EXIT_USAGE;
+	err = resolve_devices(ctx, argc - optind, argv + optind, &targets, &n_targets);
+	if (err)
+		return err;
 	err = bind_targets(ctx, targets, n_targets, &req, &plan);
 	if (plan)
 		move = vfk_plan_get_must_move(plan, &n_move);

@@ -200,8 +200,9 @@ static int info_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	if (argc - optind != 1)
 		return usage_error("info", "give one device");
-	if (resolve_devices(ctx, 1, argv + optind, &devs, &n_devs) < 0)
-		return EXIT_NOT_READY;
+	r = resolve_devices(ctx, 1, argv + optind, &devs, &n_devs);
+	if (r)
+		return r;
 
 	r = vfk_iommu_new(ctx, backend, &iommu);
 	if (r == 0)

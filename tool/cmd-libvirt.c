@@ -74,8 +74,9 @@ static int libvirt_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		return usage_error("libvirt", "name at least one device, e.g. 0000:01:00.0");
 	if (output_is_json())
 		return usage_error("libvirt", "the output is XML; --json does not apply");
-	if (resolve_devices(ctx, argc - optind, argv + optind, &devices, &n_devices) < 0)
-		return EXIT_USAGE;
+	err = resolve_devices(ctx, argc - optind, argv + optind, &devices, &n_devices);
+	if (err)
+		return err;
 	err = vm_build(ctx, &req, "libvirt", devices, n_devices, &vm);
 	if (err) {
 		rc = err;

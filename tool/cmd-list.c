@@ -136,12 +136,13 @@ static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	r = parse_options(argc, argv, &kind, &idf);
 	if (r)
 		return r < 0 ? EXIT_OK : r;
-	if (optind < argc)
+	if (optind < argc) {
 		r = resolve_devices(ctx, argc - optind, argv + optind, &devices, &n);
-	else
+		if (r)
+			return r;
+	} else {
 		r = vfk_ctx_get_devices(ctx, &devices, &n);
-	if (r == -EINVAL)
-		return EXIT_USAGE;
+	}
 	if (r == -ENOENT) {
 		log_error("%s: no /sys/bus/pci/devices; is sysfs mounted?", vfk_ctx_get_root(ctx));
 		return EXIT_NOT_READY;

@@ -452,8 +452,9 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		a.regenerate = false;
 	if (a.undo)
 		return undo_run(ctx, a.dry, a.regenerate);
-	if (resolve_devices(ctx, argc - optind, argv + optind, &devices, &n) < 0)
-		return EXIT_USAGE;
+	rc = resolve_devices(ctx, argc - optind, argv + optind, &devices, &n);
+	if (rc)
+		return rc;
 	rc = EXIT_NOT_READY;
 	if (check_plan(ctx, &devices, &n, &a.breq) >= 0)
 		rc = configure(ctx, devices, n, &a);

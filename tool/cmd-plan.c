@@ -86,8 +86,9 @@ static int plan_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	if (optind >= argc)
 		return usage_error("plan", "name at least one device, e.g. 0000:01:00.0");
-	if (resolve_devices(ctx, argc - optind, argv + optind, &targets, &n_targets) < 0)
-		return EXIT_USAGE;
+	err = resolve_devices(ctx, argc - optind, argv + optind, &targets, &n_targets);
+	if (err)
+		return err;
 	err = vfk_plan_new(ctx, targets, n_targets, &plan);
 	vfk_device_list_free(targets, n_targets);
 	if (err < 0) {

@@ -382,8 +382,9 @@ static int qemu_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (resolve_devices(ctx, a.n_dev_args, argv + optind, &devices, &n_devices) < 0)
-		return EXIT_USAGE;
+	rc = resolve_devices(ctx, a.n_dev_args, argv + optind, &devices, &n_devices);
+	if (rc)
+		return rc;
 	rc = vm_build(ctx, &a.req, "qemu", devices, n_devices, &vm);
 	if (rc)
 		goto out;

@@ -145,8 +145,9 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	if (want < 0 || optind != argc - 1)
 		return usage_error("sriov", "give one physical function and --vfs N");
-	if (resolve_devices(ctx, 1, argv + optind, &pfs, &n_pfs) < 0)
-		return EXIT_USAGE;
+	err = resolve_devices(ctx, 1, argv + optind, &pfs, &n_pfs);
+	if (err)
+		return err;
 	print_string(PRINT_JSON, "device", NULL, vfk_device_get_bdf(pfs[0]));
 	print_uint(PRINT_JSON, "vfs", NULL, (uint64_t)want);
 	print_destroyed(ctx, pfs[0], want);

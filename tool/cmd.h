@@ -41,7 +41,9 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error: prints the message and "Try 'vfiokit CMD --help'." and returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Loads the devices named on the command line, reporting each bad one by name. */
+/* Loads the devices named on the command line, reporting each bad one by name. Returns 0,
+ * or the exit status: EXIT_USAGE when an argument is not a usable address, else
+ * EXIT_NOT_READY when a device does not exist (or on another error). */
 int resolve_devices(struct vfk_ctx *ctx, int argc, char *argv[], struct vfk_device ***ret,
 		    size_t *ret_n);
 

@@ -76,16 +76,20 @@ int resolve_devices(struct vfk_ctx *ctx, int argc, char *argv[], struct vfk_devi
 		    size_t *ret_n)
 {
 	struct vfk_device **list = calloc((size_t)argc + 1, sizeof(*list));
-	int i, failed = 0;
+	int i, failed = 0, status = EXIT_NOT_READY;
 
-	if (!list)
-		return -ENOMEM;
+	if (!list) {
+		log_error("out of memory");
+		return EXIT_NOT_READY;
+	}
 	for (i = 0; i < argc; i++) {
 		int r = vfk_device_new_from_string(ctx, argv[i], &list[i - failed]);
 
 		if (r == 0)
 			continue;
 		failed++;
+		if (r == -EINVAL || r == -ERANGE || r == -ENOTUNIQ)
+			status = EXIT_USAGE;
 		switch (r) {
 		case -EINVAL:
 			log_error("%s: not a PCI address; expected DDDD:BB:DD.F, e.g. 0000:01:00.0",
@@ -109,7 +113,7 @@ int resolve_devices(struct vfk_ctx *ctx, int argc, char *argv[], struct vfk_devi
 	}
 	if (failed) {
 		vfk_device_list_free(list, (size_t)(argc - failed));
-		return -EINVAL;
+		return status;
 	}
 	*ret = list;
 	*ret_n = (size_t)argc;
