@@ -40,6 +40,8 @@ struct vfk_ctx;
 #define PROC_NET_ROUTE "proc/net/route"
 #define PROC_NET_IPV6_ROUTE "proc/net/ipv6_route"
 #define SYS_CLASS_NET "sys/class/net"
+#define SYS_CLASS_BLOCK "sys/class/block"
+#define SYS_CLASS_DRM "sys/class/drm"
 #define SYS_CLASS_VTCONSOLE "sys/class/vtconsole"
 #define SYS_CLASS_GRAPHICS "sys/class/graphics"
 #define DEV_KMSG "dev/kmsg"

@@ -92,13 +92,22 @@ int resolve_devices(struct vfk_ctx *ctx, int argc, char *argv[], struct vfk_devi
 			status = EXIT_USAGE;
 		switch (r) {
 		case -EINVAL:
-			log_error("%s: not a PCI address; expected DDDD:BB:DD.F, e.g. 0000:01:00.0",
+			log_error("%s: not a PCI address (DDDD:BB:DD.F, e.g. 0000:01:00.0), nor a "
+				  "network interface, block device or DRM card here",
+				  argv[i]);
+			break;
+		case -ENXIO:
+			log_error("%s: belongs to no PCI device (virtual, or on another bus)",
 				  argv[i]);
 			break;
 		case -ERANGE:
 			log_error("%s: device must be 00-1f and function 0-7", argv[i]);
 			break;
 		case -ENODEV:
+			if (argv[i][0] == '/') {
+				log_error("%s: no such device", argv[i]);
+				break;
+			}
 			log_error("%s: no such PCI device in %s/sys/bus/pci/devices", argv[i],
 				  streq(vfk_ctx_get_root(ctx), "/") ? "" : vfk_ctx_get_root(ctx));
 			break;

@@ -108,12 +108,16 @@ int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk_
  * vfk_device_new_from_string() - Resolve a user-supplied address and read the function.
  * @ctx: the context.
  * @s: a full address, or a short one without a domain. The short form is expanded only
- *     when exactly one PCI domain has a function at that bus, device and function.
+ *     when exactly one PCI domain has a function at that bus, device and function. Also
+ *     the name of what a function provides: a network interface ("enp4s0"), a block
+ *     device ("nvme0n1", "/dev/sda") or a DRM card ("card1", "/dev/dri/card1"), found
+ *     through /sys/class below the context's root.
  * @ret: on success, a new device with a reference count of one.
  *
- * Return: 0 on success; -EINVAL for a malformed address; -ERANGE for a device or
- * function out of range; -ENODEV when no such function exists; -ENOTUNIQ when the
- * short form matches functions in several domains; -ENOMEM.
+ * Return: 0 on success; -EINVAL when @s is neither an address nor such a name; -ERANGE
+ * for a device or function out of range; -ENODEV when no such function (or /dev path)
+ * exists; -ENXIO when the name belongs to no PCI function (a bridge interface, a loop
+ * device); -ENOTUNIQ when the short form matches functions in several domains; -ENOMEM.
  *
  * Since: 0.1
  */

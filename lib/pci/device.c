@@ -330,6 +330,63 @@ VFK_EXPORT int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr,
 	return vfk_device_load(ctx, addr, ret);
 }
 
+/* The PCI function a class device's sysfs link leads to: the last full address among the
+ * target's components ("../../devices/pci0000:00/0000:00:1c.0/0000:04:00.0/net/enp4s0"). */
+static int class_device_addr(struct vfk_ctx *ctx, const char *class, const char *name,
+			     struct vfk_addr *ret)
+{
+	char path[PATH_MAX], target[PATH_MAX], *save = NULL;
+	bool found = false;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", class, name);
+	n = path_readlink(ctx, path, target, sizeof(target));
+	if (n < 0)
+		return (int)n;
+	for (char *c = strtok_r(target, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		struct vfk_addr a;
+		unsigned int flags;
+
+		if (vfk_addr_parse(c, &a, &flags) == 0 && (flags & VFK_ADDR_HAS_DOMAIN)) {
+			*ret = a;
+			found = true;
+		}
+	}
+	return found ? 0 : -ENXIO;
+}
+
+/* A network interface, block device or DRM card by the name people know it by. */
+static int device_from_name(struct vfk_ctx *ctx, const char *s, struct vfk_device **ret)
+{
+	static const char *const any[] = {SYS_CLASS_NET, SYS_CLASS_BLOCK, SYS_CLASS_DRM, NULL};
+	static const char *const block[] = {SYS_CLASS_BLOCK, NULL};
+	static const char *const drm[] = {SYS_CLASS_DRM, NULL};
+	const char *const *classes = any;
+	const char *name = s;
+	struct vfk_addr addr;
+	int r = -EINVAL;
+
+	if (startswith(s, "/dev/dri/")) {
+		name = s + strlen("/dev/dri/");
+		classes = drm;
+	} else if (startswith(s, "/dev/")) {
+		name = s + strlen("/dev/");
+		classes = block;
+	}
+	if (!*name || strchr(name, '/') || streq(name, ".") || streq(name, "..") ||
+	    strlen(name) > NAME_MAX)
+		return -EINVAL;
+	for (; *classes; classes++) {
+		r = class_device_addr(ctx, *classes, name, &addr);
+		if (r == 0)
+			return vfk_device_load(ctx, &addr, ret);
+		if (r != -ENOENT)
+			return r;
+	}
+	/* A /dev path names a device that is not there; anything else was no name at all. */
+	return s[0] == '/' ? -ENODEV : -EINVAL;
+}
+
 VFK_EXPORT int vfk_device_new_from_string(struct vfk_ctx *ctx, const char *s,
 					  struct vfk_device **ret)
 {
@@ -341,6 +398,8 @@ VFK_EXPORT int vfk_device_new_from_string(struct vfk_ctx *ctx, const char *s,
 
 	assert_return(ctx && s && ret, -EINVAL);
 	r = vfk_addr_parse(s, &addr, &flags);
+	if (r == -EINVAL)
+		return device_from_name(ctx, s, ret);
 	if (r < 0)
 		return r;
 	if (flags & VFK_ADDR_HAS_DOMAIN)

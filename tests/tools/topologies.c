@@ -1006,6 +1006,12 @@ static const struct fx_damage amd_desktop_use_links[] = {
 	{"sys/class/net/enp4s0",
 	 "../../devices/pci0000:00/0000:00:01.2/0000:02:00.0/0000:03:04.0/0000:04:00.0/net/enp4s0"},
 	{"sys/class/net/br0", "../../devices/virtual/net/br0"},
+	{"sys/class/block/nvme0n1",
+	 "../../devices/pci0000:00/0000:00:03.1/0000:06:00.0/nvme/nvme0/nvme0n1"},
+	{"sys/class/block/sda", "../../devices/pci0000:00/0000:00:01.2/0000:02:00.0/0000:03:08.0/"
+				"0000:05:00.1/ata1/host0/target0:0:0/0:0:0:0/block/sda"},
+	{"sys/class/block/loop0", "../../devices/virtual/block/loop0"},
+	{"sys/class/drm/card0", "../../devices/pci0000:00/0000:00:01.1/0000:01:00.0/drm/card0"},
 	{AMD_SATA "subsystem", "../../../../../../../../../../../class/block"},
 	{AMD_SATA "sda1/subsystem", "../../../../../../../../../../../../class/block"},
 	{AMD_SATA "sda2/subsystem", "../../../../../../../../../../../../class/block"},

@@ -33,7 +33,10 @@ def drivers():
 
 def plan(tool, bdf):
     r = subprocess.run([tool, "plan", "--json", bdf], capture_output=True, text=True)
-    return r.returncode, json.loads(r.stdout)
+    try:
+        return r.returncode, json.loads(r.stdout)
+    except json.JSONDecodeError:
+        return r.returncode, {"error": r.stderr.strip()}
 
 
 def ids(p, key):
@@ -88,6 +91,16 @@ def main():
     lost = ids(p, "host_loses").get(("net.interface", nic))
     if rc != 0 or not lost or ifaces[0] not in lost["message"]:
         errors.append(f"nic {nic} ({ifaces}): exit {rc}, host_loses {p['host_loses']}")
+
+    # The same devices by the names the host gives them: the interface, the disk's /dev
+    # path, and the bridge (virtual: no PCI device, exit 1).
+    for name, want in ((ifaces[0], nic), (dev, nvme), (disk, nvme)):
+        rc, p = plan(tool, name)
+        if p.get("must_move") != [want]:
+            errors.append(f"plan {name}: exit {rc}, must_move {p.get('must_move')}, want {want}")
+    r = subprocess.run([tool, "list", "lo"], capture_output=True, text=True)
+    if r.returncode != 1 or "belongs to no PCI device" not in r.stderr:
+        errors.append(f"list lo: exit {r.returncode}: {r.stderr.strip()}")
 
     # A default route on a bridge over the NIC: the kernel's routing table, read over
     # rtnetlink, must block the move through the upper device.
