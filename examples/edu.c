@@ -13,7 +13,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,8 @@
 #include <unistd.h>
 
 #include <vfiokit/vfiokit.h>
+
+#include "example.h"
 
 /* edu's registers in BAR0 (QEMU's hw/misc/edu.c). */
 enum {
@@ -62,40 +63,13 @@ struct edu {
 	void *bar; /* BAR0, mapped */
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("FAIL: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -1;
-}
-
-/* A failed library call: its errno, and the sentence the library left for us. */
-static int api_fail(const char *what, int r)
-{
-	return fail("%s: %s: %s", what, strerror(-r), vfk_last_error());
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Polls a 32-bit register until (value & mask) == 0; the device has no interrupt for it. */
 static int wait_clear(struct edu *e, size_t reg, uint32_t mask, const char *what)
 {
-	uint64_t deadline = now_ms() + TIMEOUT_MS;
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) / 1000000 + TIMEOUT_MS;
 
 	while (vfk_mmio_read32(e->bar, reg) & mask) {
-		if (now_ms() > deadline)
+		if (now_ns(CLOCK_MONOTONIC) / 1000000 > deadline)
 			return fail("%s: %s did not finish within %d ms", e->name, what,
 				    TIMEOUT_MS);
 		usleep(1000);

@@ -1,30 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * A minimal userspace NVMe driver on libvfiokit: it brings the controller up by hand
- * (admin queues, Identify, one I/O queue pair) and reads blocks through PRPs.
- *
- *   vfk-nvme-read [--backend B] [--irq] [--reset] DEVICE NSID SLBA NLB  > data
- *   vfk-nvme-read [--backend B] [--irq] [--qd N] --bench SECONDS DEVICE NSID
- *
- * The first form writes NLB blocks from SLBA to stdout; with --reset it first resets the
- * function and brings the controller up again. The second issues 4 KiB reads at queue depth N
- * (default 1) in LBA order for SECONDS and prints "iops: N" and "cpu_ns_per_io: N" (this
- * process's CPU time over the run divided by the reads) to stdout. Completions are polled
- * unless --irq asks for MSI-X vector 0 with an eventfd. Progress goes to stderr.
+ * (admin queues, Identify, one I/O queue pair) and reads blocks through PRPs (usage above
+ * main()). It writes NLB blocks from SLBA to stdout; with --reset it first resets the
+ * function and brings the controller up again. With --bench it issues 4 KiB reads at
+ * queue depth N (default 1) in LBA order for SECONDS and prints "iops: N" and
+ * "cpu_ns_per_io: N" (this process's CPU time over the run divided by the reads).
+ * Completions are polled unless --irq asks for MSI-X vector 0 with an eventfd. Progress
+ * goes to stderr.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <vfiokit/vfiokit.h>
 
+#include "example.h"
 #include "nvme-spec.h"
 
 #define PAGE 4096u
@@ -60,42 +52,9 @@ struct nvme {
 	struct vfk_dma *mem, *buf;
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("FAIL: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -1;
-}
-
-/* A failed library call: its errno, and the sentence the library left for us. */
-static int api_fail(const char *what, int r)
-{
-	return fail("%s: %s: %s", what, strerror(-r), vfk_last_error());
-}
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
-/* Waits are bounded by the controller's own CAP.TO, from now. */
-static uint64_t deadline(const struct nvme *n)
-{
-	return now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000);
-}
-
 static int wait_ready(struct nvme *n, bool ready)
 {
-	uint64_t end = deadline(n);
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000);
 	uint32_t csts;
 
 	while (((csts = vfk_mmio_read32(n->bar, REG_CSTS)) & CSTS_RDY) != ready) {
@@ -164,7 +123,7 @@ static bool reap(struct nvme *n, struct queue *q, struct cqe *ret)
 static int wait_cqe(struct nvme *n, struct queue *q, const char *what, struct cqe *ret)
 {
 	struct pollfd p = {.fd = n->efd, .events = POLLIN};
-	uint64_t end = deadline(n), count;
+	uint64_t end = now_ns(CLOCK_MONOTONIC) + n->timeout_ms * UINT64_C(1000000), count;
 	unsigned int sc, sct;
 
 	while (!reap(n, q, ret)) {
@@ -196,13 +155,12 @@ static int identify(struct nvme *n)
 {
 	const uint8_t *id = mem_ptr(n, MEM_IDENT);
 	uint64_t iova = mem_iova(n, MEM_IDENT);
-	unsigned int flbas, lbaf, lbads, nn;
-	char model[41];
+	unsigned int lbaf, lbads, nn;
 
 	if (admin(n, "Identify controller",
 		  (struct sqe){.opc = OPC_IDENTIFY, .prp1 = iova, .cdw10 = 1 /* controller */}) < 0)
 		return -1;
-	snprintf(model, sizeof(model), "%.40s", (const char *)id + 24); /* space-padded */
+	fprintf(stderr, "nvme: %.40s\n", (const char *)id + 24); /* the model, space-padded */
 	/* MDTS caps one command's transfer; one PRP list page caps ours. */
 	n->max_pages = id[77] && id[77] < 9 ? 1u << id[77] : 512;
 	memcpy(&nn, id + 516, 4);
@@ -213,16 +171,15 @@ static int identify(struct nvme *n)
 		  (struct sqe){.opc = OPC_IDENTIFY, .nsid = n->nsid, .prp1 = iova}) < 0)
 		return -1;
 	memcpy(&n->nsze, id, 8);
-	flbas = id[26];
-	lbaf = (flbas & 0xf) | ((flbas >> 5) & 0x3) << 4;
+	lbaf = (id[26] & 0xf) | ((id[26] >> 5) & 0x3) << 4; /* FLBAS: the format in use */
 	lbads = id[128 + 4 * lbaf + 2];
 	if (n->nsze == 0)
 		return fail("namespace %u is not active", n->nsid);
 	if (lbads < 9 || lbads > 12)
 		return fail("namespace %u: LBA size 2^%u is not supported here", n->nsid, lbads);
 	n->lba_size = 1u << lbads;
-	fprintf(stderr, "nvme: %s, namespace %u: %" PRIu64 " blocks of %u bytes\n", model, n->nsid,
-		n->nsze, n->lba_size);
+	fprintf(stderr, "nvme: namespace %u: %" PRIu64 " blocks of %u bytes\n", n->nsid, n->nsze,
+		n->lba_size);
 	return 0;
 }
 
@@ -269,9 +226,8 @@ static int ctrl_init(struct nvme *n)
 	uint64_t mqes = (cap & 0xffff) + 1;
 	int r;
 
-	n->timeout_ms = (unsigned int)((cap >> 24) & 0xff) * 500; /* CAP.TO, 500 ms units */
-	if (n->timeout_ms == 0)
-		n->timeout_ms = 500;
+	/* Waits are bounded by CAP.TO, in units of 500 ms. */
+	n->timeout_ms = (unsigned int)(((cap >> 24) & 0xff) ?: 1) * 500;
 	n->dstrd = (cap >> 32) & 0xf;
 	if (!(cap & (UINT64_C(1) << 37)))
 		return fail("the controller lacks the NVM command set (CAP.CSS)");
@@ -471,17 +427,6 @@ static int read_command(struct nvme *n, uint64_t slba, uint64_t nlb, bool reset)
 	if (r < 0)
 		return api_fail("read buffer", r);
 	return read_blocks(n, slba, nlb);
-}
-
-static int parse_u64(const char *s, const char *what, uint64_t *ret)
-{
-	char *end;
-
-	errno = 0;
-	*ret = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-')
-		return fail("%s: not a number: '%s'", what, s);
-	return 0;
 }
 
 static const char usage[] =
