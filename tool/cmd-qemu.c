@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "macro.h"
 #include "output.h"
+#include "shell-quote.h"
 #include "vm-options.h"
 
 #define QEMU_DEFAULT "qemu-system-x86_64"
@@ -44,7 +45,9 @@ static void help(void)
 		"                          with --bind: as for vfiokit bind\n"
 		"  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
 		"  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
-		"  --print, --dry-run      print QEMU's arguments, one per line; change and run\n"
+		"  --print[=shell|argv], --dry-run\n"
+		"                          print the QEMU command as one shell-quoted line to\n"
+		"                          paste (argv: one argument per line); change and run\n"
 		"                          nothing\n"
 		"  -J, --json              with --print: JSON\n"
 		"  -h, --help              show this help\n\n"
@@ -171,14 +174,34 @@ static int restore_moved(struct vfk_ctx *ctx, struct vfk_plan *plan)
 	return err;
 }
 
-static void print_argv(char **argv, const struct vfk_vm *vm)
+/* One command line a shell reads back as @argv, continued before each option so that
+ * an option and its value share a line. */
+static int print_command_line(char *const *argv)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		char *q = shell_quote(argv[i]);
+
+		if (!q) {
+			log_error("qemu: out of memory");
+			return -ENOMEM;
+		}
+		print_text("%s%s", i == 0 ? "" : argv[i][0] == '-' ? " \\\n    " : " ", q);
+		free(q);
+	}
+	print_text("\n");
+	return 0;
+}
+
+static int print_argv(char **argv, const struct vfk_vm *vm, bool one_per_line)
 {
 	size_t n = 0;
 
 	while (argv[n])
 		n++;
-	print_string_array(PRINT_ANY, "argv", "%s\n", (const char *const *)argv, n);
+	print_string_array(one_per_line ? PRINT_ANY : PRINT_JSON, "argv", "%s\n",
+			   (const char *const *)argv, n);
 	print_uint(PRINT_JSON, "memlock_bytes", NULL, vfk_vm_get_memlock_bytes(vm));
+	return one_per_line || output_is_json() ? 0 : print_command_line(argv);
 }
 
 static void free_argv(char **argv)
@@ -192,7 +215,7 @@ struct qemu_args {
 	struct vm_request req;
 	struct bind_request breq;
 	const char *qemu, *user;
-	bool print, bind;
+	bool print, print_argv, bind;
 	struct passwd *pw;
 	int n_dev_args;
 	const char *const *extra; /* after "--", for QEMU */
@@ -206,7 +229,7 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 	static const struct option opts[] = {
 		VM_LONG_OPTIONS,
 		BIND_LONG_OPTIONS,
-		{"print", no_argument, NULL, OPT_PRINT},
+		{"print", optional_argument, NULL, OPT_PRINT},
 		{"dry-run", no_argument, NULL, OPT_PRINT},
 		{"bind", no_argument, NULL, OPT_BIND},
 		{"user", required_argument, NULL, OPT_USER},
@@ -232,6 +255,10 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 		switch (c) {
 		case OPT_PRINT:
 			a->print = true;
+			if (optarg && !streq(optarg, "shell") && !streq(optarg, "argv"))
+				return usage_error("qemu", "--print takes shell or argv, not '%s'",
+						   optarg);
+			a->print_argv = optarg && streq(optarg, "argv");
 			break;
 		case OPT_BIND:
 			a->bind = true;
@@ -296,9 +323,9 @@ static int print_only(struct vfk_vm *vm, const struct qemu_args *a, struct vfk_d
 		log_error("qemu: %s", strerror(-err));
 		return EXIT_NOT_READY;
 	}
-	print_argv(qargv, vm);
+	err = print_argv(qargv, vm, a->print_argv);
 	free_argv(qargv);
-	return EXIT_OK;
+	return err < 0 ? EXIT_NOT_READY : EXIT_OK;
 }
 
 /* --bind: moves the devices to vfio-pci for the guest's lifetime; *ret_plan says what
