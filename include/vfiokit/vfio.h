@@ -35,11 +35,14 @@ struct vfk_vfio;
  * With the iommufd backend the device's cdev /dev/vfio/devices/vfioN is bound to the
  * domain's iommufd and attached to its IOAS; otherwise its group /dev/vfio/N joins the
  * container (the first group sets the IOMMU type). Works without root for a user who can
- * open those files, within RLIMIT_MEMLOCK.
+ * open those files, within RLIMIT_MEMLOCK. A VF token goes through the group: Linux 6.12's
+ * cdev bind neither takes nor checks one.
  * Return: 0; -ENODEV (not on vfio-pci: vfk_last_error() names `vfiokit bind`); -EACCES
- * (the file named in vfk_last_error()); -EBUSY (held by another process or container);
- * -EINVAL (the group is not viable: a member is on a host driver); -EOPNOTSUPP (the
- * backend asked for is not available here).
+ * (the file named in vfk_last_error(), or vfio-pci wants a VF token: missing, or not the
+ * one the PF was given); -EBUSY (held by another process or container); -EINVAL (the
+ * group is not viable: a member is on a host driver; @vf_token is not a UUID or @dev takes
+ * none); -EOPNOTSUPP (the backend asked for is not available here, or is iommufd with a
+ * @vf_token).
  * Since: 0.2
  */
 int vfk_vfio_open(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token,

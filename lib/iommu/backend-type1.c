@@ -275,11 +275,54 @@ fail:
 	return r;
 }
 
+/* Why VFIO_GROUP_GET_DEVICE_FD refused @dev with @r. vfio-pci's VF-token check
+ * (vfio_pci_validate_vf_token()) answers -EACCES for a token missing or not the PF's, on a
+ * VF whose PF is on vfio-pci and on such a PF while its VFs are open, and -EINVAL for a
+ * token the device does not take. */
+static int get_device_fd_error(struct vfk_device *dev, unsigned int id, const char *vf_token, int r)
+{
+	const char *bdf = vfk_device_get_bdf(dev);
+	char pf_bdf[VFK_ADDR_STRLEN];
+	struct vfk_addr pf;
+	bool is_vf = vfk_device_get_physfn(dev, &pf) == 0;
+
+	if (is_vf)
+		vfk_addr_format(&pf, pf_bdf);
+	if (r == -EBUSY)
+		return vfk_set_error(r, "%s is held elsewhere: it is open already", bdf);
+	if (r == -EACCES && vf_token && is_vf)
+		return vfk_set_error(r,
+				     "%s refused the VF token: it is not the one its PF %s was "
+				     "given",
+				     bdf, pf_bdf);
+	if (r == -EACCES && vf_token)
+		return vfk_set_error(r,
+				     "%s refused the VF token: it is not the one its open VFs "
+				     "were opened with",
+				     bdf);
+	if (r == -EACCES && is_vf)
+		return vfk_set_error(r,
+				     "%s is a VF of %s, whose driver (vfio-pci) asks for a VF "
+				     "token: open it with the token its PF was given "
+				     "(vfk_vfio_set_vf_token())",
+				     bdf, pf_bdf);
+	if (r == -EACCES && vfk_device_get_sriov(dev, NULL, NULL) == 0)
+		return vfk_set_error(r,
+				     "%s is a PF whose VFs are open, so vfio-pci asks for their VF "
+				     "token: open it with the token it was given",
+				     bdf);
+	if (r == -EINVAL && vf_token)
+		return vfk_set_error(r,
+				     "%s takes no VF token: only a VF whose PF is on vfio-pci, "
+				     "or such a PF, does",
+				     bdf);
+	return vfk_set_error(r, "cannot get %s from IOMMU group %u: %s", bdf, id, strerror(-r));
+}
+
 int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf_token, int *ret_fd,
 		 uint32_t *ret_devid)
 {
-	char name[128], pf_bdf[VFK_ADDR_STRLEN];
-	struct vfk_addr pf;
+	char name[128];
 	unsigned int id;
 	struct group *g;
 	int r, fd;
@@ -307,24 +350,7 @@ int type1_attach(struct vfk_iommu *iommu, struct vfk_device *dev, const char *vf
 		snprintf(name, sizeof(name), "%s", vfk_device_get_bdf(dev));
 	fd = ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, name);
 	if (fd < 0) {
-		r = negative_errno();
-		if (r == -EBUSY)
-			vfk_set_error(r, "%s is held elsewhere: it is open already",
-				      vfk_device_get_bdf(dev));
-		else if (vf_token && (r == -EACCES || r == -EINVAL))
-			vfk_set_error(r,
-				      "%s refused the VF token: it must be the one its PF was "
-				      "given",
-				      vfk_device_get_bdf(dev));
-		else if (r == -EACCES && vfk_device_get_physfn(dev, &pf) == 0)
-			vfk_set_error(r,
-				      "%s is a VF of %s, whose driver (vfio-pci) asks for a VF "
-				      "token: open it with the token its PF was given "
-				      "(vfk_vfio_set_vf_token())",
-				      vfk_device_get_bdf(dev), vfk_addr_format(&pf, pf_bdf));
-		else
-			vfk_set_error(r, "cannot get %s from IOMMU group %u: %s",
-				      vfk_device_get_bdf(dev), id, strerror(-r));
+		r = get_device_fd_error(dev, id, vf_token, negative_errno());
 		if (opened)
 			type1_release_idle_groups(iommu);
 		return r;

@@ -51,6 +51,8 @@ void vfio_device_forget(struct vfk_vfio *v)
 	vfio_regions_free(v);
 }
 
+static int parse_uuid(const char *s, uint8_t out[16]);
+
 static int not_on_vfio_pci(struct vfk_device *dev)
 {
 	const char *bdf = vfk_device_get_bdf(dev);
@@ -67,6 +69,7 @@ VFK_EXPORT int vfk_vfio_open(struct vfk_iommu *iommu, struct vfk_device *dev, co
 			     struct vfk_vfio **ret)
 {
 	struct vfk_vfio *v;
+	uint8_t uuid[16];
 	int fd, r;
 	uint32_t devid = 0;
 
@@ -75,6 +78,13 @@ VFK_EXPORT int vfk_vfio_open(struct vfk_iommu *iommu, struct vfk_device *dev, co
 					      "pointer are needed");
 	if (!vfk_device_is_vfio_bound(dev))
 		return not_on_vfio_pci(dev);
+	/* The kernel takes the token inside the device's name ("BDF vf_token=UUID"): anything
+	 * else there would reach it as options of its own, refused with a bare -EINVAL. */
+	if (vf_token && parse_uuid(vf_token, uuid) < 0)
+		return vfk_set_error(-EINVAL,
+				     "%s: VF token '%s' is not a UUID "
+				     "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+				     vfk_device_get_bdf(dev), vf_token);
 	r = iommu_attach_device(iommu, dev, vf_token, &fd, &devid);
 	if (r < 0)
 		return r;

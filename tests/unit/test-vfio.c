@@ -119,6 +119,28 @@ static void test_not_on_vfio_pci(void **state)
 		    "0000:00:03.0 has no driver, not vfio-pci: run `vfiokit bind 0000:00:03.0`");
 }
 
+/* A VF token that is not a UUID would reach the kernel as options of the device's name: it
+ * is refused before the domain is touched, whatever the backend. */
+static void test_malformed_vf_token(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device *dev;
+	struct vfk_iommu *iommu;
+	struct vfk_vfio *v = NULL;
+
+	assert_int_equal(vfk_device_new_from_string(e->ctx, "0000:00:05.0", &dev), 0);
+	assert_int_equal(vfk_iommu_new(e->ctx, VFK_IOMMU_TYPE1V2, &iommu), 0);
+	assert_int_equal(vfk_vfio_open(iommu, dev, "5a4b3c2d-1e0f-4a5b-8c7d-6e5f4a3b2c1d x", &v),
+			 -EINVAL);
+	assert_null(v);
+	assert_string_equal(
+		vfk_last_error(),
+		"0000:00:05.0: VF token '5a4b3c2d-1e0f-4a5b-8c7d-6e5f4a3b2c1d x' is not "
+		"a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+	vfk_iommu_unref(iommu);
+	vfk_device_unref(dev);
+}
+
 /* Files that are not devices: every backend must fail cleanly and say why. */
 static void test_fake_nodes(void **state)
 {
@@ -354,6 +376,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_not_on_vfio_pci, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_vf_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fake_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_enotty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_access, setup, teardown),

@@ -4,7 +4,8 @@
  * vfio-pci, with its enable_sriov parameter on) is opened through the library and given a
  * token; then a VF is created, which vfio-pci takes, and opened in a second domain without
  * the token, with a wrong one and with the right one. With the iommufd kernel the iommufd
- * backend refuses a token and auto picks the container.
+ * backend refuses a token and auto picks the container. Then the other half of the
+ * contract: with the VF open, the PF itself asks for the token.
  *
  *   test-vftoken BACKEND PF_BDF
  *
@@ -12,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 
 #define TOKEN "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 #define WRONG "00000000-0000-4000-8000-000000000000"
+#define NVME_REG_VS 0x08
 
 static int failed;
 
@@ -66,6 +69,23 @@ static const char *driver_of(const char *bdf)
 	return strrchr(buf, '/') + 1;
 }
 
+/* A BAR0's size from sysfs's resource file ("start end flags"), 0 when unknown. */
+static uint64_t resource0_size(const char *bdf)
+{
+	unsigned long long start, end;
+	char path[PATH_MAX];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fscanf(f, "%llx %llx", &start, &end);
+	fclose(f);
+	return n == 2 && end > start ? end - start + 1 : 0;
+}
+
 /* The PF's first VF once it is on vfio-pci (its notifier sets the VF's driver_override),
  * or NULL after 20 s. */
 static const char *first_vf(const char *pf)
@@ -103,10 +123,7 @@ static int open_in_new_domain(struct vfk_ctx *ctx, enum vfk_iommu_backend backen
 		r = vfk_device_new_from_string(ctx, bdf, &dev);
 	if (r == 0)
 		r = vfk_vfio_open(iommu, dev, token, ret);
-	printf("open %s %s token: %s\n", bdf,
-	       !token			   ? "without a"
-	       : strcmp(token, TOKEN) == 0 ? "with the right"
-					   : "with a wrong",
+	printf("open %s with token %s: %s\n", bdf, token ? token : "(none)",
 	       r == 0 ? "opened" : vfk_last_error());
 	vfk_device_unref(dev);
 	if (r == 0 && ret_iommu)
@@ -116,11 +133,13 @@ static int open_in_new_domain(struct vfk_ctx *ctx, enum vfk_iommu_backend backen
 	return r;
 }
 
-static void check_vf(struct vfk_ctx *ctx, const char *vf, bool have_iommufd)
+static void check_vf(struct vfk_ctx *ctx, const char *pf, const char *vf, bool have_iommufd)
 {
+	const struct vfk_region_info *bar = NULL;
 	struct vfk_iommu *iommu = NULL;
 	struct vfk_vfio *v = NULL;
 	uint16_t ids[2] = {0};
+	uint32_t vs = 0;
 	int r;
 
 	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, vf, NULL, NULL, &v);
@@ -129,13 +148,26 @@ static void check_vf(struct vfk_ctx *ctx, const char *vf, bool have_iommufd)
 	      "the error names the VF and asks for the VF token");
 	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, vf, WRONG, NULL, &v);
 	check(r == -EACCES, "the VF with a wrong token: -EACCES");
-	check(r < 0 && strstr(vfk_last_error(), "refused the VF token"),
-	      "the error says the token was refused");
+	check(r < 0 && strstr(vfk_last_error(), "refused the VF token") &&
+		      strstr(vfk_last_error(), pf),
+	      "the error says the token was refused and names the PF");
+	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, vf, "not-a-uuid", NULL, &v);
+	check(r == -EINVAL && strstr(vfk_last_error(), "not a UUID"),
+	      "a malformed token to open: -EINVAL, not a UUID");
 	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, vf, TOKEN, &iommu, &v);
 	check(r == 0, "the VF with the PF's token: opened (type1v2)");
 	if (r == 0) {
 		check(vfk_vfio_config_read(v, 0, ids, sizeof(ids)) == 0 && ids[0] == 0x1b36,
 		      "the VF's config space reads vendor 1b36");
+		r = vfk_vfio_get_region(v, 0, &bar);
+		check(r == 0 && bar->size > 0 && bar->size == resource0_size(vf),
+		      "the VF's BAR0 region is as large as sysfs says");
+		/* An MMIO read through the VF's own BAR. QEMU's nvme answers 0 while the VF's
+		 * secondary controller is offline (no PF driver has brought it online), so
+		 * only the access is checked. */
+		r = vfk_vfio_region_read(v, 0, NVME_REG_VS, &vs, sizeof(vs));
+		printf("the VF's BAR0: %" PRIu64 " bytes, VS reads %#x\n", bar ? bar->size : 0, vs);
+		check(r == 0, "the VF's BAR0 read through the device file");
 		vfk_vfio_unref(v);
 		vfk_iommu_unref(iommu);
 	}
@@ -143,6 +175,14 @@ static void check_vf(struct vfk_ctx *ctx, const char *vf, bool have_iommufd)
 		r = open_in_new_domain(ctx, VFK_IOMMU_IOMMUFD, vf, TOKEN, NULL, &v);
 		check(r == -EOPNOTSUPP && strstr(vfk_last_error(), "type1v2"),
 		      "iommufd with a token: -EOPNOTSUPP, naming type1v2");
+		/* A fact of this kernel, not of the library: 6.12 checks VF tokens only when
+		 * a group hands out the device (vfio_pci_core_match()); its cdev bind has no
+		 * token and checks none (later kernels added VFIO_DEVICE_BIND_FLAG_TOKEN). */
+		iommu = NULL;
+		r = open_in_new_domain(ctx, VFK_IOMMU_IOMMUFD, vf, NULL, &iommu, &v);
+		check(r == 0, "iommufd without a token: opened (6.12's cdev bind checks no token)");
+		vfk_vfio_unref(v);
+		vfk_iommu_unref(iommu);
 	}
 	iommu = NULL;
 	r = open_in_new_domain(ctx, VFK_IOMMU_AUTO, vf, TOKEN, &iommu, &v);
@@ -153,6 +193,40 @@ static void check_vf(struct vfk_ctx *ctx, const char *vf, bool have_iommufd)
 		printf("auto chose %s: %s\n",
 		       vfk_iommu_backend_to_string(vfk_iommu_get_backend(iommu)),
 		       vfk_iommu_get_backend_reason(iommu));
+	vfk_vfio_unref(v);
+	vfk_iommu_unref(iommu);
+}
+
+/* With a VF open, its PF on vfio-pci opens only with the token: whoever reopens the PF can
+ * reset it under the VF's user. The PF is closed (with no VFs: its reset would end them)
+ * and a VF created anew, which must still take the token: it outlives the PF's close. The
+ * PF is only refused here, never opened: opening resets it too. */
+static void check_pf_asks(struct vfk_ctx *ctx, const char *pf)
+{
+	struct vfk_iommu *iommu = NULL;
+	struct vfk_vfio *v = NULL, *p = NULL;
+	const char *vf;
+	int r;
+
+	check(write_attr(pf, "sriov_numvfs", "1") == 0, "a VF created with the PF closed");
+	vf = first_vf(pf);
+	check(vf != NULL, "the VF is on vfio-pci");
+	if (!vf)
+		return;
+	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, vf, NULL, NULL, &v);
+	check(r == -EACCES, "the VF without a token once the PF is closed: -EACCES");
+	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, vf, TOKEN, &iommu, &v);
+	check(r == 0, "the VF with the token once the PF is closed: opened");
+	if (r < 0)
+		return;
+	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, pf, NULL, NULL, &p);
+	check(r == -EACCES, "the PF without a token while its VF is open: -EACCES");
+	check(r < 0 && strstr(vfk_last_error(), pf) && strstr(vfk_last_error(), "VF token"),
+	      "the error names the PF and asks for the VF token");
+	r = open_in_new_domain(ctx, VFK_IOMMU_TYPE1V2, pf, WRONG, NULL, &p);
+	check(r == -EACCES && strstr(vfk_last_error(), "refused the VF token"),
+	      "the PF with a wrong token while its VF is open: -EACCES, refused");
+	vfk_vfio_unref(p);
 	vfk_vfio_unref(v);
 	vfk_iommu_unref(iommu);
 }
@@ -186,11 +260,17 @@ int main(int argc, char *argv[])
 	check(vf != NULL, "the VF is on vfio-pci");
 	if (vf) {
 		printf("VF %s\n", vf);
-		check_vf(ctx, vf, access("/dev/iommu", F_OK) == 0);
+		check_vf(ctx, argv[2], vf, access("/dev/iommu", F_OK) == 0);
 	}
 	check(write_attr(argv[2], "sriov_numvfs", "0") == 0, "the VF removed");
-	vfk_vfio_unref(pf);
-	vfk_iommu_unref(iommu);
+	/* Closing the PF resets it (an FLR), which ends its VFs in QEMU's nvme: they must be
+	 * gone before. */
+	pf = vfk_vfio_unref(pf);
+	iommu = vfk_iommu_unref(iommu);
+	if (vf) {
+		check_pf_asks(ctx, argv[2]);
+		check(write_attr(argv[2], "sriov_numvfs", "0") == 0, "the VF removed again");
+	}
 	vfk_ctx_unref(ctx);
 	return failed;
 }
