@@ -4,7 +4,7 @@
  * (admin queues, Identify, one I/O queue pair) and reads blocks through PRPs (usage above
  * main()). It writes NLB blocks from SLBA to stdout; with --reset it first resets the
  * function and brings the controller up again. With --bench it issues 4 KiB reads at
- * queue depth N (default 1) in LBA order for SECONDS and prints "iops: N" and
+ * queue depth N (default 1) in LBA order for SECONDS and prints "ios: N", "iops: N" and
  * "cpu_ns_per_io: N" (this process's CPU time over the run divided by the reads).
  * Completions are polled unless --irq asks for MSI-X vector 0 with an eventfd. Progress
  * goes to stderr.
@@ -49,6 +49,7 @@ struct nvme {
 	uint64_t nsze;
 	int efd; /* MSI-X vector 0's eventfd, or -1 to poll */
 	struct queue admin, io;
+	/* Freed only once the controller is disabled: a failed wait leaves reads in flight. */
 	struct vfk_dma *mem, *buf;
 };
 
@@ -254,14 +255,13 @@ static int ctrl_init(struct nvme *n)
 }
 
 /*
- * Submits a read of @nlb blocks into @buf at @offset. PRP1 names the first page, PRP2 the
- * second, or, for more than two, a list of all the others. The buffer is one
+ * Submits a read of @nlb blocks into n->buf at @offset. PRP1 names the first page, PRP2
+ * the second, or, for more than two, a list of all the others. The buffer is one
  * IOVA-contiguous mapping, so page i is simply at IOVA + i * 4096.
  */
-static void submit_read(struct nvme *n, uint16_t cid, uint64_t slba, uint32_t nlb,
-			struct vfk_dma *buf, size_t offset)
+static void submit_read(struct nvme *n, uint16_t cid, uint64_t slba, uint32_t nlb, size_t offset)
 {
-	uint64_t iova = vfk_dma_get_iova(buf) + offset, *list = mem_ptr(n, MEM_PRP_LIST);
+	uint64_t iova = vfk_dma_get_iova(n->buf) + offset, *list = mem_ptr(n, MEM_PRP_LIST);
 	size_t pages = ((size_t)nlb * n->lba_size + PAGE - 1) / PAGE, i;
 	struct sqe cmd = {.opc = OPC_READ,
 			  .cid = cid,
@@ -281,33 +281,12 @@ static void submit_read(struct nvme *n, uint16_t cid, uint64_t slba, uint32_t nl
 	submit(n, &n->io, &cmd);
 }
 
-/* Reads @nlb blocks from @slba, one command at a time through n->buf, to stdout. */
-static int read_blocks(struct nvme *n, uint64_t slba, uint64_t nlb)
-{
-	uint64_t per_cmd = (uint64_t)n->max_pages * PAGE / n->lba_size;
-	struct cqe c;
-
-	while (nlb > 0) {
-		uint32_t count = (uint32_t)(nlb < per_cmd ? nlb : per_cmd);
-		size_t bytes = (size_t)count * n->lba_size;
-
-		submit_read(n, 0, slba, count, n->buf, 0);
-		if (wait_cqe(n, &n->io, "Read", &c) < 0)
-			return -1;
-		if (fwrite(vfk_dma_get_vaddr(n->buf), 1, bytes, stdout) != bytes)
-			return fail("writing the blocks: %m");
-		slba += count;
-		nlb -= count;
-	}
-	return fflush(stdout) == 0 ? 0 : fail("writing the blocks: %m");
-}
-
 /* Submits the next 4 KiB read for bench slot @slot, wrapping at the namespace's end. */
-static void bench_read(struct nvme *n, struct vfk_dma *bufs, uint16_t slot, uint64_t *next)
+static void bench_read(struct nvme *n, uint16_t slot, uint64_t *next)
 {
 	uint32_t nlb = PAGE / n->lba_size;
 
-	submit_read(n, slot, *next, nlb, bufs, (size_t)slot * PAGE);
+	submit_read(n, slot, *next, nlb, (size_t)slot * PAGE);
 	*next = *next + 2 * nlb > n->nsze ? 0 : *next + nlb;
 }
 
@@ -319,36 +298,30 @@ static int bench(struct nvme *n, unsigned int qd, unsigned int seconds)
 {
 	uint64_t next = 0, ios = 0, wall, cpu, end;
 	unsigned int inflight;
-	struct vfk_dma *bufs;
 	struct cqe c;
 	int r;
 
 	if (qd >= n->io.entries)
 		return fail("--qd %u: the I/O queue has %u entries", qd, n->io.entries);
-	r = vfk_dma_alloc(n->iommu, (size_t)qd * PAGE, 0, &bufs);
+	r = vfk_dma_alloc(n->iommu, (size_t)qd * PAGE, 0, &n->buf);
 	if (r < 0)
 		return api_fail("bench buffers", r);
 	wall = now_ns(CLOCK_MONOTONIC);
 	cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID);
 	end = wall + seconds * UINT64_C(1000000000);
 	for (inflight = 0; inflight < qd; inflight++)
-		bench_read(n, bufs, (uint16_t)inflight, &next);
+		bench_read(n, (uint16_t)inflight, &next);
 	while (inflight > 0) {
-		r = wait_cqe(n, &n->io, "Read", &c);
-		if (r < 0)
-			break;
+		if (wait_cqe(n, &n->io, "Read", &c) < 0)
+			return -1;
 		ios++;
-		inflight--;
-		if (now_ns(CLOCK_MONOTONIC) < end) {
-			bench_read(n, bufs, c.cid, &next);
-			inflight++;
-		}
+		if (now_ns(CLOCK_MONOTONIC) < end)
+			bench_read(n, c.cid, &next);
+		else
+			inflight--;
 	}
 	wall = now_ns(CLOCK_MONOTONIC) - wall;
 	cpu = now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu;
-	vfk_dma_free(bufs);
-	if (r < 0 || ios == 0)
-		return -1;
 	printf("ios: %" PRIu64 "\niops: %" PRIu64 "\ncpu_ns_per_io: %" PRIu64 "\n", ios,
 	       ios * 1000000000 / wall, cpu / ios);
 	return 0;
@@ -404,11 +377,14 @@ static void nvme_close(struct nvme *n)
 }
 
 /*
- * Reads NLB blocks at SLBA to stdout. With @reset, first a function reset: it wipes the
- * controller's state (the library re-arms MSI-X), so the controller is brought up again.
+ * Reads NLB blocks at SLBA to stdout, as many per command as MDTS and one PRP list page
+ * allow. With @reset, first a function reset: it wipes the controller's state (the library
+ * re-arms MSI-X), so the controller is brought up again.
  */
 static int read_command(struct nvme *n, uint64_t slba, uint64_t nlb, bool reset)
 {
+	uint64_t per_cmd;
+	struct cqe c;
 	int r;
 
 	if (nlb == 0 || slba + nlb > n->nsze || slba + nlb < slba)
@@ -426,7 +402,30 @@ static int read_command(struct nvme *n, uint64_t slba, uint64_t nlb, bool reset)
 	r = vfk_dma_alloc(n->iommu, (size_t)n->max_pages * PAGE, 0, &n->buf);
 	if (r < 0)
 		return api_fail("read buffer", r);
-	return read_blocks(n, slba, nlb);
+	per_cmd = (uint64_t)n->max_pages * PAGE / n->lba_size;
+	while (nlb > 0) {
+		uint32_t count = (uint32_t)(nlb < per_cmd ? nlb : per_cmd);
+		size_t bytes = (size_t)count * n->lba_size;
+
+		submit_read(n, 0, slba, count, 0);
+		if (wait_cqe(n, &n->io, "Read", &c) < 0)
+			return -1;
+		if (fwrite(vfk_dma_get_vaddr(n->buf), 1, bytes, stdout) != bytes)
+			return fail("writing the blocks: %m");
+		slba += count;
+		nlb -= count;
+	}
+	return fflush(stdout) == 0 ? 0 : fail("writing the blocks: %m");
+}
+
+/* A number from the command line that must lie between @min and @max. */
+static int parse_num(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	if (parse_u64(s, what, ret) < 0)
+		return -1;
+	if (*ret < min || *ret > max)
+		return fail("%s: %s is not between %" PRIu64 " and %" PRIu64, what, s, min, max);
+	return 0;
 }
 
 static const char usage[] =
@@ -458,11 +457,11 @@ int main(int argc, char *argv[])
 			backend = r;
 			break;
 		case 'q':
-			if (parse_u64(optarg, "--qd", &qd) < 0 || qd == 0)
+			if (parse_num(optarg, "--qd", 1, UINT32_MAX, &qd) < 0)
 				return 2;
 			break;
 		case 's':
-			if (parse_u64(optarg, "--bench", &seconds) < 0 || seconds == 0)
+			if (parse_num(optarg, "--bench", 1, UINT32_MAX, &seconds) < 0)
 				return 2;
 			break;
 		case 'i':
@@ -479,7 +478,7 @@ int main(int argc, char *argv[])
 	}
 	if (argc - optind != (seconds ? 2 : 4))
 		return fputs(usage, stderr), 2;
-	if (parse_u64(argv[optind + 1], "NSID", &nsid) < 0 || nsid > UINT32_MAX ||
+	if (parse_num(argv[optind + 1], "NSID", 0, UINT32_MAX, &nsid) < 0 ||
 	    (!seconds && (parse_u64(argv[optind + 2], "SLBA", &slba) < 0 ||
 			  parse_u64(argv[optind + 3], "NLB", &nlb) < 0)))
 		return 2;
