@@ -34,6 +34,9 @@ extern const struct vfk_cmd vfk_cmd_info;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_error() for an operand the user named: @device is the error's "device" in JSON. */
+void log_device_error(const char *device, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints each line of @text as "vfiokit: <prefix><line>". */
 void log_lines(const char *prefix, const char *text);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -28,23 +28,52 @@ struct global_opts {
 	int verbose;
 };
 
+/* Prints "vfiokit: <prefix><message>" on stderr and returns the message (malloc'd, or NULL
+ * when out of memory) for the JSON document. */
+static char *say(const char *prefix, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	fprintf(stderr, "vfiokit: %s%s\n", prefix, msg ? msg : fmt);
+	return msg;
+}
+
 void log_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fputs("vfiokit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = say("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	output_error(msg, NULL, NULL);
+	free(msg);
+}
+
+void log_device_error(const char *device, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = say("", fmt, ap);
+	va_end(ap);
+	output_error(msg, device, NULL);
+	free(msg);
 }
 
 void log_lines(const char *prefix, const char *text)
 {
 	while (text && *text) {
 		size_t n = strcspn(text, "\n");
+		char *msg = NULL;
 
 		fprintf(stderr, "vfiokit: %s%.*s\n", prefix, (int)n, text);
+		if (asprintf(&msg, "%s%.*s", prefix, (int)n, text) >= 0)
+			output_error(msg, NULL, NULL);
+		free(msg);
 		text += n + (text[n] == '\n');
 	}
 }
@@ -52,23 +81,29 @@ void log_lines(const char *prefix, const char *text)
 void log_warn(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fputs("vfiokit: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = say("warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	output_warning(msg);
+	free(msg);
 }
 
 int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg, *fix = NULL;
 
-	fputs("vfiokit: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	msg = say("", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'vfiokit %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	if (asprintf(&fix, "Try 'vfiokit %s%s--help'.", cmd ? cmd : "", cmd ? " " : "") < 0)
+		fix = NULL;
+	fprintf(stderr, "%s\n", fix ? fix : "Try 'vfiokit --help'.");
+	output_usage_error(msg, fix);
+	free(msg);
+	free(fix);
 	return EXIT_USAGE;
 }
 
@@ -92,32 +127,41 @@ int resolve_devices(struct vfk_ctx *ctx, int argc, char *argv[], struct vfk_devi
 			status = EXIT_USAGE;
 		switch (r) {
 		case -EINVAL:
-			log_error("%s: not a PCI address (DDDD:BB:DD.F, e.g. 0000:01:00.0), nor a "
-				  "network interface, block device or DRM card here",
-				  argv[i]);
+			log_device_error(
+				argv[i],
+				"%s: not a PCI address (DDDD:BB:DD.F, e.g. 0000:01:00.0), nor a "
+				"network interface, block device or DRM card here",
+				argv[i]);
 			break;
 		case -ENXIO:
-			log_error("%s: belongs to no PCI device (virtual, or on another bus)",
-				  argv[i]);
+			log_device_error(
+				argv[i],
+				"%s: belongs to no PCI device (virtual, or on another bus)",
+				argv[i]);
 			break;
 		case -ERANGE:
-			log_error("%s: device must be 00-1f and function 0-7", argv[i]);
+			log_device_error(argv[i], "%s: device must be 00-1f and function 0-7",
+					 argv[i]);
 			break;
 		case -ENODEV:
 			if (argv[i][0] == '/') {
-				log_error("%s: no such device", argv[i]);
+				log_device_error(argv[i], "%s: no such device", argv[i]);
 				break;
 			}
-			log_error("%s: no such PCI device in %s/sys/bus/pci/devices", argv[i],
-				  streq(vfk_ctx_get_root(ctx), "/") ? "" : vfk_ctx_get_root(ctx));
+			log_device_error(
+				argv[i], "%s: no such PCI device in %s/sys/bus/pci/devices",
+				argv[i],
+				streq(vfk_ctx_get_root(ctx), "/") ? "" : vfk_ctx_get_root(ctx));
 			break;
 		case -ENOTUNIQ:
-			log_error("%s: matches devices in several PCI domains; give the domain, "
-				  "e.g. 0000:%s",
-				  argv[i], argv[i]);
+			log_device_error(
+				argv[i],
+				"%s: matches devices in several PCI domains; give the domain, "
+				"e.g. 0000:%s",
+				argv[i], argv[i]);
 			break;
 		default:
-			log_error("%s: %s", argv[i], strerror(-r));
+			log_device_error(argv[i], "%s: %s", argv[i], strerror(-r));
 		}
 	}
 	if (failed) {
@@ -155,6 +199,7 @@ static void print_usage(FILE *f)
 static int help_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	print_usage(stdout);
+	output_skip_document();
 	return EXIT_OK;
 }
 
@@ -167,7 +212,8 @@ static const struct vfk_cmd vfk_cmd_help = {
 
 static int version_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	print_help("vfiokit " PACKAGE_VERSION);
+	print_text("vfiokit %s\n", PACKAGE_VERSION);
+	print_string(PRINT_JSON, "version", NULL, PACKAGE_VERSION);
 	return EXIT_OK;
 }
 
@@ -303,6 +349,18 @@ static int unknown_command(const char *name)
 	return usage_error(NULL, "unknown command '%s'", name);
 }
 
+/* Ends with the JSON document, if any; @status is the command's exit status. */
+static int finish(int status)
+{
+	int r = output_finish(status);
+
+	if (r < 0 && status == EXIT_OK) {
+		fprintf(stderr, "vfiokit: writing output: %s\n", strerror(-r));
+		return EXIT_NOT_READY;
+	}
+	return status;
+}
+
 int main(int argc, char *argv[])
 {
 	struct global_opts o = {0};
@@ -314,9 +372,11 @@ int main(int argc, char *argv[])
 	r = extract_globals(&argc, argv, &o);
 	if (r)
 		return r;
+	output_init(o.json);
 	if (argc < 2) {
 		print_usage(stderr);
-		return EXIT_USAGE;
+		output_usage_error("no command given", "Try 'vfiokit --help'.");
+		return finish(EXIT_USAGE);
 	}
 	name = argv[1];
 	if (streq(name, "--help") || streq(name, "-h"))
@@ -325,26 +385,25 @@ int main(int argc, char *argv[])
 		name = "version";
 	cmd = find_command(name);
 	if (!cmd)
-		return unknown_command(name);
+		return finish(unknown_command(name));
 	/* "help CMD" is "CMD --help". */
 	if (cmd == &vfk_cmd_help && argc > 2) {
 		static char help_opt[] = "--help";
 
 		cmd = find_command(argv[2]);
 		if (!cmd)
-			return unknown_command(argv[2]);
+			return finish(unknown_command(argv[2]));
 		argv[1] = argv[2];
 		argv[2] = help_opt;
 		argc = 3;
 		argv[3] = NULL;
 	}
 
-	output_init(o.json);
 	if (!cmd->no_ctx) {
 		r = vfk_ctx_new(o.root, &ctx);
 		if (r < 0) {
 			log_error("--root %s: %s", o.root ? o.root : "/", strerror(-r));
-			return EXIT_USAGE;
+			return finish(EXIT_USAGE);
 		}
 		if (o.verbose) {
 			vfk_ctx_set_log_fn(ctx, log_stderr, NULL);
@@ -357,15 +416,11 @@ int main(int argc, char *argv[])
 			if (r < 0) {
 				log_error("--pci-ids %s: %s", o.pci_ids, strerror(-r));
 				vfk_ctx_unref(ctx);
-				return EXIT_USAGE;
+				return finish(EXIT_USAGE);
 			}
 		}
 	}
 	r = cmd->run(ctx, argc - 1, argv + 1);
-	if (output_finish() < 0 && r == EXIT_OK) {
-		log_error("writing output: %s", strerror(errno));
-		r = EXIT_NOT_READY;
-	}
 	vfk_ctx_unref(ctx);
-	return r;
+	return finish(r);
 }

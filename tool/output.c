@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,9 +15,11 @@
 
 #define MAX_DEPTH 16
 
-static bool json_mode;
+static bool json_mode, help_shown;
 static json_object *stack[MAX_DEPTH];
 static int depth = -1;
+/* What went wrong, in the order it was said: error messages, and warnings. */
+static json_object *errors, *warnings;
 
 void output_init(bool json)
 {
@@ -24,6 +27,7 @@ void output_init(bool json)
 	if (json && depth < 0) {
 		stack[0] = json_object_new_object();
 		depth = 0;
+		json_object_object_add(stack[0], "format", json_object_new_int(OUTPUT_FORMAT));
 	}
 }
 
@@ -167,18 +171,178 @@ void print_text(const char *fmt, ...)
 	va_end(ap);
 }
 
+void output_skip_document(void)
+{
+	help_shown = true;
+}
+
 void print_help(const char *text)
 {
+	help_shown = true;
 	puts(text);
 }
 
-int output_finish(void)
+static bool is_hex(const char *s, size_t n)
 {
-	if (json_mode && depth >= 0) {
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* The first full PCI address in @msg (DDDD:BB:DD.F, with a domain of 4 or more digits). */
+static json_object *find_device(const char *msg)
+{
+	for (const char *p = msg; *p; p++) {
+		size_t dom = 0;
+
+		if (p > msg && isxdigit((unsigned char)p[-1]))
+			continue;
+		while (isxdigit((unsigned char)p[dom]))
+			dom++;
+		if (dom >= 4 && p[dom] == ':' && is_hex(p + dom + 1, 2) && p[dom + 3] == ':' &&
+		    is_hex(p + dom + 4, 2) && p[dom + 6] == '.' && p[dom + 7] >= '0' &&
+		    p[dom + 7] <= '7' && !isalnum((unsigned char)p[dom + 8]))
+			return json_object_new_string_len(p, (int)dom + 8);
+	}
+	return NULL;
+}
+
+/* The first absolute path in @msg: "/" and at least one more path character, at the start
+ * of a word, without a trailing full stop or colon. */
+static json_object *find_file(const char *msg)
+{
+	static const char path_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789._-/+@";
+
+	for (const char *p = msg; *p; p++) {
+		size_t n;
+
+		if (*p != '/' || (p > msg && !strchr(" ('`=", p[-1])))
+			continue;
+		n = strspn(p, path_chars);
+		while (n > 1 && strchr(".:", p[n - 1]))
+			n--;
+		if (n > 1)
+			return json_object_new_string_len(p, (int)n);
+	}
+	return NULL;
+}
+
+/* The way out that a message names: what follows "move it with:", "to do it anyway:",
+ * "reserve them first" or "strip them:", a sentence that starts "Repair", or else a
+ * command in backquotes. */
+static json_object *find_fix(const char *msg)
+{
+	static const struct {
+		const char *intro;
+		size_t skip; /* of the intro, before the fix */
+		bool paren;  /* the fix ends at the last ')' */
+	} intros[] = {
+		{"(move it with: ", 15, true},
+		{"(to do it anyway: ", 18, true},
+		{"reserve them first (", 20, true},
+		{"strip them: ", 12, false},
+		{". Repair ", 2, false},
+	};
+	const char *p, *end;
+
+	for (size_t i = 0; i < sizeof(intros) / sizeof(intros[0]); i++) {
+		p = strstr(msg, intros[i].intro);
+		if (!p)
+			continue;
+		p += intros[i].skip;
+		end = intros[i].paren ? strrchr(p, ')') : NULL;
+		return json_object_new_string_len(p, (int)(end ? end - p : (long)strlen(p)));
+	}
+	p = strchr(msg, '`');
+	if (p && (end = strchr(p + 1, '`')))
+		return json_object_new_string_len(p + 1, (int)(end - p - 1));
+	return NULL;
+}
+
+static void record_error(const char *message, const char *device, const char *fix, bool usage)
+{
+	json_object *e;
+
+	if (!json_mode || !message)
+		return;
+	if (!errors)
+		errors = json_object_new_array();
+	e = json_object_new_object();
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(e, "device",
+			       device  ? json_object_new_string(device)
+			       : usage ? NULL
+				       : find_device(message));
+	json_object_object_add(e, "file", usage ? NULL : find_file(message));
+	json_object_object_add(e, "fix", fix ? json_object_new_string(fix) : find_fix(message));
+	json_object_array_add(errors, e);
+}
+
+void output_error(const char *message, const char *device, const char *fix)
+{
+	record_error(message, device, fix, false);
+}
+
+/* A usage error's examples ("e.g. 0000:01:00.0") are not the device or file at fault. */
+void output_usage_error(const char *message, const char *fix)
+{
+	record_error(message, NULL, fix, true);
+}
+
+void output_warning(const char *message)
+{
+	if (!json_mode || !message)
+		return;
+	if (!warnings)
+		warnings = json_object_new_array();
+	json_object_array_add(warnings, json_object_new_string(message));
+}
+
+/* The first error, which is the cause (later ones say what followed from it), and every
+ * message in order. */
+static json_object *error_object(int exit_status)
+{
+	static const char *const keys[] = {"message", "device", "file", "fix"};
+	size_t n = json_object_array_length(errors);
+	json_object *e = json_object_new_object(), *messages;
+	json_object *first = json_object_array_get_idx(errors, 0);
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		json_object_object_add(e, keys[k],
+				       json_object_get(json_object_object_get(first, keys[k])));
+	json_object_object_add(e, "exit_status", json_object_new_int(exit_status));
+	messages = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(messages,
+				      json_object_get(json_object_object_get(
+					      json_object_array_get_idx(errors, i), "message")));
+	json_object_object_add(e, "messages", messages);
+	return e;
+}
+
+int output_finish(int exit_status)
+{
+	if (json_mode && depth >= 0 && !(help_shown && exit_status == 0)) {
+		json_object *doc = stack[0];
+
 		assert(depth == 0);
-		fputs(json_object_to_json_string_ext(
-			      stack[0], JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						JSON_C_TO_STRING_NOSLASHESCAPE),
+		/* A failure with something said gets "error" after what the command printed
+		 * before it failed; errors said by a command that still succeeded are kept as
+		 * warnings. */
+		if (errors && exit_status != 0) {
+			json_object_object_add(doc, "error", error_object(exit_status));
+		} else if (errors) {
+			for (size_t i = 0; i < json_object_array_length(errors); i++)
+				output_warning(json_object_get_string(json_object_object_get(
+					json_object_array_get_idx(errors, i), "message")));
+		}
+		if (warnings)
+			json_object_object_add(doc, "warnings", warnings);
+		fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_SPACED |
+								  JSON_C_TO_STRING_NOSLASHESCAPE),
 		      stdout);
 		fputc('\n', stdout);
 		/* The process ends next: freeing a document of 100,000 objects one by one

@@ -16,6 +16,10 @@ enum output_kind {
 	PRINT_JSON, /* JSON only */
 };
 
+/* The version of the JSON documents' layout: the "format" key of every document. It
+ * changes only when a key is removed or changes meaning; new keys may appear any time. */
+#define OUTPUT_FORMAT 1
+
 void output_init(bool json);
 bool output_is_json(void);
 
@@ -40,8 +44,24 @@ void print_string_array(enum output_kind kind, const char *key, const char *fmt,
 /* Text only. */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A command's --help: @text and a newline, in text whatever --json says. */
+/* A command's --help: @text and a newline, in text whatever --json says; no JSON
+ * document follows it. */
 void print_help(const char *text);
 
-/* Writes the JSON document, if any, and flushes stdout. Returns 0 or -errno. */
-int output_finish(void);
+/* Help was printed instead of a result: no JSON document follows (print_help() says it). */
+void output_skip_document(void);
+
+/* In JSON mode, records an error message (already printed on stderr) for the error
+ * document; @device (the operand as given) and @fix are looked for in @message when NULL,
+ * the file always. */
+void output_error(const char *message, const char *device, const char *fix);
+/* output_error() for a usage error: no device or file, @fix says where the help is. */
+void output_usage_error(const char *message, const char *fix);
+/* In JSON mode, records a warning for the document's "warnings" array. */
+void output_warning(const char *message);
+
+/* Writes the JSON document, if any, and flushes stdout. When the command failed
+ * (@exit_status not 0) after recording errors, the document is
+ * {"format", "error": {"message", "device", "file", "fix", "exit_status", "messages"}}
+ * instead of what it printed. Returns 0 or -errno. */
+int output_finish(int exit_status);
