@@ -338,8 +338,19 @@ int output_finish(int exit_status)
 				output_warning(json_object_get_string(json_object_object_get(
 					json_object_array_get_idx(errors, i), "message")));
 		}
-		if (warnings)
-			json_object_object_add(doc, "warnings", warnings);
+		if (warnings) {
+			json_object *had = json_object_object_get(doc, "warnings");
+
+			/* A command's own "warnings" (persist's) come first. */
+			if (json_object_is_type(had, json_type_array)) {
+				for (size_t i = 0; i < json_object_array_length(warnings); i++)
+					json_object_array_add(
+						had, json_object_get(json_object_array_get_idx(
+							     warnings, i)));
+			} else {
+				json_object_object_add(doc, "warnings", json_object_get(warnings));
+			}
+		}
 		fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 								  JSON_C_TO_STRING_SPACED |
 								  JSON_C_TO_STRING_NOSLASHESCAPE),

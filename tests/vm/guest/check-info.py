@@ -37,6 +37,19 @@ def bar_sizes(bdf):
     return sizes
 
 
+def schema_errors(doc):
+    """The document against docs/schema/info.json, as the cli lane checks its goldens."""
+    import warnings
+    import jsonschema
+    warnings.simplefilter("ignore", DeprecationWarning)
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "docs", "schema")
+    store = {f: json.load(open(os.path.join(here, f))) for f in os.listdir(here)}
+    schema = store["info.json"]
+    cls = jsonschema.validators.validator_for(schema)
+    v = cls(schema, resolver=jsonschema.RefResolver(base_uri="", referrer=schema, store=store))
+    return [f"schema: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(doc)]
+
+
 def main():
     tool, backend = sys.argv[1], sys.argv[2]
     bdf = find_edu()
@@ -52,6 +65,7 @@ def main():
     if out.returncode != 0:
         sys.exit(f"vfiokit info --json failed ({out.returncode}): {out.stderr}")
     got = json.loads(out.stdout)
+    errors += schema_errors(got)
 
     if got["backend"] != backend:
         errors.append(f"backend {got['backend']!r} ({got['backend_reason']}), want {backend!r}")
