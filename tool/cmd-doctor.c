@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -64,9 +65,16 @@ static void print_report(const struct vfk_report *report, bool problems_only)
 		print_text("\nReady for VFIO passthrough (%u ok, %u warning%s, %u skipped).\n",
 			   count[VFK_CHECK_OK], count[VFK_CHECK_WARN],
 			   count[VFK_CHECK_WARN] == 1 ? "" : "s", count[VFK_CHECK_SKIP]);
-	else
-		print_text("\nNot ready for VFIO passthrough: %u check%s failed (%s).\n",
-			   count[VFK_CHECK_FAIL], count[VFK_CHECK_FAIL] == 1 ? "" : "s", failed);
+	else if (!output_is_json()) {
+		char *verdict = NULL;
+
+		if (asprintf(&verdict, "Not ready for VFIO passthrough: %u check%s failed (%s).",
+			     count[VFK_CHECK_FAIL], count[VFK_CHECK_FAIL] == 1 ? "" : "s",
+			     failed) < 0)
+			return;
+		print_wrapped("\n", 0, 0, verdict);
+		free(verdict);
+	}
 }
 
 static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])

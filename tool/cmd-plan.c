@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -36,6 +37,22 @@ static void print_devices(const char *key, const char *title, struct vfk_device 
 	output_close_array();
 }
 
+/* "  BDF  id: message", its further lines under the id on a terminal. */
+static void print_finding_text(struct vfk_plan *plan, size_t i)
+{
+	const char *dev = vfk_plan_get_finding_device(plan, i);
+	char *prefix = NULL, *text = NULL;
+
+	if (output_is_json())
+		return;
+	if (asprintf(&prefix, "  %s  ", dev) >= 0 &&
+	    asprintf(&text, "%s: %s", vfk_plan_get_finding_id(plan, i),
+		     vfk_plan_get_finding_message(plan, i)) >= 0)
+		print_wrapped(prefix, strlen(prefix), strlen(prefix), text);
+	free(prefix);
+	free(text);
+}
+
 static void print_findings(struct vfk_plan *plan, enum vfk_finding_kind kind, const char *key,
 			   const char *title)
 {
@@ -50,9 +67,10 @@ static void print_findings(struct vfk_plan *plan, enum vfk_finding_kind kind, co
 		if (!shown++)
 			print_text("\n%s:\n", title);
 		output_open_object(NULL);
-		print_string(PRINT_ANY, "device", "  %s  ", vfk_plan_get_finding_device(plan, i));
-		print_string(PRINT_ANY, "id", "%s: ", vfk_plan_get_finding_id(plan, i));
-		print_string(PRINT_ANY, "message", "%s\n", vfk_plan_get_finding_message(plan, i));
+		print_string(PRINT_JSON, "device", NULL, vfk_plan_get_finding_device(plan, i));
+		print_string(PRINT_JSON, "id", NULL, vfk_plan_get_finding_id(plan, i));
+		print_string(PRINT_JSON, "message", NULL, vfk_plan_get_finding_message(plan, i));
+		print_finding_text(plan, i);
 		if (kind == VFK_FINDING_BLOCKER)
 			print_string(PRINT_JSON, "force", NULL, force);
 		if (force)

@@ -4,10 +4,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "macro.h"
 #include "output.h"
 
 /* Formats come from the callers as literals; this file only forwards them. */
@@ -15,15 +19,34 @@
 
 #define MAX_DEPTH 16
 
-static bool json_mode, help_shown;
+static bool json_mode, help_shown, colour;
+/* Text is wrapped at this many columns; 0: not at all (not a terminal). */
+static size_t width;
 static json_object *stack[MAX_DEPTH];
 static int depth = -1;
 /* What went wrong, in the order it was said: error messages, and warnings. */
 static json_object *errors, *warnings;
 
+/* Only a terminal gets wrapped and coloured text; a pipe or file gets the lines whole, as
+ * scripts and the golden tests read them. NO_COLOR (no-color.org) and TERM=dumb turn
+ * colour off. */
+static void probe_terminal(void)
+{
+	const char *no_colour = getenv("NO_COLOR"), *term = getenv("TERM");
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO))
+		return;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		width = ws.ws_col;
+	colour = !(no_colour && *no_colour) && !(term && streq(term, "dumb"));
+}
+
 void output_init(bool json)
 {
 	json_mode = json;
+	if (!json)
+		probe_terminal();
 	if (json && depth < 0) {
 		stack[0] = json_object_new_object();
 		depth = 0;
@@ -169,6 +192,82 @@ void print_text(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+}
+
+const char *output_colour(enum output_colour c)
+{
+	static const char *const codes[] = {
+		[COLOUR_OFF] = "\033[0m",    [COLOUR_GOOD] = "\033[32m", [COLOUR_WARN] = "\033[33m",
+		[COLOUR_BAD] = "\033[1;31m", [COLOUR_DIM] = "\033[2m",
+	};
+
+	return colour && !json_mode ? codes[c] : "";
+}
+
+/* Columns that @s takes: UTF-8 continuation bytes take none. */
+static size_t columns(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+void print_wrapped(const char *prefix, size_t prefix_width, size_t hang, const char *text)
+{
+	size_t col = prefix_width;
+	bool space = false; /* a word is already on this line after the prefix */
+
+	if (json_mode)
+		return;
+	/* On a narrow terminal a deep column would leave a few words per line. */
+	if (width && hang + 30 > width && hang > 8)
+		hang = 8;
+	fputs(prefix, stdout);
+	while (!width && *text) {
+		size_t n = strcspn(text, "\n");
+
+		fwrite(text, 1, n, stdout);
+		text += n;
+		if (*text == '\n')
+			printf("\n%*s", (int)hang, "");
+		text += *text == '\n';
+	}
+	while (*text) {
+		size_t n, w;
+
+		/* A line of the text starts under the first; its own indentation is kept. */
+		if (*text == '\n') {
+			n = strspn(++text, " ");
+			printf("\n%*s", (int)(hang + n), "");
+			col = hang + n;
+			text += n;
+			space = false;
+			continue;
+		}
+		if (*text == ' ') {
+			text++;
+			continue;
+		}
+		n = strcspn(text, " \n");
+		w = columns(text, n);
+		/* A word longer than a line stays whole: never broken inside. */
+		if (space && col + 1 + w > width) {
+			printf("\n%*s", (int)hang, "");
+			col = hang;
+			space = false;
+		}
+		if (space) {
+			putchar(' ');
+			col++;
+		}
+		fwrite(text, 1, n, stdout);
+		col += w;
+		space = true;
+		text += n;
+	}
+	putchar('\n');
 }
 
 void output_skip_document(void)

@@ -41,6 +41,15 @@ void print_uint_or_null(enum output_kind kind, const char *key, const char *fmt,
 /* @n strings as one array; in text each is printed with @fmt. */
 void print_string_array(enum output_kind kind, const char *key, const char *fmt,
 			const char *const *values, size_t n);
+/* Text only: @prefix, which takes @prefix_width columns on screen (colour codes take none),
+ * then @text and a newline. On a terminal @text is wrapped at its width between words,
+ * each further line indented by @hang columns; elsewhere it is printed as it is. */
+void print_wrapped(const char *prefix, size_t prefix_width, size_t hang, const char *text);
+
+enum output_colour { COLOUR_OFF, COLOUR_GOOD, COLOUR_WARN, COLOUR_BAD, COLOUR_DIM };
+/* The escape sequence for @c on a terminal that takes colour, else "". */
+const char *output_colour(enum output_colour c);
+
 /* Text only. */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
