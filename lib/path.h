@@ -39,6 +39,7 @@ struct vfk_ctx;
 #define PROC_IOMEM "proc/iomem"
 #define PROC_NET_ROUTE "proc/net/route"
 #define PROC_NET_IPV6_ROUTE "proc/net/ipv6_route"
+#define PROC_NET_IF_INET6 "proc/net/if_inet6"
 #define SYS_CLASS_NET "sys/class/net"
 #define SYS_CLASS_BLOCK "sys/class/block"
 #define SYS_CLASS_DRM "sys/class/drm"

@@ -13,7 +13,8 @@
 static void help(void)
 {
 	print_help("Usage: vfiokit list [--class KIND] [--id VENDOR[:DEVICE]] [DEVICE...]\n\n"
-		   "List PCI devices with their IOMMU group and driver.\n\n"
+		   "List PCI devices with their IOMMU group and driver, and which network\n"
+		   "interfaces are active.\n\n"
 		   "Options:\n"
 		   "  -c, --class KIND   only gpu, net, storage, usb, audio, bridge or other\n"
 		   "  -d, --id V[:D]     only devices with vendor id V (and device id D), in hex\n"
@@ -72,20 +73,76 @@ static bool match(struct vfk_device *dev, int kind, const struct id_filter *f)
 	return true;
 }
 
-#define ROW "%-12s  %5s  %-16s  %s\n"
+#define ROW "%-12s  %5s  %-16s  %s%s\n"
+
+static const struct {
+	unsigned int bit;
+	const char *key, *text;
+} reasons[] = {
+	{VFK_NET_DEFAULT_ROUTE, "default_route", "default route"},
+	{VFK_NET_ADDRESSES, "addresses", "addresses"},
+	{VFK_NET_SSH_SESSION, "ssh_session", "SSH session"},
+	{VFK_NET_UP, "up", "up"},
+};
+
+/* A network function's interfaces: the "network" array in JSON, and in text
+ * "  if=NAME *Active* (why, ...)" for each, into @text, as dpdk-devbind.py marks them. */
+static void print_network(struct vfk_device *dev, char *text, size_t size)
+{
+	struct vfk_net_iface *ifs = NULL;
+	size_t n = 0, len = 0;
+	uint32_t cls;
+
+	text[0] = '\0';
+	if (vfk_device_get_class(dev, &cls) < 0 || vfk_class_kind_of(cls) != VFK_CLASS_NET)
+		return;
+	if (vfk_device_get_net_ifaces(dev, &ifs, &n) < 0) {
+		print_null(PRINT_JSON, "network", NULL);
+		return;
+	}
+	output_open_array("network");
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = " (";
+
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "interface", NULL, ifs[i].name);
+		print_bool(PRINT_JSON, "active", NULL, ifs[i].reasons != 0);
+		output_open_array("reasons");
+		if (len < size)
+			len += (size_t)snprintf(text + len, size - len, "%sif=%s%s", i ? " " : "  ",
+						ifs[i].name, ifs[i].reasons ? " *Active*" : "");
+		for (size_t k = 0; k < ARRAY_SIZE(reasons); k++) {
+			if (!(ifs[i].reasons & reasons[k].bit))
+				continue;
+			print_string(PRINT_JSON, NULL, NULL, reasons[k].key);
+			if (len < size)
+				len += (size_t)snprintf(text + len, size - len, "%s%s", sep,
+							reasons[k].text);
+			sep = ", ";
+		}
+		if (ifs[i].reasons && len < size)
+			len += (size_t)snprintf(text + len, size - len, ")");
+		output_close_array();
+		output_close_object();
+	}
+	output_close_array();
+	vfk_net_iface_list_free(ifs, n);
+}
 
 static void print_row(struct vfk_device *dev)
 {
-	char line[512], group[16] = "-";
+	char line[512], net[512], group[16] = "-";
 	unsigned int g;
 
 	output_open_object(NULL);
 	print_device_fields(dev);
+	print_network(dev, net, sizeof(net));
 	output_close_object();
 	if (vfk_device_get_iommu_group(dev, &g) == 0)
 		snprintf(group, sizeof(group), "%u", g);
 	format_device_line(dev, line, sizeof(line));
-	print_text(ROW, vfk_device_get_bdf(dev), group, vfk_device_get_driver(dev) ?: "-", line);
+	print_text(ROW, vfk_device_get_bdf(dev), group, vfk_device_get_driver(dev) ?: "-", line,
+		   net);
 }
 
 /* Options into @kind and @idf; 0, or an exit status to return. */
@@ -152,7 +209,7 @@ static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		return EXIT_NOT_READY;
 	}
 	output_open_array("devices");
-	print_text(ROW, "DEVICE", "GROUP", "DRIVER", "DESCRIPTION");
+	print_text(ROW, "DEVICE", "GROUP", "DRIVER", "DESCRIPTION", "");
 	for (size_t i = 0; i < n; i++)
 		if (match(devices[i], kind, &idf))
 			print_row(devices[i]);

@@ -425,6 +425,63 @@ int vfk_ctx_get_devices(struct vfk_ctx *ctx, struct vfk_device ***ret, size_t *r
 void vfk_device_list_free(struct vfk_device **list, size_t n);
 
 /**
+ * enum vfk_net_reason - Why a network interface counts as active, as bits.
+ * @VFK_NET_DEFAULT_ROUTE: it carries a default route (IPv4 or IPv6), itself or through an
+ *                         interface stacked on it (its bridge or bond master, a VLAN).
+ * @VFK_NET_ADDRESSES: it, or an interface stacked on it, has an IP address other than an
+ *                     IPv6 link-local one.
+ * @VFK_NET_SSH_SESSION: this process's SSH session ($SSH_CONNECTION) arrives on it or on
+ *                       an interface stacked on it; known only on the running system.
+ * @VFK_NET_UP: its operational state is "up".
+ */
+enum vfk_net_reason {
+	VFK_NET_DEFAULT_ROUTE = 1 << 0,
+	VFK_NET_ADDRESSES = 1 << 1,
+	VFK_NET_SSH_SESSION = 1 << 2,
+	VFK_NET_UP = 1 << 3,
+};
+
+/**
+ * struct vfk_net_iface - One network interface of a PCI function.
+ * @name: the interface's name.
+ * @reasons: the &enum vfk_net_reason bits that hold; the interface is active when any does.
+ */
+struct vfk_net_iface {
+	char *name;
+	unsigned int reasons;
+};
+
+/**
+ * vfk_device_get_net_ifaces() - The network interfaces of a function, and which are active.
+ * @dev: the device.
+ * @ret: on success, an array sorted by name, or NULL when there are none; free it with
+ *       vfk_net_iface_list_free().
+ * @ret_n: on success, the number of entries.
+ *
+ * The interfaces are those the function's driver made (net/ below the device, or below a
+ * child device such as virtio's). Whether each is active is read afresh: on the running
+ * system from the kernel (rtnetlink for routes, getifaddrs() for addresses, sysfs for
+ * the state); below another root from that tree alone, its proc/net/route,
+ * proc/net/ipv6_route, proc/net/if_inet6 and sysfs files, and never as
+ * %VFK_NET_SSH_SESSION. Facts that cannot be read count as not holding.
+ *
+ * Return: 0 on success, also when the function has no interface (a driver that is not a
+ * network one, or none); -EINVAL; -ENOMEM.
+ *
+ * Since: 0.2
+ */
+int vfk_device_get_net_ifaces(struct vfk_device *dev, struct vfk_net_iface **ret, size_t *ret_n);
+
+/**
+ * vfk_net_iface_list_free() - Free an array from vfk_device_get_net_ifaces().
+ * @list: the array, or NULL.
+ * @n: its number of entries.
+ *
+ * Since: 0.2
+ */
+void vfk_net_iface_list_free(struct vfk_net_iface *list, size_t n);
+
+/**
  * enum vfk_resv_type - Kinds of IOMMU reserved regions (sysfs "reserved_regions").
  * @VFK_RESV_DIRECT: must be identity-mapped (RMRR).
  * @VFK_RESV_DIRECT_RELAXABLE: identity-mapped, relaxable for device assignment.

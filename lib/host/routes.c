@@ -184,3 +184,78 @@ int routes_ssh_iface(struct vfk_ctx *ctx, char *buf, size_t size)
 	freeifaddrs(ifa);
 	return ret;
 }
+
+/* RTF_GATEWAY of the route's flags: a route through a gateway says nothing of an address. */
+#define ROUTE_GATEWAY 0x0002
+/* IPv6 scopes in /proc/net/if_inet6 that do not make an interface reachable: host, link. */
+#define SCOPE_HOST 0x10
+#define SCOPE_LINK 0x20
+
+bool routes_addr_parse(const char *v4, const char *v6, const char *ifname)
+{
+	if (v4)
+		for (const char *line = strchr(v4, '\n'); line && *++line;) {
+			char iface[IF_NAMESIZE + 1];
+			unsigned int flags, mask;
+
+			if (sscanf(line, "%16s %*s %*s %x %*s %*s %*s %x", iface, &flags, &mask) ==
+				    3 &&
+			    streq(iface, ifname) && mask != 0 && !(flags & ROUTE_GATEWAY))
+				return true;
+			line = strchr(line, '\n');
+		}
+	if (v6)
+		for (const char *line = v6; line && *line;) {
+			char iface[IF_NAMESIZE + 1];
+			unsigned int scope;
+
+			if (sscanf(line, "%*32s %*x %*x %x %*x %16s", &scope, iface) == 2 &&
+			    streq(iface, ifname) && scope != SCOPE_HOST && scope != SCOPE_LINK)
+				return true;
+			line = strchr(line, '\n');
+			if (line)
+				line++;
+		}
+	return false;
+}
+
+static bool has_addr_host(const struct ifaddrs *ifa, const char *ifname)
+{
+	for (const struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || !i->ifa_name || !streq(i->ifa_name, ifname))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			return true;
+		if (i->ifa_addr->sa_family == AF_INET6) {
+			const struct in6_addr *a =
+				&((const struct sockaddr_in6 *)(const void *)i->ifa_addr)
+					 ->sin6_addr;
+
+			if (!IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_LOOPBACK(a))
+				return true;
+		}
+	}
+	return false;
+}
+
+void routes_addr_check(struct vfk_ctx *ctx, const char *const *names, size_t n, bool *has)
+{
+	_cleanup_free_ char *v4 = NULL, *v6 = NULL;
+	struct ifaddrs *ifa;
+
+	if (vfk_ctx_is_host(ctx)) {
+		if (getifaddrs(&ifa) < 0)
+			ifa = NULL;
+		for (size_t i = 0; i < n; i++)
+			has[i] = has_addr_host(ifa, names[i]);
+		if (ifa)
+			freeifaddrs(ifa);
+		return;
+	}
+	if (path_read_all(ctx, PROC_NET_ROUTE, 1u << 20, &v4) < 0)
+		v4 = NULL;
+	if (path_read_all(ctx, PROC_NET_IF_INET6, 1u << 20, &v6) < 0)
+		v6 = NULL;
+	for (size_t i = 0; i < n; i++)
+		has[i] = routes_addr_parse(v4, v6, names[i]);
+}

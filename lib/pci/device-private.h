@@ -12,3 +12,5 @@ int vfk_device_list_append(struct vfk_device ***list, size_t *n, size_t *cap,
 /* Every entry of @dirpath (below the root) that is a full PCI address, loaded and sorted. */
 int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vfk_device ***ret,
 			     size_t *ret_n);
+/* The context @dev was read with. */
+struct vfk_ctx *vfk_device_get_ctx(const struct vfk_device *dev);

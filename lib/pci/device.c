@@ -488,6 +488,11 @@ VFK_EXPORT const char *vfk_device_get_bdf(const struct vfk_device *dev)
 	return dev->bdf;
 }
 
+struct vfk_ctx *vfk_device_get_ctx(const struct vfk_device *dev)
+{
+	return dev->ctx;
+}
+
 VFK_EXPORT const char *vfk_device_get_syspath(const struct vfk_device *dev)
 {
 	assert_return(dev, NULL);

@@ -956,8 +956,9 @@ static const struct fx_damage vfio_ws_use_links[] = {
 	{"proc/4242/fd/12", "/dev/vfio/15"},
 };
 
-/* The AMD desktop's host use: the NIC under a bridge, the root filesystem and swap on the
- * SATA disk, the NVMe under LVM, and the GPU's DRM card and the HDMI audio's sound card. */
+/* The AMD desktop's host use: the NIC up under a bridge that has the default route and the
+ * addresses, the root filesystem and swap on the SATA disk, the NVMe under LVM, and the
+ * GPU's DRM card and the HDMI audio's sound card. */
 #define AMD_NIC "sys/bus/pci/devices/0000:04:00.0/"
 #define AMD_SATA "sys/bus/pci/devices/0000:05:00.1/ata1/host0/target0:0:0/0:0:0:0/block/sda/"
 #define AMD_NVME "sys/bus/pci/devices/0000:06:00.0/nvme/nvme0/nvme0n1/"
@@ -975,6 +976,7 @@ static const struct fx_damage amd_desktop_use_files[] = {
 	{AMD_NVME "dev", "259:0\n"},
 	{AMD_NVME "nvme0n1p1/dev", "259:1\n"},
 	{AMD_NIC "net/enp4s0/address", "04:d9:f5:00:00:01\n"},
+	{AMD_NIC "net/enp4s0/operstate", "up\n"},
 	{AMD_USB_KBD "name", "Logitech USB Keyboard\n"},
 	{"sys/devices/virtual/vtconsole/vtcon1/name", "(M) frame buffer device\n"},
 	{"sys/devices/virtual/vtconsole/vtcon1/bind", "1\n"},
@@ -988,6 +990,12 @@ static const struct fx_damage amd_desktop_use_files[] = {
 		       "  e0000000-efffffff : 0000:01:00.0\n"
 		       "    e0000000-e07fffff : efifb\n"},
 	{"sys/devices/virtual/net/br0/address", "04:d9:f5:00:00:01\n"},
+	{"sys/devices/virtual/net/br0/operstate", "up\n"},
+	/* The port has only its link-local address; the bridge has the host's. */
+	{"proc/net/if_inet6", "00000000000000000000000000000001 01 80 10 80       lo\n"
+			      "fe8000000000000006d9f5fffe000001 02 40 20 80   enp4s0\n"
+			      "fe8000000000000006d9f5fffe000001 03 40 20 80      br0\n"
+			      "20010db8000000000000000000000010 03 40 00 00      br0\n"},
 	{"proc/self/mountinfo",
 	 "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n"
 	 "23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
