@@ -5,7 +5,6 @@
  * scripts ask `vfiokit __complete-devices` for the devices when an operand is a device.
  * These print with stdio, not output.c: a script or a list for a shell is not a report.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
