@@ -11,18 +11,19 @@ set -euo pipefail
 
 DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config python3
 	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
-	scdoc pciutils pci.ids libvirt-clients libxml2-utils python3-jsonschema)
+	scdoc pciutils pci.ids libvirt-clients libxml2-utils python3-jsonschema bash-completion zsh fish)
 # libxml2-utils: xmllint, which libvirt-clients' virt-xml-validate runs without depending on it.
 # python3-jsonschema: the cli lane checks JSON output against docs/schema/
+# bash-completion, zsh, fish: the cli lane runs the completion scripts in each shell.
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
 DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
 
 FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
 	python3 python3-jsonschema pciutils-devel kmod-devel json-c-devel libmount-devel libmnl-devel
-	libcmocka-devel scdoc pciutils hwdata hyperfine strace)
+	libcmocka-devel scdoc pciutils hwdata hyperfine strace bash-completion zsh fish)
 ARCH=(gcc clang make meson ninja pkgconf python python-jsonschema pciutils kmod json-c util-linux-libs
-	libmnl cmocka scdoc hwdata hyperfine strace)
+	libmnl cmocka scdoc hwdata hyperfine strace bash-completion zsh fish)
 
 want=("${DEBIAN_BUILD[@]}")
 while [ $# -gt 0 ]; do

@@ -213,18 +213,20 @@ static void print_moved(struct vfk_ctx *ctx, struct vfk_device *const *move, siz
 	output_close_array();
 }
 
+static const struct option opts[] = {
+	{"group", no_argument, NULL, 'g'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},
+	{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},
+	{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},
+	{"force-vmd-domain", no_argument, NULL, OPT_FORCE_VMD},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "gnh";
+
 static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{"group", no_argument, NULL, 'g'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},
-		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},
-		{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},
-		{"force-vmd-domain", no_argument, NULL, OPT_FORCE_VMD},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	struct bind_request req = {};
 	size_t n_targets = 0, n_move = 0;
 	struct vfk_device **targets = NULL;
@@ -232,7 +234,7 @@ static int bind_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	struct vfk_plan *plan = NULL;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "gnh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (bind_parse_option(&req, c))
 			continue;
 		switch (c) {
@@ -263,4 +265,7 @@ const struct vfk_cmd vfk_cmd_bind = {
 	.name = "bind",
 	.run = bind_run,
 	.help = "Move devices to vfio-pci, all or none, with a journal",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_DEVICE,
 };

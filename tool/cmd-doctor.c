@@ -77,18 +77,20 @@ static void print_report(const struct vfk_report *report, bool problems_only)
 	}
 }
 
+static const struct option opts[] = {
+	{"problems", no_argument, NULL, 'p'},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "ph";
+
 static int doctor_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{"problems", no_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	struct vfk_report *report = NULL;
 	bool problems_only = false, ready;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			problems_only = true;
@@ -119,4 +121,7 @@ const struct vfk_cmd vfk_cmd_doctor = {
 	.name = "doctor",
 	.run = doctor_run,
 	.help = "Check whether this host is ready for passthrough, with fixes",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_NONE,
 };

@@ -201,19 +201,21 @@ static bool missing_groups(const unsigned int *filter, size_t n_filter,
 	return missing;
 }
 
+static const struct option opts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "h";
+
 static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	struct vfk_device **devices = NULL;
 	struct vfk_group **groups = NULL;
 	size_t n_dev = 0, n_groups = 0, n_filter = 0;
 	_cleanup_free_ unsigned int *filter = NULL;
 	int c, r, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
@@ -256,4 +258,7 @@ const struct vfk_cmd vfk_cmd_groups = {
 	.name = "groups",
 	.run = groups_run,
 	.help = "List IOMMU groups and what each holds",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_NONE,
 };

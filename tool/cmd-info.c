@@ -167,14 +167,20 @@ static void print_dma(struct vfk_iommu *iommu)
 	print_text("\n");
 }
 
+enum { OPT_BACKEND = OPT_FIRST_FREE };
+static const struct option opts[] = {
+	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "h";
+static const struct vfk_opt_hint hints[] = {
+	{"backend", ARG_WORDS, "auto iommufd type1v2 type1"},
+	{},
+};
+
 static int info_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	enum { OPT_BACKEND = OPT_FIRST_FREE };
-	static const struct option opts[] = {
-		{"backend", required_argument, NULL, OPT_BACKEND},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	enum vfk_iommu_backend backend = VFK_IOMMU_AUTO;
 	struct vfk_device **devs = NULL;
 	struct vfk_iommu *iommu = NULL;
@@ -182,7 +188,7 @@ static int info_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	size_t n_devs = 0;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BACKEND:
 			r = vfk_iommu_backend_from_string(optarg);
@@ -240,4 +246,8 @@ const struct vfk_cmd vfk_cmd_info = {
 	.name = "info",
 	.run = info_run,
 	.help = "Open a device on vfio-pci and show its regions, interrupts and resets",
+	.options = opts,
+	.shortopts = shortopts,
+	.hints = hints,
+	.operands = ARG_DEVICE,
 };

@@ -32,15 +32,21 @@ static void help(void)
 		"Exit status: 0 printed, 1 refused, 2 usage error.");
 }
 
+static const struct option opts[] = {
+	VM_LONG_OPTIONS,
+	{"domain", no_argument, NULL, OPT_DOMAIN},
+	{"unmanaged", no_argument, NULL, OPT_UNMANAGED},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "h";
+static const struct vfk_opt_hint hints[] = {
+	VM_OPTION_HINTS,
+	{},
+};
+
 static int libvirt_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		VM_LONG_OPTIONS,
-		{"domain", no_argument, NULL, OPT_DOMAIN},
-		{"unmanaged", no_argument, NULL, OPT_UNMANAGED},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	struct vm_request req = {};
 	unsigned int flags = VFK_VM_XML_MANAGED;
 	struct vfk_device **devices = NULL;
@@ -49,7 +55,7 @@ static int libvirt_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	size_t n_devices = 0;
 	int c, err, rc = EXIT_NOT_READY;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		int r = vm_parse_option(&req, "libvirt", c, optarg);
 
 		if (r == EXIT_USAGE)
@@ -108,4 +114,8 @@ const struct vfk_cmd vfk_cmd_libvirt = {
 	.name = "libvirt",
 	.run = libvirt_run,
 	.help = "Print libvirt domain XML for a guest that owns the devices",
+	.options = opts,
+	.shortopts = shortopts,
+	.hints = hints,
+	.operands = ARG_DEVICE,
 };

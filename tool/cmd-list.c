@@ -145,18 +145,24 @@ static void print_row(struct vfk_device *dev)
 		   net);
 }
 
+static const struct option opts[] = {
+	{"class", required_argument, NULL, 'c'},
+	{"id", required_argument, NULL, 'd'},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "c:d:h";
+static const struct vfk_opt_hint hints[] = {
+	{"class", ARG_WORDS, "gpu net storage usb audio bridge other"},
+	{},
+};
+
 /* Options into @kind and @idf; 0, or an exit status to return. */
 static int parse_options(int argc, char *argv[], int *kind, struct id_filter *idf)
 {
-	static const struct option opts[] = {
-		{"class", required_argument, NULL, 'c'},
-		{"id", required_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			*kind = vfk_class_kind_from_string(optarg);
@@ -222,4 +228,8 @@ const struct vfk_cmd vfk_cmd_list = {
 	.name = "list",
 	.run = list_run,
 	.help = "List PCI devices with group, driver and ids",
+	.options = opts,
+	.shortopts = shortopts,
+	.hints = hints,
+	.operands = ARG_DEVICE,
 };

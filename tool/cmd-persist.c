@@ -276,27 +276,29 @@ struct persist_args {
 	unsigned int flags;
 };
 
+static const struct option opts[] = {
+	{"by-id", no_argument, NULL, OPT_BY_ID},
+	{"apply", no_argument, NULL, OPT_APPLY},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"undo", no_argument, NULL, OPT_UNDO},
+	{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
+	{"verify", no_argument, NULL, OPT_VERIFY},
+	{"acs-override", no_argument, NULL, OPT_ACS_OVERRIDE},
+	{"unsafe-interrupts", no_argument, NULL, OPT_UNSAFE_INTERRUPTS},
+	BIND_LONG_OPTIONS,
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "nh";
+
 /* Options into @a, with optind at the first device; 0 or an exit status (-1 when the help
  * was shown). */
 static int parse_args(int argc, char *argv[], struct persist_args *a)
 {
-	static const struct option opts[] = {
-		{"by-id", no_argument, NULL, OPT_BY_ID},
-		{"apply", no_argument, NULL, OPT_APPLY},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"undo", no_argument, NULL, OPT_UNDO},
-		{"no-regenerate", no_argument, NULL, OPT_NO_REGENERATE},
-		{"verify", no_argument, NULL, OPT_VERIFY},
-		{"acs-override", no_argument, NULL, OPT_ACS_OVERRIDE},
-		{"unsafe-interrupts", no_argument, NULL, OPT_UNSAFE_INTERRUPTS},
-		BIND_LONG_OPTIONS,
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	int c;
 
 	a->regenerate = true;
-	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (c != 'n' && bind_parse_option(&a->breq, c))
 			continue;
 		switch (c) {
@@ -466,4 +468,7 @@ const struct vfk_cmd vfk_cmd_persist = {
 	.name = "persist",
 	.run = persist_run,
 	.help = "Bind devices to vfio-pci at every boot, before their host drivers",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_DEVICE,
 };

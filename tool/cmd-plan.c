@@ -80,12 +80,14 @@ static void print_findings(struct vfk_plan *plan, enum vfk_finding_kind kind, co
 	output_close_array();
 }
 
+static const struct option opts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "h";
+
 static int plan_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	struct vfk_device **targets = NULL;
 	struct vfk_device *const *devs;
 	struct vfk_plan *plan = NULL;
@@ -93,7 +95,7 @@ static int plan_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	bool ok;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
@@ -138,4 +140,7 @@ const struct vfk_cmd vfk_cmd_plan = {
 	.name = "plan",
 	.run = plan_run,
 	.help = "Show what passing devices through takes and what the host loses",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_DEVICE,
 };

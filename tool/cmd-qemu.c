@@ -222,21 +222,29 @@ struct qemu_args {
 	size_t n_extra;
 };
 
+static const struct option opts[] = {
+	VM_LONG_OPTIONS,
+	BIND_LONG_OPTIONS,
+	{"print", optional_argument, NULL, OPT_PRINT},
+	{"dry-run", no_argument, NULL, OPT_PRINT},
+	{"bind", no_argument, NULL, OPT_BIND},
+	{"user", required_argument, NULL, OPT_USER},
+	{"qemu", required_argument, NULL, OPT_QEMU},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "gh";
+static const struct vfk_opt_hint hints[] = {
+	VM_OPTION_HINTS,
+	{"print", ARG_WORDS, "shell argv"},
+	{"qemu", ARG_FILE},
+	{},
+};
+
 /* Options and arguments into @a, with optind at the first device; 0 or an exit status
  * (-1 when the help was shown). */
 static int parse_args(int argc, char *argv[], struct qemu_args *a)
 {
-	static const struct option opts[] = {
-		VM_LONG_OPTIONS,
-		BIND_LONG_OPTIONS,
-		{"print", optional_argument, NULL, OPT_PRINT},
-		{"dry-run", no_argument, NULL, OPT_PRINT},
-		{"bind", no_argument, NULL, OPT_BIND},
-		{"user", required_argument, NULL, OPT_USER},
-		{"qemu", required_argument, NULL, OPT_QEMU},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	int c, end;
 
 	/* Options stand anywhere before "--" (GNU style); what follows it is QEMU's. */
@@ -245,7 +253,7 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 	a->extra = (const char *const *)argv + end + (end < argc);
 	a->n_extra = (size_t)(argc - end - (end < argc));
 	a->qemu = QEMU_DEFAULT;
-	while ((c = getopt_long(end, argv, "gh", opts, NULL)) != -1) {
+	while ((c = getopt_long(end, argv, shortopts, opts, NULL)) != -1) {
 		int r = vm_parse_option(&a->req, "qemu", c, optarg);
 
 		if (r == EXIT_USAGE)
@@ -451,4 +459,8 @@ const struct vfk_cmd vfk_cmd_qemu = {
 	.name = "qemu",
 	.run = qemu_run,
 	.help = "Start a QEMU guest that owns the devices",
+	.options = opts,
+	.shortopts = shortopts,
+	.hints = hints,
+	.operands = ARG_DEVICE,
 };

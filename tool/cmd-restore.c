@@ -125,21 +125,23 @@ static size_t given_back(char **before, size_t n_before, char **after, size_t n_
 	return n;
 }
 
+static const struct option opts[] = {
+	{"all", no_argument, NULL, 'a'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "anh";
+
 static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	bool all = false, dry = false, journal_bad = false;
 	char **before = NULL, **bdfs = NULL, **lent = NULL, **lent_after = NULL;
 	size_t n_before = 0, n = 0, n_lent = 0, n_lent_after = 0, n_back = 0;
 	const char **back = NULL;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "anh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -202,4 +204,7 @@ const struct vfk_cmd vfk_cmd_restore = {
 	.name = "restore",
 	.run = restore_run,
 	.help = "Put devices moved by bind back where they were",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_DEVICE,
 };

@@ -45,19 +45,21 @@ static int count(const char *dir, size_t *n_devices, size_t *n_groups)
 	return err;
 }
 
+static const struct option opts[] = {
+	{"no-modules", no_argument, NULL, 'M'},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "h";
+
 static int snapshot_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{"no-modules", no_argument, NULL, 'M'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	unsigned int flags = 0, n_files = 0, n_unreadable = 0;
 	size_t n_devices = 0, n_groups = 0;
 	const char *dir;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'M':
 			flags |= VFK_SNAPSHOT_NO_MODULES;
@@ -115,4 +117,7 @@ const struct vfk_cmd vfk_cmd_snapshot = {
 	.name = "snapshot",
 	.run = snapshot_run,
 	.help = "Capture this machine's PCI, IOMMU and boot facts into a directory",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_DIR,
 };

@@ -101,15 +101,17 @@ static void print_destroyed(struct vfk_ctx *ctx, struct vfk_device *pf, long wan
 	vfk_device_list_free(vfs, n);
 }
 
+static const struct option opts[] = {
+	{"vfs", required_argument, NULL, 'v'},
+	{"bind", no_argument, NULL, 'b'},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"help", no_argument, NULL, 'h'},
+	{},
+};
+static const char shortopts[] = "nh";
+
 static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{"vfs", required_argument, NULL, 'v'},
-		{"bind", no_argument, NULL, 'b'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	struct progress prog = {.json = output_is_json()};
 	struct vfk_device **pfs = NULL, **vfs = NULL;
 	struct vfk_plan *plan = NULL;
@@ -121,7 +123,7 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	int c, err;
 
 	/* Options may follow the device here: "sriov 0000:01:00.0 --vfs 4" reads well. */
-	while ((c = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			errno = 0;
@@ -202,4 +204,7 @@ const struct vfk_cmd vfk_cmd_sriov = {
 	.name = "sriov",
 	.run = sriov_run,
 	.help = "Set a device's SR-IOV virtual functions, optionally on vfio-pci",
+	.options = opts,
+	.shortopts = shortopts,
+	.operands = ARG_DEVICE,
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include <vfiokit/vfiokit.h>
@@ -10,6 +11,24 @@
 #define EXIT_NOT_READY 1 /* the command ran; the answer is "no" or something failed */
 #define EXIT_USAGE 2
 
+/* What an option's value or a command's operands are, for shell completion. */
+enum vfk_arg {
+	ARG_NONE,    /* nothing to offer (a number, a name, or no operands) */
+	ARG_FILE,    /* a path */
+	ARG_DIR,     /* a directory */
+	ARG_DEVICE,  /* PCI devices of the system (or of --root) */
+	ARG_WORDS,   /* one of vfk_opt_hint.words */
+	ARG_COMMAND, /* a command name */
+};
+
+/* What an option's value is (and, for global options, what the option does). */
+struct vfk_opt_hint {
+	const char *name; /* the long option's name */
+	enum vfk_arg arg;
+	const char *words; /* ARG_WORDS: the choices, separated by spaces */
+	const char *help;
+};
+
 struct vfk_cmd {
 	const char *name;
 	/* @argv[0] is the command name; global options are already removed. */
@@ -17,7 +36,20 @@ struct vfk_cmd {
 	const char *help;
 	/* Commands that do not read the system (help, version) need no context. */
 	bool no_ctx;
+	/* Left out of the usage, "did you mean" and completion (completion itself). */
+	bool hidden;
+	/* What run() hands getopt_long(), and so what completion offers. */
+	const struct option *options;
+	const char *shortopts;
+	/* The options whose values can be completed, ending with {}; may be NULL. */
+	const struct vfk_opt_hint *hints;
+	enum vfk_arg operands;
 };
+
+/* The options main() takes before or after any command, ending with {}. */
+extern const struct option vfk_global_options[];
+extern const char vfk_global_shortopts[];
+extern const struct vfk_opt_hint vfk_global_hints[];
 
 extern const struct vfk_cmd vfk_cmd_list;
 extern const struct vfk_cmd vfk_cmd_groups;
@@ -31,6 +63,13 @@ extern const struct vfk_cmd vfk_cmd_qemu;
 extern const struct vfk_cmd vfk_cmd_libvirt;
 extern const struct vfk_cmd vfk_cmd_persist;
 extern const struct vfk_cmd vfk_cmd_info;
+/* Hidden: the completion scripts (completion.c) and the devices they offer. */
+extern const struct vfk_cmd vfk_cmd_completion;
+extern const struct vfk_cmd vfk_cmd_complete_devices;
+
+/* Every command. */
+extern const struct vfk_cmd *const vfk_commands[];
+extern const size_t vfk_n_commands;
 
 /* Prints "vfiokit: <message>" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

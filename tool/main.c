@@ -15,10 +15,33 @@
 static const struct vfk_cmd vfk_cmd_help;
 static const struct vfk_cmd vfk_cmd_version;
 
-static const struct vfk_cmd *const commands[] = {
-	&vfk_cmd_doctor,   &vfk_cmd_groups, &vfk_cmd_list, &vfk_cmd_plan,    &vfk_cmd_bind,
-	&vfk_cmd_restore,  &vfk_cmd_sriov,  &vfk_cmd_qemu, &vfk_cmd_libvirt, &vfk_cmd_persist,
-	&vfk_cmd_snapshot, &vfk_cmd_info,   &vfk_cmd_help, &vfk_cmd_version,
+const struct vfk_cmd *const vfk_commands[] = {
+	&vfk_cmd_doctor,  &vfk_cmd_groups,  &vfk_cmd_list,	 &vfk_cmd_plan,
+	&vfk_cmd_bind,	  &vfk_cmd_restore, &vfk_cmd_sriov,	 &vfk_cmd_qemu,
+	&vfk_cmd_libvirt, &vfk_cmd_persist, &vfk_cmd_snapshot,	 &vfk_cmd_info,
+	&vfk_cmd_help,	  &vfk_cmd_version, &vfk_cmd_completion, &vfk_cmd_complete_devices,
+};
+const size_t vfk_n_commands = ARRAY_SIZE(vfk_commands);
+
+/* extract_globals() takes these; the table tells completion about them. */
+const struct option vfk_global_options[] = {
+	{"root", required_argument, NULL, 0},
+	{"json", no_argument, NULL, 'J'},
+	{"pci-ids", required_argument, NULL, 0},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{},
+};
+const char vfk_global_shortopts[] = "JvhV";
+const struct vfk_opt_hint vfk_global_hints[] = {
+	{"root", ARG_DIR, NULL, "treat DIR as the system root (a captured or test tree)"},
+	{"json", ARG_NONE, NULL, "print one JSON document on stdout"},
+	{"pci-ids", ARG_FILE, NULL, "take device names from FILE instead of the system pci.ids"},
+	{"verbose", ARG_NONE, NULL, "show the library's messages on stderr (-vv: debug too)"},
+	{"help", ARG_NONE, NULL, "show the help"},
+	{"version", ARG_NONE, NULL, "show the version"},
+	{},
 };
 
 struct global_opts {
@@ -181,8 +204,9 @@ static void print_usage(FILE *f)
 	      "Prepare and drive Linux VFIO PCI passthrough, safely and explainably.\n\n"
 	      "Commands:\n",
 	      f);
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->help);
+	for (i = 0; i < vfk_n_commands; i++)
+		if (!vfk_commands[i]->hidden)
+			fprintf(f, "  %-10s %s\n", vfk_commands[i]->name, vfk_commands[i]->help);
 	fputs("\nGlobal options (accepted before or after the command):\n"
 	      "  --root DIR      treat DIR as the system root (a captured or test tree)\n"
 	      "  -J, --json      print one JSON document on stdout\n"
@@ -208,6 +232,7 @@ static const struct vfk_cmd vfk_cmd_help = {
 	.run = help_run,
 	.help = "Show this help",
 	.no_ctx = true,
+	.operands = ARG_COMMAND,
 };
 
 static int version_run(struct vfk_ctx *ctx, int argc, char *argv[])
@@ -323,9 +348,9 @@ static size_t distance(const char *a, const char *b)
 
 static const struct vfk_cmd *find_command(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (streq(commands[i]->name, name))
-			return commands[i];
+	for (size_t i = 0; i < vfk_n_commands; i++)
+		if (streq(vfk_commands[i]->name, name))
+			return vfk_commands[i];
 	return NULL;
 }
 
@@ -336,12 +361,12 @@ static int unknown_command(const char *name)
 
 	if (name[0] == '-')
 		return usage_error(NULL, "unknown option '%s'", name);
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		size_t d = distance(name, commands[i]->name);
+	for (size_t i = 0; i < vfk_n_commands; i++) {
+		size_t d = distance(name, vfk_commands[i]->name);
 
-		if (d < best_d) {
+		if (d < best_d && !vfk_commands[i]->hidden) {
 			best_d = d;
-			best = commands[i]->name;
+			best = vfk_commands[i]->name;
 		}
 	}
 	if (best)

@@ -35,6 +35,14 @@ enum {
 		"rom", required_argument, NULL, OPT_VM_ROM                                         \
 	}
 
+/* What completion offers for their values (struct vfk_opt_hint, tool/cmd.h). */
+#define VM_OPTION_HINTS                                                                            \
+	{"accel", ARG_WORDS, "auto kvm tcg"},                                                      \
+		{"firmware", ARG_WORDS, "auto uefi secure-boot bios"}, {"vars", ARG_FILE},         \
+	{                                                                                          \
+		"rom", ARG_FILE                                                                    \
+	}
+
 #define VM_OPTIONS_HELP                                                                            \
 	"  --memory SIZE           guest RAM, e.g. 8G or 4096M (default 2G)\n"                     \
 	"  --cpus N                virtual CPUs (default 2)\n"                                     \
