@@ -34,10 +34,15 @@ boot() {
 	udevd=$!
 	sleep 1
 	echo 1 >/sys/bus/pci/rescan
-	for _ in $(seq 1 100); do
+	# udevd loads the drivers in the background; under TCG on a loaded host that has taken
+	# over 20 s, so the wait is long and says what it saw when it gives up.
+	for _ in $(seq 1 600); do
 		[ -n "$(driver_of "${nics[0]}")" ] && [ -n "$(driver_of "${nics[1]}")" ] && break
 		sleep 0.2
 	done
+	[ -n "$(driver_of "${nics[0]}")" ] && [ -n "$(driver_of "${nics[1]}")" ] ||
+		echo "note: 120 s after the rescan, ${nics[0]} has driver '$(driver_of "${nics[0]}")'" \
+			"and ${nics[1]} '$(driver_of "${nics[1]}")' (udevd still loading modules?)" >&2
 	kill "$udevd"
 	wait "$udevd" 2>/dev/null
 }
