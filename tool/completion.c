@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "output.h"
 #include "macro.h"
 
 static const struct vfk_cmd globals = {
@@ -563,12 +564,14 @@ static int completion_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	};
 
 	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		puts("Usage: vfiokit completion bash|zsh|fish\n\n"
-		     "Print the shell's completion script for vfiokit.");
+		print_help("Usage: vfiokit completion bash|zsh|fish\n\n"
+			   "Print the shell's completion script for vfiokit.");
 		return EXIT_OK;
 	}
 	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(shells); i++) {
 		if (streq(argv[1], shells[i].name)) {
+			/* A script, for shells: no JSON document, --json or not. */
+			output_skip_document();
 			shells[i].print(stdout);
 			return EXIT_OK;
 		}
@@ -596,6 +599,7 @@ static int complete_devices_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		log_error("listing PCI devices: %s", strerror(-r));
 		return EXIT_NOT_READY;
 	}
+	output_skip_document();
 	for (size_t i = 0; i < n; i++) {
 		const char *vname = vfk_device_get_vendor_name(devs[i]);
 		const char *dname = vfk_device_get_device_name(devs[i]);

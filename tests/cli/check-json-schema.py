@@ -58,6 +58,9 @@ with open(cases) as fh:
         args = words[2:]
         if "--json" not in args and "-J" not in args:
             continue
+        # Help and completion scripts are text for people and shells, --json or not.
+        if "--help" in args or "-h" in args or command_of(args) == "completion":
+            continue
         with open(os.path.join(expected, words[0] + ".out")) as out:
             docs.append((words[0], command_of(args), out.read().split("--- stderr\n")[0]))
 if extra:
