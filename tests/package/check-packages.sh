@@ -53,8 +53,9 @@ for tool in dpkg-buildpackage dpkg-checkbuilddeps dh lintian mmdebstrap unshare;
 done
 
 if [ -n "$keep" ]; then
+	mkdir -p "$keep"
+	[ -z "$(ls -A "$keep")" ] || fail "--keep $keep is not empty"
 	tmp=$keep
-	rm -rf --one-file-system "$tmp" && mkdir -p "$tmp"
 else
 	tmp=$(mktemp -d /var/tmp/vfiokit-package.XXXXXX)
 fi
@@ -76,7 +77,7 @@ step "bash -n PKGBUILD: ok"
 
 # The .debs, with the unit and cli suites (debian/rules)
 (cd "$src" && dpkg-checkbuilddeps) || fail "build dependencies missing (dpkg-checkbuilddeps above)"
-step "dpkg-buildpackage -b (log: $tmp/build.log)"
+step "dpkg-buildpackage -b -us -uc"
 if ! (cd "$src" && DEB_BUILD_OPTIONS="parallel=2 ${DEB_BUILD_OPTIONS:-}" \
 	dpkg-buildpackage -b -us -uc) >"$tmp/build.log" 2>&1; then
 	tail -n 40 "$tmp/build.log"
@@ -90,7 +91,10 @@ for p in vfiokit libvfiokit0 libvfiokit-dev; do
 done
 
 # lintian reports on stdout; "running with root privileges" on stderr is no tag.
-lintian --info "$changes" >"$tmp/lintian.txt" 2>/dev/null || true
+lstatus=0
+lintian --info "$changes" >"$tmp/lintian.txt" 2>/dev/null || lstatus=$?
+# 1 is tags at or above --fail-on's level, counted below; more is lintian failing.
+[ "$lstatus" -le 1 ] || fail "lintian exited $lstatus"
 sed 's/^/    /' "$tmp/lintian.txt"
 if grep -q '^[EW]: ' "$tmp/lintian.txt"; then
 	fail "lintian: $(grep -c '^[EW]: ' "$tmp/lintian.txt") errors and warnings"
@@ -124,7 +128,8 @@ debnames=()
 for deb in "${debs[@]}"; do debnames+=("./tmp/debs/${deb##*/}"); done
 in_root sh -c 'cd / && apt-get install -y -q --no-install-recommends "$@"' sh "${debnames[@]}" \
 	>"$tmp/install.log" 2>&1 || { tail -n 20 "$tmp/install.log"; fail "apt-get install of the .debs"; }
-grep -E '^(Setting up|Unpacking) ' "$tmp/install.log" | sed 's/^/    /' | grep -v Unpacking || true
+grep -E '^Setting up (vfiokit|libvfiokit)' "$tmp/install.log" | sed 's/^/    /' || true
+echo "    and $(grep -c '^Setting up ' "$tmp/install.log") packages in all, the others from Debian"
 
 out=$(in_root vfiokit --version 2>&1) || fail "vfiokit --version exited $?"
 echo "    \$ vfiokit --version"
