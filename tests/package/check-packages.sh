@@ -17,7 +17,7 @@
 # --keep DIR leaves the work (source, build log, .debs, the root) in DIR.
 set -eu -o pipefail
 
-json= keep=
+json='' keep=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--json) json=$2; shift 2 ;;
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 done
 
 start=$(date +%s)
-reported= tmp=
+reported='' tmp=''
 finish() { # RESULT REASON
 	reported=1
 	echo "package: took $(($(date +%s) - start)) s"
