@@ -7,7 +7,7 @@
 MESON ?= meson
 BUILD ?= build
 
-.PHONY: all build deps deps-vm run demo check golden-update bench fuzz format clean
+.PHONY: all build deps deps-vm run demo check package-check golden-update bench fuzz format clean
 
 all: build
 
@@ -61,6 +61,12 @@ check: deps-vm
 		build-check-gcc/meson-logs/testlog.json build-check-gcc/meson-logs/testlog-vm.json \
 		build-check-clang/meson-logs/testlog.json \
 		build-check-format.json; status=$$?; rm -f build-check-format.json; exit $$status
+
+# The Debian packages from the committed HEAD: built, lintian-clean, installed into a new
+# Debian 12 root where vfiokit doctor runs; the RPM spec and PKGBUILD parse. As root.
+package-check:
+	@scripts/install-deps.sh --package
+	tests/package/check-packages.sh
 
 # Rewrites tests/data/expected/ from the current build; review `git diff` before committing.
 golden-update: build

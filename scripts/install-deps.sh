@@ -6,6 +6,8 @@
 #   scripts/install-deps.sh --vm       also the real-kernel (vm) lane: QEMU, OVMF, busybox,
 #                                      kmod, kernel sources (make deps-vm)
 #   scripts/install-deps.sh --bench    also the benchmarks' tools (hyperfine, strace, jq...)
+#   scripts/install-deps.sh --package  also the package lane's: debhelper, lintian, mmdebstrap,
+#                                      rpm (make package-check)
 #   scripts/install-deps.sh --print fedora|arch   package names for other distributions
 set -euo pipefail
 
@@ -16,6 +18,7 @@ DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config pytho
 # python3-jsonschema: the cli lane checks JSON output against docs/schema/
 # bash-completion, zsh, fish: the cli lane runs the completion scripts in each shell.
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
+DEBIAN_PACKAGE=(dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux)
 DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
 
@@ -30,6 +33,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--vm) want+=("${DEBIAN_VM[@]}") ;;
 	--bench) want+=("${DEBIAN_BENCH[@]}") ;;
+	--package) want+=("${DEBIAN_PACKAGE[@]}") ;;
 	--print)
 		case "${2:-}" in
 		fedora) echo "dnf install ${FEDORA[*]}" ;;
@@ -37,7 +41,7 @@ while [ $# -gt 0 ]; do
 		*) echo "usage: $0 --print fedora|arch" >&2; exit 2 ;;
 		esac
 		exit 0 ;;
-	-h|--help) sed -n '3,9p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,11p' "$0"; exit 0 ;;
 	*) echo "$0: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
