@@ -37,7 +37,7 @@ demo: deps-vm
 	tests/vm/demo.sh $(BUILD)
 
 # Three builds: sanitizers + -Werror (default lanes), gcc release (default lanes and the vm
-# lane), clang (compile).
+# lane), clang (compile); then the package lane (Debian packages built and installed).
 # The last line is the sum over the runs: "N passed, N failed, N skipped".
 check: deps-vm
 	@rm -f build-check-*/meson-logs/testlog.json
@@ -57,10 +57,15 @@ check: deps-vm
 	@test -f build-check-format.json || echo '{"result":"OK","name":"format"}' > build-check-format.json
 	@test -f build-check-clang/meson-logs/testlog.json || echo '{"result":"OK","name":"clang-build"}' \
 		> build-check-clang/meson-logs/testlog.json
+	@rm -f build-check-package.json
+	# The package lane: the debs from HEAD, lintian, installed in a new Debian 12 root.
+	-scripts/install-deps.sh --package && tests/package/check-packages.sh --json build-check-package.json
+	@test -f build-check-package.json || echo '{"result":"FAIL","name":"package"}' > build-check-package.json
 	@scripts/summarize-tests.py build-check-asan/meson-logs/testlog.json \
 		build-check-gcc/meson-logs/testlog.json build-check-gcc/meson-logs/testlog-vm.json \
 		build-check-clang/meson-logs/testlog.json \
-		build-check-format.json; status=$$?; rm -f build-check-format.json; exit $$status
+		build-check-format.json build-check-package.json; status=$$?; \
+		rm -f build-check-format.json build-check-package.json; exit $$status
 
 # The Debian packages from the committed HEAD: built, lintian-clean, installed into a new
 # Debian 12 root where vfiokit doctor runs; the RPM spec and PKGBUILD parse. As root.
