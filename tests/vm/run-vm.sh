@@ -70,13 +70,7 @@ else
 		# driver loads, as a boot finds them.
 		[ -z "$overlay" ] || printf 'cp -a %q/. /\n' "$overlay"
 		if [ -n "$udev" ]; then
-			# A real coldplug: systemd-udevd runs the system's rules for every PCI
-			# device, loading drivers by modalias. udevadm's trigger, settle and
-			# control are ignored in a chroot, so the add events are written to the
-			# devices' uevent files (what trigger does), then a wait and a kill.
-			printf '/lib/systemd/systemd-udevd & udevd=$!\nsleep 1\n'
-			printf 'for u in /sys/bus/pci/devices/*/uevent; do echo add >"$u"; done\n'
-			printf 'sleep 6\nkill $udevd; wait $udevd 2>/dev/null\n'
+			printf '%q\n' "$here/guest/coldplug.sh"
 		else
 			# What udev's coldplug does on a real host: load each device's driver.
 			printf 'for m in /sys/bus/pci/devices/*/modalias; do modprobe -q "$(cat "$m")"; done\n'
