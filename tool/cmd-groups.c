@@ -236,6 +236,8 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		vfk_device_list_free(devices, n_dev);
 		return EXIT_NOT_READY;
 	}
+	/* A large host has thousands of functions: write each group as it is done. */
+	output_set_stream(true);
 	output_open_array("groups");
 	for (size_t i = 0; i < n_groups; i++)
 		if (wanted(vfk_group_get_id(groups[i]), filter, n_filter))

@@ -18,6 +18,10 @@ enum output_kind {
 
 void output_init(bool json);
 bool output_is_json(void);
+/* JSON: write each array opened at the top of the document as it is printed instead of
+ * at the end, for listings too large to hold; the bytes are the same. Top-level keys
+ * keep their order; none may be added twice. Call before the first such array. */
+void output_set_stream(bool on);
 
 /* Objects and arrays exist only in JSON; @key is NULL inside arrays and at the top. */
 void output_open_object(const char *key);
