@@ -5,16 +5,24 @@
 #include "device-print.h"
 #include "output.h"
 
+/* "%0*x" by hand: a listing prints five of these per device. */
 static void print_hex(const char *key, unsigned int width, int have, uint32_t v)
 {
-	char buf[16];
+	static const char digits[] = "0123456789abcdef";
+	char buf[16], *p = buf + sizeof(buf) - 1;
+	int w = (int)width;
 
 	if (!have) {
 		print_null(PRINT_JSON, key, NULL);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%0*x", (int)width, v);
-	print_string(PRINT_JSON, key, NULL, buf);
+	*p = '\0';
+	do {
+		*--p = digits[v & 0xf];
+		v >>= 4;
+		w--;
+	} while ((v || w > 0) && p > buf);
+	print_string(PRINT_JSON, key, NULL, p);
 }
 
 static void print_addr(const char *key, int have, const struct vfk_addr *a)
@@ -125,6 +133,8 @@ void print_device_entry(struct vfk_device *dev)
 {
 	char line[512];
 
+	if (output_is_json())
+		return;
 	format_device_line(dev, line, sizeof(line));
 	print_text("  %s %s\n      driver: %s\n", vfk_device_get_bdf(dev), line,
 		   vfk_device_get_driver(dev) ?: "none");
