@@ -14,7 +14,7 @@
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
 #define MAX_DEPTH 16
-#define JSON_FLAGS                                                                       \
+#define JSON_FLAGS                                                                                 \
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static bool json_mode;
@@ -43,9 +43,9 @@ struct level {
 };
 
 static bool stream_wanted;
-static bool streamed;   /* "{" and some top-level members are written */
-static bool top_had;    /* a top-level member is written */
-static int sdepth;      /* open containers of the streamed array, itself included */
+static bool streamed; /* "{" and some top-level members are written */
+static bool top_had;  /* a top-level member is written */
+static int sdepth;    /* open containers of the streamed array, itself included */
 static struct level slevels[MAX_DEPTH];
 
 void output_init(bool json)
