@@ -56,6 +56,11 @@ static void print_slot_peers(struct vfk_device *dev, struct vfk_device **all, si
 		if (all[i] == dev)
 			continue;
 		have = vfk_device_get_iommu_group(all[i], &theirs) == 0;
+		if (have_mine && have && theirs != mine)
+			print_text("      same slot as %s in group %u\n", bdf, theirs);
+		/* Text shows only the peers in other groups; a VF has seven peers. */
+		if (!output_is_json())
+			continue;
 		if (!opened)
 			output_open_array("slot_peers");
 		opened = true;
@@ -63,8 +68,6 @@ static void print_slot_peers(struct vfk_device *dev, struct vfk_device **all, si
 		print_string(PRINT_JSON, "bdf", NULL, bdf);
 		print_uint_or_null(PRINT_JSON, "iommu_group", NULL, have, theirs);
 		output_close_object();
-		if (have_mine && have && theirs != mine)
-			print_text("      same slot as %s in group %u\n", bdf, theirs);
 	}
 	if (opened)
 		output_close_array();

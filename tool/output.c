@@ -447,6 +447,12 @@ void print_text(const char *fmt, ...)
 	va_end(ap);
 }
 
+void print_text_raw(const char *s)
+{
+	if (!json_mode)
+		fputs_unlocked(s, stdout);
+}
+
 void print_help(const char *text)
 {
 	puts(text);

@@ -43,6 +43,8 @@ void print_string_array(enum output_kind kind, const char *key, const char *fmt,
 			const char *const *values, size_t n);
 /* Text only. */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Text only: @s as it is, for lines a listing builds itself thousands of times. */
+void print_text_raw(const char *s);
 
 /* A command's --help: @text and a newline, in text whatever --json says. */
 void print_help(const char *text);
