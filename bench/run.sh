@@ -13,6 +13,8 @@
 #   LOOP_RUNS=3, LOOP_WARMUP=1          for the per-device loop
 #   LOOP_MAX_SECONDS=180                skip the loop on a size whose estimated single run
 #                                       (from the previous size) is longer than this
+#   BASELINE=PATH                       another vfiokit binary (e.g. the previous release)
+#                                       timed in the same hyperfine runs, for before/after
 set -euo pipefail
 
 die() {
@@ -32,6 +34,11 @@ WARMUP=${WARMUP:-3}
 LOOP_RUNS=${LOOP_RUNS:-3}
 LOOP_WARMUP=${LOOP_WARMUP:-1}
 LOOP_MAX_SECONDS=${LOOP_MAX_SECONDS:-180}
+BASELINE=${BASELINE:-}
+if [ -n "$BASELINE" ]; then
+	BASELINE=$(realpath "$BASELINE")
+	[ -x "$BASELINE" ] || die "BASELINE: $BASELINE is not a program"
+fi
 
 for tool in hyperfine lspci strace jq ninja; do
 	command -v "$tool" >/dev/null || die "$tool is not installed"
@@ -74,6 +81,9 @@ bench_run() {
 	}
 }
 median() { jq -r ".results[$2].median" "$1"; }
+# CPU time of one run, user + system (hyperfine's means): steadier than wall time on a
+# machine where other work competes for the CPUs.
+cpu() { jq -r ".results[$2].user + .results[$2].system" "$1"; }
 p90() { jq -r "(.results[$2].times | sort) as \$t | \$t[(\$t | length) * 9 / 10 | floor]" "$1"; }
 fmt_ms() { awk -v t="$1" 'BEGIN { if (t == "") print "n/a"; else printf "%.1f ms", t * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print ""; else printf "%.4g", a / b }'; }
@@ -100,7 +110,7 @@ bench_run "$out/spawn.log" -N --warmup 20 --runs 200 --export-json "$out/spawn.j
 say "- spawn baseline (fork+exec /bin/true, median): $(fmt_ms "$(median "$out/spawn.json" 0)")"
 say ""
 
-declare -A m_text m_json m_lspci m_lspciv m_loop loop_note
+declare -A m_text m_json m_lspci m_lspciv m_loop loop_note c_text c_json c_lspci c_lspciv
 prev_size="" prev_loop=""
 for n in $SIZES; do
 	tree=$work/tree-$n
@@ -123,17 +133,26 @@ for n in $SIZES; do
 	got=$("$vfiokit" --root "$tree" --json groups | jq '[.groups[].devices[]] | length')
 	[ "$got" -eq "$n" ] || die "tree $n: vfiokit --json groups lists $got functions, not $n"
 
+	baseline_cmds=()
+	if [ -n "$BASELINE" ]; then
+		baseline_cmds=(-n "baseline groups" "$BASELINE --root $tree groups"
+			-n "baseline --json groups" "$BASELINE --root $tree --json groups")
+	fi
 	echo "bench: N=$n: vfiokit groups, vfiokit --json groups, lspci -nnk, lspci -nnvk" >&2
 	bench_run "$out/one-process-$n.log" -N --warmup "$WARMUP" --runs "$RUNS" \
 		--export-json "$out/one-process-$n.json" \
 		-n "vfiokit groups" "$vfiokit --root $tree groups" \
 		-n "vfiokit --json groups" "$vfiokit --root $tree --json groups" \
 		-n "lspci -nnk" "$lspci_cmd -nnk" \
-		-n "lspci -nnvk" "$lspci_cmd -nnvk"
+		-n "lspci -nnvk" "$lspci_cmd -nnvk" "${baseline_cmds[@]}"
 	m_text[$n]=$(median "$out/one-process-$n.json" 0)
 	m_json[$n]=$(median "$out/one-process-$n.json" 1)
 	m_lspci[$n]=$(median "$out/one-process-$n.json" 2)
 	m_lspciv[$n]=$(median "$out/one-process-$n.json" 3)
+	c_text[$n]=$(cpu "$out/one-process-$n.json" 0)
+	c_json[$n]=$(cpu "$out/one-process-$n.json" 1)
+	c_lspci[$n]=$(cpu "$out/one-process-$n.json" 2)
+	c_lspciv[$n]=$(cpu "$out/one-process-$n.json" 3)
 
 	loop="for g in $tree/sys/kernel/iommu_groups/*; do for d in \$g/devices/*; do"
 	loop+=" $lspci_cmd -nns \${d##*/}; done; done"
@@ -179,8 +198,33 @@ for n in $SIZES; do
 		"$(fmt_ms "${m_lspciv[$n]}") (p90 $(fmt_ms "$(p90 "$out/one-process-$n.json" 3)")) |" \
 		"$loopcell |"
 done
+if [ -n "$BASELINE" ]; then
+	say ""
+	say "## Before / after: BASELINE ($BASELINE) in the same runs"
+	say ""
+	say "| N | baseline text | baseline JSON | text / lspci -nnk (before, after) | json / lspci -nnk (before, after) | CPU: text, json / lspci -nnk (before) |"
+	say "|---|---|---|---|---|---|"
+	for n in $SIZES; do
+		f=$out/one-process-$n.json
+		bt=$(median "$f" 4) bj=$(median "$f" 5)
+		say "| $n | $(fmt_ms "$bt") | $(fmt_ms "$bj") |" \
+			"$(ratio "$bt" "${m_lspci[$n]}"), $(ratio "${m_text[$n]}" "${m_lspci[$n]}") |" \
+			"$(ratio "$bj" "${m_lspci[$n]}"), $(ratio "${m_json[$n]}" "${m_lspci[$n]}") |" \
+			"$(ratio "$(cpu "$f" 4)" "${c_lspci[$n]}"), $(ratio "$(cpu "$f" 5)" "${c_lspci[$n]}") |"
+	done
+fi
 say ""
-say "## Ratios (ours / peer, lower is better; targets: / loop <= 0.01, / lspci <= 0.5)"
+say "## CPU time (user + system, mean of the same runs)"
+say ""
+say "| N | vfiokit groups | vfiokit --json groups | lspci -nnk | lspci -nnvk | text / lspci -nnk | json / lspci -nnk |"
+say "|---|---|---|---|---|---|---|"
+for n in $SIZES; do
+	say "| $n | $(fmt_ms "${c_text[$n]}") | $(fmt_ms "${c_json[$n]}") | $(fmt_ms "${c_lspci[$n]}") |" \
+		"$(fmt_ms "${c_lspciv[$n]}") | $(fmt_ratio "$(ratio "${c_text[$n]}" "${c_lspci[$n]}")") |" \
+		"$(fmt_ratio "$(ratio "${c_json[$n]}" "${c_lspci[$n]}")") |"
+done
+say ""
+say "## Ratios (ours / peer, lower is better; targets: / loop <= 0.01, text / lspci -nnk <= 0.4, json / lspci -nnk <= 0.6)"
 say ""
 say "| N | text / loop | json / loop | text / lspci -nnk | json / lspci -nnk | text / lspci -nnvk | json / lspci -nnvk |"
 say "|---|---|---|---|---|---|---|"
@@ -196,8 +240,10 @@ for n in $SIZES; do
 		"$(fmt_ratio "$tv") | $(fmt_ratio "$jv") |"
 	[ -n "$tl" ] && verdicts["N=$n text/loop <= 0.01"]=$(verdict "$tl" 0.01)
 	[ -n "$jl" ] && verdicts["N=$n json/loop <= 0.01"]=$(verdict "$jl" 0.01)
-	verdicts["N=$n text/lspci -nnk <= 0.5"]=$(verdict "$tk" 0.5)
-	verdicts["N=$n json/lspci -nnk <= 0.5"]=$(verdict "$jk" 0.5)
+	verdicts["N=$n text/lspci -nnk <= 0.4"]=$(verdict "$tk" 0.4)
+	verdicts["N=$n json/lspci -nnk <= 0.6"]=$(verdict "$jk" 0.6)
+	verdicts["N=$n text/lspci -nnk <= 0.4 (CPU time)"]=$(verdict "$(ratio "${c_text[$n]}" "${c_lspci[$n]}")" 0.4)
+	verdicts["N=$n json/lspci -nnk <= 0.6 (CPU time)"]=$(verdict "$(ratio "${c_json[$n]}" "${c_lspci[$n]}")" 0.6)
 	verdicts["N=$n text/lspci -nnvk <= 0.5"]=$(verdict "$tv" 0.5)
 	verdicts["N=$n json/lspci -nnvk <= 0.5"]=$(verdict "$jv" 0.5)
 done

@@ -34,4 +34,7 @@ struct vfk_ctx {
 	/* vfk_bind() and vfk_restore() write from several threads: the counter, the fault
 	 * table and the callbacks above are used under this lock. */
 	pthread_mutex_t write_lock;
+	/* SYS_DEVICES and SYS_IOMMU_GROUPS, opened on first use by path_cached_dir(): -2
+	 * until then, -1 when they could not be opened. */
+	int dir_fds[PATH_DIR_MAX];
 };

@@ -54,6 +54,8 @@ VFK_EXPORT int vfk_ctx_new(const char *root, struct vfk_ctx **ret)
 	}
 	ctx->refcount = 1;
 	ctx->root_fd = fd;
+	for (size_t i = 0; i < PATH_DIR_MAX; i++)
+		ctx->dir_fds[i] = -2;
 	pthread_mutex_init(&ctx->write_lock, NULL);
 	/* The running system's root is the directory "/" names: same device and inode. The
 	 * inode alone says nothing (2 on ext4, 256 on btrfs, 64 or 128 on XFS). */
@@ -90,6 +92,9 @@ VFK_EXPORT struct vfk_ctx *vfk_ctx_unref(struct vfk_ctx *ctx)
 	vfk_names_free(ctx->pacc);
 	if (ctx->root_fd >= 0)
 		close(ctx->root_fd);
+	for (size_t i = 0; i < PATH_DIR_MAX; i++)
+		if (ctx->dir_fds[i] >= 0)
+			close(ctx->dir_fds[i]);
 	free(ctx->pci_ids_path);
 	free(ctx->root);
 	pthread_mutex_destroy(&ctx->write_lock);

@@ -104,6 +104,29 @@ ssize_t path_read_beneath(int dirfd, const char *rel, char *buf, size_t size)
 	return read_into(fd, buf, size);
 }
 
+int path_cached_dir(struct vfk_ctx *ctx, enum path_dir which)
+{
+	static const char *const paths[PATH_DIR_MAX] = {
+		[PATH_DIR_DEVICES] = SYS_DEVICES,
+		[PATH_DIR_GROUPS] = SYS_IOMMU_GROUPS,
+	};
+	int fd = __atomic_load_n(&ctx->dir_fds[which], __ATOMIC_ACQUIRE), expected = -2;
+
+	if (fd != -2)
+		return fd >= 0 ? fd : -ENOENT;
+	fd = path_open(ctx, paths[which], O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		fd = -1;
+	/* Threads of one context (bind) may race here: the first descriptor stays. */
+	if (!__atomic_compare_exchange_n(&ctx->dir_fds[which], &expected, fd, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (fd >= 0)
+			close(fd);
+		fd = expected;
+	}
+	return fd >= 0 ? fd : -ENOENT;
+}
+
 int path_openf(struct vfk_ctx *ctx, int flags, const char *fmt, ...)
 {
 	char path[PATH_MAX];

@@ -122,6 +122,16 @@ int path_open(struct vfk_ctx *ctx, const char *path, int flags);
 int path_open_beneath(int dirfd, const char *rel, int flags);
 /* path_read() for such a path. */
 ssize_t path_read_beneath(int dirfd, const char *rel, char *buf, size_t size);
+
+enum path_dir {
+	PATH_DIR_DEVICES, /* SYS_DEVICES */
+	PATH_DIR_GROUPS,  /* SYS_IOMMU_GROUPS */
+	PATH_DIR_MAX,
+};
+/* The directory @which of @ctx's root, opened (O_PATH) once per context and kept, for
+ * path_open_beneath() by code that reads attributes of many devices or groups one at a
+ * time; or a negative errno, when callers take the path from the root. Borrowed. */
+int path_cached_dir(struct vfk_ctx *ctx, enum path_dir which);
 int path_openf(struct vfk_ctx *ctx, int flags, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -56,6 +56,11 @@ static void print_slot_peers(struct vfk_device *dev, struct vfk_device **all, si
 		if (all[i] == dev)
 			continue;
 		have = vfk_device_get_iommu_group(all[i], &theirs) == 0;
+		if (have_mine && have && theirs != mine)
+			print_text("      same slot as %s in group %u\n", bdf, theirs);
+		/* Text shows only the peers in other groups; a VF has seven peers. */
+		if (!output_is_json())
+			continue;
 		if (!opened)
 			output_open_array("slot_peers");
 		opened = true;
@@ -63,8 +68,6 @@ static void print_slot_peers(struct vfk_device *dev, struct vfk_device **all, si
 		print_string(PRINT_JSON, "bdf", NULL, bdf);
 		print_uint_or_null(PRINT_JSON, "iommu_group", NULL, have, theirs);
 		output_close_object();
-		if (have_mine && have && theirs != mine)
-			print_text("      same slot as %s in group %u\n", bdf, theirs);
 	}
 	if (opened)
 		output_close_array();
@@ -238,6 +241,8 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		vfk_device_list_free(devices, n_dev);
 		return EXIT_NOT_READY;
 	}
+	/* A large host has thousands of functions: write each group as it is done. */
+	output_set_stream(true);
 	output_open_array("groups");
 	for (size_t i = 0; i < n_groups; i++)
 		if (wanted(vfk_group_get_id(groups[i]), filter, n_filter))

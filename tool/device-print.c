@@ -5,16 +5,24 @@
 #include "device-print.h"
 #include "output.h"
 
+/* "%0*x" by hand: a listing prints five of these per device. */
 static void print_hex(const char *key, unsigned int width, int have, uint32_t v)
 {
-	char buf[16];
+	static const char digits[] = "0123456789abcdef";
+	char buf[16], *p = buf + sizeof(buf) - 1;
+	int w = (int)width;
 
 	if (!have) {
 		print_null(PRINT_JSON, key, NULL);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%0*x", (int)width, v);
-	print_string(PRINT_JSON, key, NULL, buf);
+	*p = '\0';
+	do {
+		*--p = digits[v & 0xf];
+		v >>= 4;
+		w--;
+	} while ((v || w > 0) && p > buf);
+	print_string(PRINT_JSON, key, NULL, p);
 }
 
 static void print_addr(const char *key, int have, const struct vfk_addr *a)
@@ -121,15 +129,59 @@ void print_device_fields(struct vfk_device *dev)
 	print_sriov(dev);
 }
 
-void print_device_entry(struct vfk_device *dev)
-{
-	char line[512];
+/* A string built in a fixed buffer, cut where snprintf() would cut it: a listing prints
+ * thousands of these lines, and formatting them piece by piece with snprintf() cost as
+ * much as reading the devices. */
+struct line {
+	char *buf;
+	size_t size, len;
+};
 
-	format_device_line(dev, line, sizeof(line));
-	print_text("  %s %s\n      driver: %s\n", vfk_device_get_bdf(dev), line,
-		   vfk_device_get_driver(dev) ?: "none");
+static void line_add(struct line *l, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (l->len + n >= l->size)
+		n = l->size - 1 - l->len;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
 }
 
+/* @v as lower-case hex, @digits of them. */
+static void line_add_hex(struct line *l, uint32_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[9];
+
+	buf[digits] = '\0';
+	while (digits-- > 0) {
+		buf[digits] = hex[v & 0xf];
+		v >>= 4;
+	}
+	line_add(l, buf);
+}
+
+void print_device_entry(struct vfk_device *dev)
+{
+	char line[512], out[1024];
+	struct line o = {out, sizeof(out), 0};
+
+	if (output_is_json())
+		return;
+	format_device_line(dev, line, sizeof(line));
+	line_add(&o, "  ");
+	line_add(&o, vfk_device_get_bdf(dev));
+	line_add(&o, " ");
+	line_add(&o, line);
+	line_add(&o, "\n      driver: ");
+	line_add(&o, vfk_device_get_driver(dev) ?: "none");
+	line_add(&o, "\n");
+	print_text_raw(out);
+}
+
+/* "CLASS [cccc]: VENDOR DEVICE [vvvv:dddd] (rev rr)", each part cut as before at 128 and
+ * 300 bytes. */
 void format_device_line(struct vfk_device *dev, char *buf, size_t size)
 {
 	const char *cname = vfk_device_get_class_name(dev);
@@ -138,21 +190,43 @@ void format_device_line(struct vfk_device *dev, char *buf, size_t size)
 	uint16_t v, d;
 	uint32_t cls;
 	uint8_t rev;
-	char ids[16] = "[????:????]", cbuf[8] = "????", revbuf[16] = "";
 	char cls_text[128], name[300];
+	struct line c = {cls_text, sizeof(cls_text), 0}, n = {name, sizeof(name), 0};
+	struct line b = {buf, size, 0};
 
-	if (vfk_device_get_ids(dev, &v, &d) == 0)
-		snprintf(ids, sizeof(ids), "[%04x:%04x]", v, d);
+	if (!size)
+		return;
+	buf[0] = '\0';
+	line_add(&c, cname ? cname : "Class");
+	line_add(&c, " [");
 	if (vfk_device_get_class(dev, &cls) == 0)
-		snprintf(cbuf, sizeof(cbuf), "%04x", cls >> 8);
-	if (vfk_device_get_revision(dev, &rev) == 0 && rev)
-		snprintf(revbuf, sizeof(revbuf), " (rev %02x)", rev);
-	snprintf(cls_text, sizeof(cls_text), "%s [%s]", cname ? cname : "Class", cbuf);
-	if (vname && dname)
-		snprintf(name, sizeof(name), "%s %s", vname, dname);
-	else if (vname)
-		snprintf(name, sizeof(name), "%s Device", vname);
+		line_add_hex(&c, (cls >> 8) & 0xffff, 4);
 	else
-		snprintf(name, sizeof(name), "Unknown device");
-	snprintf(buf, size, "%s: %s %s%s", cls_text, name, ids, revbuf);
+		line_add(&c, "????");
+	line_add(&c, "]");
+	if (vname) {
+		line_add(&n, vname);
+		line_add(&n, " ");
+		line_add(&n, dname ? dname : "Device");
+	} else {
+		line_add(&n, "Unknown device");
+	}
+	line_add(&b, cls_text);
+	line_add(&b, ": ");
+	line_add(&b, name);
+	line_add(&b, " ");
+	if (vfk_device_get_ids(dev, &v, &d) == 0) {
+		line_add(&b, "[");
+		line_add_hex(&b, v, 4);
+		line_add(&b, ":");
+		line_add_hex(&b, d, 4);
+		line_add(&b, "]");
+	} else {
+		line_add(&b, "[????:????]");
+	}
+	if (vfk_device_get_revision(dev, &rev) == 0 && rev) {
+		line_add(&b, " (rev ");
+		line_add_hex(&b, rev, 2);
+		line_add(&b, ")");
+	}
 }

@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 
 #define MAX_DEPTH 16
+#define JSON_FLAGS                                                                                 \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static bool json_mode, help_shown, colour;
 /* Text is wrapped at this many columns; 0: not at all (not a terminal). */
@@ -26,6 +29,33 @@ static json_object *stack[MAX_DEPTH];
 static int depth = -1;
 /* What went wrong, in the order it was said: error messages, and warnings. */
 static json_object *errors, *warnings;
+
+/*
+ * Streaming (output_set_stream()): each array opened at the top of the document is
+ * written as it is printed instead of becoming part of the json-c tree, so a listing of
+ * thousands of devices neither builds nor keeps 100,000 objects. The bytes are those
+ * json-c writes with JSON_FLAGS (the unit test "output" holds the two side by side).
+ * Top-level keys other than streamed arrays still go into stack[0] and are written, in
+ * the order they were added, when the next streamed array opens or at output_finish();
+ * so a key added before a streamed array comes out before it and one added after comes
+ * out after it. A top-level key must not be added twice (json-c would replace the first
+ * value; streamed, both would be written).
+ *
+ * An error found after streaming began cannot take back what was written. Commands
+ * report such errors on stderr and in the exit status (as without streaming) and
+ * output_finish() closes whatever is still open, so stdout always holds one complete,
+ * valid document; only a crash can truncate it.
+ */
+struct level {
+	bool array;
+	bool had_children;
+};
+
+static bool stream_wanted;
+static bool streamed; /* "{" and some top-level members are written */
+static bool top_had;  /* a top-level member is written */
+static int sdepth;    /* open containers of the streamed array, itself included */
+static struct level slevels[MAX_DEPTH];
 
 /* Only a terminal gets wrapped and coloured text; a pipe or file gets the lines whole, as
  * scripts and the golden tests read them. NO_COLOR (no-color.org) and TERM=dumb turn
@@ -59,6 +89,212 @@ bool output_is_json(void)
 	return json_mode;
 }
 
+void output_set_stream(bool on)
+{
+	stream_wanted = on;
+}
+
+/* Streamed JSON is gathered here and handed to stdio in large pieces: a listing writes
+ * some 30 small pieces per device, too many for fwrite() each. Only JSON goes to stdout
+ * while streaming, so nothing interleaves with it. */
+static char sbuf[1 << 16];
+static size_t sbuf_len;
+
+static void flush_sbuf(void)
+{
+	if (sbuf_len)
+		fwrite(sbuf, 1, sbuf_len, stdout);
+	sbuf_len = 0;
+}
+
+static void put(const char *s, size_t n)
+{
+	if (n > sizeof(sbuf) - sbuf_len) {
+		flush_sbuf();
+		if (n > sizeof(sbuf)) {
+			fwrite(s, 1, n, stdout);
+			return;
+		}
+	}
+	memcpy(sbuf + sbuf_len, s, n);
+	sbuf_len += n;
+}
+
+static void putch(char c)
+{
+	if (sbuf_len == sizeof(sbuf))
+		flush_sbuf();
+	sbuf[sbuf_len++] = c;
+}
+
+static void puts_lit(const char *s)
+{
+	put(s, strlen(s));
+}
+
+static void indent(int level)
+{
+	static const char spaces[] = "                                ";
+	size_t n = (size_t)level * 2;
+
+	while (n > sizeof(spaces) - 1) {
+		put(spaces, sizeof(spaces) - 1);
+		n -= sizeof(spaces) - 1;
+	}
+	put(spaces, n);
+}
+
+/* As json-c's json_escape_str() with JSON_C_TO_STRING_NOSLASHESCAPE. */
+static void put_escaped(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *start = s;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *esc = NULL;
+		char u[7];
+
+		switch (c) {
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		default:
+			if (c >= ' ')
+				continue;
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 0xf];
+			u[6] = '\0';
+			esc = u;
+		}
+		put(start, (size_t)(s - start));
+		puts_lit(esc);
+		start = s + 1;
+	}
+	put(start, (size_t)(s - start));
+}
+
+/* The separator, indentation and key before a member of the innermost streamed
+ * container, whose contents are indented to @sdepth + 1 (the top object is level 0). */
+static void begin_member(const char *key)
+{
+	struct level *l = &slevels[sdepth - 1];
+
+	puts_lit(l->had_children ? ",\n" : "");
+	l->had_children = true;
+	indent(sdepth + 1);
+	if (!l->array) {
+		putch('"');
+		put_escaped(key);
+		puts_lit("\": ");
+	}
+}
+
+static void begin_top_member(const char *key)
+{
+	if (!streamed) {
+		puts_lit("{\n");
+		streamed = true;
+	}
+	puts_lit(top_had ? ",\n  \"" : "  \"");
+	top_had = true;
+	put_escaped(key);
+	puts_lit("\": ");
+}
+
+/* json-c writes a value at level 0; below the top object every line is indented one
+ * level more. Strings hold no raw newlines (they are escaped), so each one starts a
+ * line of structure. */
+static void put_json_value(json_object *v)
+{
+	const char *s, *nl;
+
+	if (!v) {
+		puts_lit("null");
+		return;
+	}
+	s = json_object_to_json_string_ext(v, JSON_FLAGS);
+	while ((nl = strchr(s, '\n'))) {
+		put(s, (size_t)(nl - s + 1));
+		indent(1);
+		s = nl + 1;
+	}
+	puts_lit(s);
+}
+
+/* Writes the top-level members added since the last flush, in order, and drops them. */
+static void flush_top(void)
+{
+	json_object_object_foreach(stack[0], key, val)
+	{
+		begin_top_member(key);
+		put_json_value(val);
+	}
+	json_object_put(stack[0]);
+	stack[0] = json_object_new_object();
+}
+
+static void stream_open(const char *key, bool array)
+{
+	assert(sdepth < MAX_DEPTH);
+	if (sdepth == 0) {
+		flush_top();
+		begin_top_member(key);
+	} else {
+		begin_member(key);
+	}
+	puts_lit(array ? "[\n" : "{\n");
+	slevels[sdepth++] = (struct level){.array = array};
+}
+
+static void stream_close(void)
+{
+	struct level *l = &slevels[--sdepth];
+
+	if (l->had_children)
+		putch('\n');
+	indent(sdepth + 1);
+	putch(l->array ? ']' : '}');
+}
+
+/* Decimal digits of @v, as "%" PRIu64 writes them; returns where they start in @buf. */
+static char *format_u64(char buf[21], uint64_t v)
+{
+	char *p = buf + 20;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return p;
+}
+
+/* A scalar already written as JSON text (a number, "true", "null"). */
+static void stream_scalar(const char *key, const char *text)
+{
+	begin_member(key);
+	puts_lit(text);
+}
+
 static void add(const char *key, json_object *v)
 {
 	json_object *top;
@@ -86,25 +322,41 @@ static void pop(void)
 
 void output_open_object(const char *key)
 {
-	if (json_mode)
+	if (!json_mode)
+		return;
+	if (sdepth)
+		stream_open(key, false);
+	else
 		push(key, json_object_new_object());
 }
 
 void output_close_object(void)
 {
-	if (json_mode)
+	if (!json_mode)
+		return;
+	if (sdepth)
+		stream_close();
+	else
 		pop();
 }
 
 void output_open_array(const char *key)
 {
-	if (json_mode)
+	if (!json_mode)
+		return;
+	if (sdepth || (stream_wanted && depth == 0))
+		stream_open(key, true);
+	else
 		push(key, json_object_new_array());
 }
 
 void output_close_array(void)
 {
-	if (json_mode)
+	if (!json_mode)
+		return;
+	if (sdepth)
+		stream_close();
+	else
 		pop();
 }
 
@@ -117,37 +369,63 @@ void print_string(enum output_kind kind, const char *key, const char *fmt, const
 {
 	if (!want(kind))
 		return;
-	if (json_mode)
+	if (json_mode && sdepth) {
+		begin_member(key);
+		if (value) {
+			putch('"');
+			put_escaped(value);
+			putch('"');
+		} else {
+			puts_lit("null");
+		}
+	} else if (json_mode) {
 		add(key, value ? json_object_new_string(value) : NULL);
-	else if (fmt)
+	} else if (fmt) {
 		printf(fmt, value ? value : "-");
+	}
 }
 
 void print_uint(enum output_kind kind, const char *key, const char *fmt, uint64_t value)
 {
+	char buf[24];
+
 	if (!want(kind))
 		return;
-	if (json_mode)
+	if (json_mode && sdepth) {
+		stream_scalar(key, format_u64(buf, value));
+	} else if (json_mode) {
 		add(key, json_object_new_uint64(value));
-	else if (fmt)
+	} else if (fmt) {
 		printf(fmt, value);
+	}
 }
 
 void print_int(enum output_kind kind, const char *key, const char *fmt, int64_t value)
 {
+	char buf[24];
+
 	if (!want(kind))
 		return;
-	if (json_mode)
+	if (json_mode && sdepth) {
+		char *p = format_u64(buf + 1, value < 0 ? -(uint64_t)value : (uint64_t)value);
+
+		if (value < 0)
+			*--p = '-';
+		stream_scalar(key, p);
+	} else if (json_mode) {
 		add(key, json_object_new_int64(value));
-	else if (fmt)
+	} else if (fmt) {
 		printf(fmt, value);
+	}
 }
 
 void print_bool(enum output_kind kind, const char *key, const char *fmt, bool value)
 {
 	if (!want(kind))
 		return;
-	if (json_mode)
+	if (json_mode && sdepth)
+		stream_scalar(key, value ? "true" : "false");
+	else if (json_mode)
 		add(key, json_object_new_boolean(value));
 	else if (fmt)
 		printf(fmt, value ? "yes" : "no");
@@ -157,7 +435,9 @@ void print_null(enum output_kind kind, const char *key, const char *fmt)
 {
 	if (!want(kind))
 		return;
-	if (json_mode)
+	if (json_mode && sdepth)
+		stream_scalar(key, "null");
+	else if (json_mode)
 		add(key, NULL);
 	else if (fmt)
 		printf(fmt, "-");
@@ -192,6 +472,12 @@ void print_text(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+}
+
+void print_text_raw(const char *s)
+{
+	if (!json_mode)
+		fputs_unlocked(s, stdout);
 }
 
 const char *output_colour(enum output_colour c)
@@ -312,7 +598,7 @@ static json_object *find_device(const char *msg)
 static json_object *find_file(const char *msg)
 {
 	static const char path_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					 "0123456789._-/+@";
+					 "0123456789._-/+@:";
 
 	for (const char *p = msg; *p; p++) {
 		size_t n;
@@ -424,9 +710,15 @@ static json_object *error_object(int exit_status)
 int output_finish(int exit_status)
 {
 	if (json_mode && depth >= 0 && !(help_shown && exit_status == 0)) {
-		json_object *doc = stack[0];
+		json_object *doc;
 
+		/* Whatever a failing command left open is closed: see the top of the file. */
+		while (streamed && sdepth)
+			stream_close();
+		while (streamed && depth > 0)
+			pop();
 		assert(depth == 0);
+		doc = stack[0];
 		/* A failure with something said gets "error" after what the command printed
 		 * before it failed; errors said by a command that still succeeded are kept as
 		 * warnings. */
@@ -450,11 +742,14 @@ int output_finish(int exit_status)
 				json_object_object_add(doc, "warnings", json_object_get(warnings));
 			}
 		}
-		fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-								  JSON_C_TO_STRING_SPACED |
-								  JSON_C_TO_STRING_NOSLASHESCAPE),
-		      stdout);
-		fputc('\n', stdout);
+		if (streamed) {
+			flush_top();
+			puts_lit(top_had ? "\n}\n" : "}\n");
+			flush_sbuf();
+		} else {
+			fputs(json_object_to_json_string_ext(doc, JSON_FLAGS), stdout);
+			fputc('\n', stdout);
+		}
 		/* The process ends next: freeing a document of 100,000 objects one by one
 		 * would cost a sixth of a large listing. It stays reachable, not leaked. */
 		depth = -1;

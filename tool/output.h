@@ -22,6 +22,10 @@ enum output_kind {
 
 void output_init(bool json);
 bool output_is_json(void);
+/* JSON: write each array opened at the top of the document as it is printed instead of
+ * at the end, for listings too large to hold; the bytes are the same. Top-level keys
+ * keep their order; none may be added twice. Call before the first such array. */
+void output_set_stream(bool on);
 
 /* Objects and arrays exist only in JSON; @key is NULL inside arrays and at the top. */
 void output_open_object(const char *key);
@@ -52,6 +56,8 @@ const char *output_colour(enum output_colour c);
 
 /* Text only. */
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Text only: @s as it is, for lines a listing builds itself thousands of times. */
+void print_text_raw(const char *s);
 
 /* A command's --help: @text and a newline, in text whatever --json says; no JSON
  * document follows it. */

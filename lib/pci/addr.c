@@ -67,9 +67,38 @@ VFK_EXPORT int vfk_addr_parse(const char *s, struct vfk_addr *ret, unsigned int 
 	return 0;
 }
 
+/* @v in lower-case hex, at least @min digits, before @end; returns the first digit. */
+static char *hex_before(char *end, uint32_t v, int min)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	do {
+		*--end = digits[v & 0xf];
+		v >>= 4;
+		min--;
+	} while (v || min > 0);
+	return end;
+}
+
+/* "%04x:%02x:%02x.%x" without snprintf: listings format an address per field shown. */
 VFK_EXPORT char *vfk_addr_format(const struct vfk_addr *a, char buf[VFK_ADDR_STRLEN])
 {
-	snprintf(buf, VFK_ADDR_STRLEN, "%04x:%02x:%02x.%x", a->domain, a->bus, a->dev, a->fn);
+	char tmp[32], *p = tmp + sizeof(tmp) - 1;
+	size_t n;
+
+	*p = '\0';
+	p = hex_before(p, a->fn, 1);
+	*--p = '.';
+	p = hex_before(p, a->dev, 2);
+	*--p = ':';
+	p = hex_before(p, a->bus, 2);
+	*--p = ':';
+	p = hex_before(p, a->domain, 4);
+	n = (size_t)(tmp + sizeof(tmp) - 1 - p);
+	if (n > VFK_ADDR_STRLEN - 1)
+		n = VFK_ADDR_STRLEN - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
 	return buf;
 }
 

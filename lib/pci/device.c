@@ -224,6 +224,10 @@ static void load_sriov(struct vfk_device *d, int dirfd)
 	if (path_readlink_basename_at(dirfd, "physfn", name, sizeof(name)) == 0 &&
 	    vfk_addr_parse(name, &d->physfn, NULL) == 0)
 		d->known |= KNOWN_PHYSFN;
+	/* A virtual function has no SR-IOV capability of its own (PCIe), hence no
+	 * sriov_* attributes: most functions of a large host are VFs. */
+	if (d->known & KNOWN_PHYSFN)
+		return;
 	if (read_long(dirfd, "sriov_totalvfs", 0, 65535, &total) == 0 &&
 	    read_long(dirfd, "sriov_numvfs", 0, 65535, &num) == 0) {
 		d->sriov_total = (unsigned int)total;
@@ -462,11 +466,19 @@ static struct vfk_device *device_details(const struct vfk_device *cdev)
 {
 	struct vfk_device *d = (struct vfk_device *)cdev;
 	_cleanup_close_ int dirfd = -1;
+	int devfd;
 
 	if (d->details_loaded)
 		return d;
 	d->details_loaded = true;
-	dirfd = path_open(d->ctx, d->syspath, O_PATH | O_DIRECTORY);
+	/* From sys/devices, kept open by the context: a listing walks only the components
+	 * below it for each device, not the whole path from the root. */
+	devfd = path_cached_dir(d->ctx, PATH_DIR_DEVICES);
+	if (devfd >= 0 && startswith(d->syspath, "/" SYS_DEVICES "/"))
+		dirfd = path_open_beneath(devfd, d->syspath + strlen("/" SYS_DEVICES "/"),
+					  O_PATH | O_DIRECTORY);
+	if (dirfd < 0)
+		dirfd = path_open(d->ctx, d->syspath, O_PATH | O_DIRECTORY);
 	if (dirfd < 0)
 		return d;
 	d->vfio_dev = path_exists_at(dirfd, "vfio-dev") == 0;

@@ -45,13 +45,20 @@ static struct vfk_group *load_regions(const struct vfk_group *cg)
 {
 	struct vfk_group *g = (struct vfk_group *)cg;
 	char path[128], buf[ATTR_MAX];
+	int groupsfd;
 	ssize_t n;
 
 	if (g->regions_loaded)
 		return g;
 	g->regions_loaded = true;
-	snprintf(path, sizeof(path), SYS_IOMMU_GROUPS "/%u/reserved_regions", g->id);
-	n = path_read(g->ctx, path, buf, sizeof(buf));
+	groupsfd = path_cached_dir(g->ctx, PATH_DIR_GROUPS);
+	if (groupsfd >= 0) {
+		snprintf(path, sizeof(path), "%u/reserved_regions", g->id);
+		n = path_read_beneath(groupsfd, path, buf, sizeof(buf));
+	} else {
+		snprintf(path, sizeof(path), SYS_IOMMU_GROUPS "/%u/reserved_regions", g->id);
+		n = path_read(g->ctx, path, buf, sizeof(buf));
+	}
 	if (n >= 0 && attr_parse_reserved_regions(buf, (size_t)n, &g->regions, &g->n_regions) == 0)
 		g->have_regions = true;
 	return g;
