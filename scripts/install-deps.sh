@@ -13,9 +13,11 @@ set -euo pipefail
 
 DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config python3
 	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
-	scdoc pciutils pci.ids libvirt-clients libxml2-utils python3-jsonschema bash-completion zsh fish)
+	scdoc pciutils pci.ids libvirt-clients libxml2-utils python3-jsonschema python3-nova python3-yaml
+	bash-completion zsh fish)
 # libxml2-utils: xmllint, which libvirt-clients' virt-xml-validate runs without depending on it.
 # python3-jsonschema: the cli lane checks JSON output against docs/schema/
+# python3-nova, python3-yaml: the cli lane reads `vfiokit export` with nova's own parser and as YAML.
 # bash-completion, zsh, fish: the cli lane runs the completion scripts in each shell.
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
 DEBIAN_PACKAGE=(dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux)

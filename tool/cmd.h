@@ -63,6 +63,7 @@ extern const struct vfk_cmd vfk_cmd_qemu;
 extern const struct vfk_cmd vfk_cmd_libvirt;
 extern const struct vfk_cmd vfk_cmd_persist;
 extern const struct vfk_cmd vfk_cmd_info;
+extern const struct vfk_cmd vfk_cmd_export;
 /* Hidden: the completion scripts (completion.c) and the devices they offer. */
 extern const struct vfk_cmd vfk_cmd_completion;
 extern const struct vfk_cmd vfk_cmd_complete_devices;
