@@ -681,7 +681,6 @@ static int release_verify(struct op *op, struct vfk_device *dev, const char *fro
 			    "modprobe.d's options vfio-pci ids=) name the device; remove them "
 			    "and run vfiokit release %s again",
 			    bdf, drv, bdf);
-			next_boot_says(op, dev);
 			return -EAGAIN;
 		}
 		nanosleep(&pause, NULL);

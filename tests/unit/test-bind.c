@@ -152,6 +152,7 @@ struct env {
 	int n_writes;
 	char stuck[32];	   /* probing this device leaves it where it is... */
 	char stuck_on[32]; /* ...when it would go to this driver */
+	char reclaim[32];  /* vfio-pci's ids name this device: a probe gives it vfio-pci */
 };
 
 static void devpath(struct env *e, const char *bdf, char *buf, size_t size)
@@ -288,7 +289,9 @@ static int fake_kernel(void *data, const char *path, const char *value)
 		assert_non_null(fgets(want, sizeof(want), f));
 		fclose(f);
 		want[strcspn(want, "\n")] = '\0';
-		if (strcmp(want, "(null)") == 0)
+		if (strcmp(want, "(null)") == 0 && strcmp(value, e->reclaim) == 0)
+			snprintf(want, sizeof(want), "vfio-pci");
+		else if (strcmp(want, "(null)") == 0)
 			snprintf(want, sizeof(want), "%s", native(value) ? native(value) : "");
 		/* A driver whose probe fails or never finishes: the device stays unbound. */
 		if (strcmp(value, e->stuck) == 0 && strcmp(want, e->stuck_on) == 0)
@@ -1171,6 +1174,45 @@ static void test_release_lock(void **state_)
 	close(fd);
 }
 
+/* vfio-pci's ids take the device back on the probe: a failure that says why. */
+static void test_release_taken_again(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0a:00.0";
+	char *detail = NULL, drv[64];
+
+	reserve(e, bdf, "e1000e");
+	snprintf(e->reclaim, sizeof(e->reclaim), "%s", bdf);
+	assert_int_equal(fx_write_file(e->root, "proc/cmdline", "quiet vfio-pci.ids=8086:10d3\n"),
+			 0);
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), -EAGAIN);
+	assert_non_null(strstr(detail, "0000:0a:00.0: vfio-pci took it again when probed"));
+	assert_non_null(strstr(detail, "vfio-pci.ids=8086:10d3 on the kernel command line"));
+	free(detail);
+	assert_string_equal(driver_of(e, bdf, drv, sizeof(drv)), "vfio-pci");
+}
+
+/* A failed write stops the run: the devices before it stay released, and it says so. */
+static void test_release_write_fails(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdfs[] = {"0000:0a:00.0", "0000:0b:00.0"};
+	char *detail = NULL, drv[64];
+
+	reserve(e, bdfs[0], "e1000e");
+	reserve(e, bdfs[1], "e1000e");
+	/* The fourth write is the second device's driver_override. */
+	path_fault_set(e->ctx, 4, EIO);
+	assert_int_equal(vfk_release(e->ctx, bdfs, 2, 0, NULL, NULL, &detail), -EIO);
+	path_fault_set(e->ctx, 0, 0);
+	assert_non_null(strstr(detail, "0000:0b:00.0: writing \"\n\" to "
+				       "/sys/bus/pci/devices/0000:0b:00.0/driver_override failed"));
+	assert_non_null(strstr(detail, "1 device before 0000:0b:00.0 was released"));
+	free(detail);
+	assert_string_equal(driver_of(e, bdfs[0], drv, sizeof(drv)), "e1000e");
+	assert_string_equal(driver_of(e, bdfs[1], drv, sizeof(drv)), "vfio-pci");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1200,6 +1242,8 @@ int main(void)
 		T(test_release_not_on_vfio),
 		T(test_release_next_boot),
 		T(test_release_lock),
+		T(test_release_taken_again),
+		T(test_release_write_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
