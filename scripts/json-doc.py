@@ -8,8 +8,8 @@ here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "s
 schemas = {f[:-5]: json.load(open(os.path.join(here, f))) for f in os.listdir(here) if f.endswith(".json")}
 common = schemas.pop("common")
 defs = common["$defs"]
-ORDER = ["doctor", "groups", "list", "plan", "bind", "restore", "sriov", "qemu", "persist",
-         "snapshot", "info", "export", "version", "none"]
+ORDER = ["doctor", "groups", "list", "plan", "bind", "restore", "release", "sriov", "qemu",
+         "persist", "snapshot", "info", "export", "version", "none"]
 
 
 def typ(node):

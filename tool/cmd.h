@@ -58,6 +58,7 @@ extern const struct vfk_cmd vfk_cmd_snapshot;
 extern const struct vfk_cmd vfk_cmd_plan;
 extern const struct vfk_cmd vfk_cmd_bind;
 extern const struct vfk_cmd vfk_cmd_restore;
+extern const struct vfk_cmd vfk_cmd_release;
 extern const struct vfk_cmd vfk_cmd_sriov;
 extern const struct vfk_cmd vfk_cmd_qemu;
 extern const struct vfk_cmd vfk_cmd_libvirt;

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /**
- * enum vfk_bind_flags - Options of vfk_bind() and vfk_restore().
+ * enum vfk_bind_flags - Options of vfk_bind(), vfk_restore() and vfk_release().
  * @VFK_BIND_DRY_RUN: make no change and write no journal; report the writes that would be
  *                    made through the write callback.
  */
@@ -91,6 +91,44 @@ int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_de
  * Since: 0.1
  */
 int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs, unsigned int flags,
+		vfk_write_fn on_write, void *userdata, char **ret_detail);
+
+/**
+ * vfk_release() - Give devices vfiokit did not move back from vfio-pci to the kernel.
+ * @ctx: the context.
+ * @bdfs: the devices, as addresses or names vfk_device_new_from_string() takes.
+ * @n_bdfs: their number.
+ * @flags: a mask of &enum vfk_bind_flags.
+ * @on_write: if not NULL, called for every sysfs write.
+ * @userdata: passed to @on_write.
+ * @ret_detail: if not NULL, receives a malloc'd report, one sentence a line, each naming
+ *              its device: what was refused and the fix, the devices that had nothing to
+ *              do, those no driver claimed, and what gives a device to vfio-pci again;
+ *              NULL when there is nothing to say.
+ *
+ * For devices on vfio-pci (or a variant driver) that are not in the journal: reserved at
+ * boot (vfiokit persist's udev rule, vfio-pci.ids=) or bound by another tool. Like
+ * `driverctl unset-override`: driver_override is cleared, the device is unbound and
+ * drivers_probe is written, so the kernel picks its driver; the driver link is then
+ * checked with bounded waits. A device no driver claims stays unbound: that is success,
+ * and said in the detail. Every device is checked before the first write, and any
+ * refusal changes nothing: a device the journal lists (vfk_restore() knows its original
+ * driver), one whose group or VFIO device file a process holds open (named), one that
+ * does not exist. A device not on a vfio driver is left alone and said. When vfio-pci.ids=
+ * on the kernel command line, the ids= of vfiokit's modprobe.d file or vfiokit's udev
+ * rule would give a device to vfio-pci again at the next boot, the detail says so (a
+ * warning; `vfiokit persist --undo`). Devices go one after the other; after a failed
+ * write the ones before it stay released. Takes the lock vfk_bind() takes.
+ *
+ * Return: 0 when every device is off vfio (or was already); -ENODEV when one does not
+ * exist; -EEXIST when one is in the journal; -EBUSY when one is in use or the lock is
+ * held; -EAGAIN when vfio-pci took a device again on the probe (its ids name it);
+ * -EBADMSG when the journal is damaged (nothing is changed); or the errno of the failed
+ * write.
+ *
+ * Since: 0.2
+ */
+int vfk_release(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs, unsigned int flags,
 		vfk_write_fn on_write, void *userdata, char **ret_detail);
 
 /**

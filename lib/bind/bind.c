@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "path.h"
 #include "strv.h"
+#include "host/cmdline.h"
 #include "host/procfd.h"
 #include "tasks.h"
 #include <vfiokit/bind.h>
@@ -602,6 +603,197 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 		start = i + 1;
 	}
 	strv_free(order);
+	journal_close(j);
+	op_end(&op);
+	return first;
+}
+
+/* Why @dev goes back to vfio-pci at the next boot, or now on the next probe: vfio-pci's
+ * ids= on the kernel command line or in vfiokit's modprobe.d file, or vfiokit's udev rule
+ * for its address. Each reason is a sentence in the detail; returns how many. */
+static int next_boot_says(struct op *op, struct vfk_device *dev)
+{
+	_cleanup_free_ char *text = NULL, *rule = NULL, *conf = NULL;
+	const char *bdf = vfk_device_get_bdf(dev), *ids;
+	struct cmdline c = {};
+	char id[16], key[48];
+	uint16_t v = 0, d = 0;
+	bool present = false;
+	int n = 0;
+
+	vfk_device_get_ids(dev, &v, &d);
+	snprintf(id, sizeof(id), "%04x:%04x", v, d);
+	if (path_read_all(op->ctx, PROC_CMDLINE, 64 * 1024, &text) >= 0 &&
+	    cmdline_parse(text, &c) >= 0) {
+		ids = cmdline_get(&c, "vfio_pci.ids", &present);
+		if (ids && cmdline_value_has(ids, id)) {
+			say(op,
+			    "%s: vfio-pci.ids=%s on the kernel command line names %s: vfio-pci "
+			    "takes it again at the next boot; take %s out of the boot "
+			    "configuration (vfiokit persist --undo, if vfiokit put it there)",
+			    bdf, ids, id, id);
+			n++;
+		}
+		cmdline_free(&c);
+	}
+	if (path_read_all(op->ctx, VFIOKIT_UDEV_RULE, 1u << 20, &rule) >= 0) {
+		snprintf(key, sizeof(key), "KERNEL==\"%s\"", bdf);
+		if (strstr(rule, key)) {
+			say(op,
+			    "%s: vfiokit persist's udev rule /%s reserves it for vfio-pci at "
+			    "every boot; vfiokit persist --undo removes it",
+			    bdf, VFIOKIT_UDEV_RULE);
+			n++;
+		}
+	}
+	if (path_read_all(op->ctx, VFIOKIT_MODPROBE_CONF, 1u << 20, &conf) >= 0 &&
+	    (ids = strstr(conf, "options vfio-pci ids="))) {
+		char list[512];
+
+		ids += strlen("options vfio-pci ids=");
+		snprintf(list, sizeof(list), "%.*s", (int)strcspn(ids, " \n"), ids);
+		if (cmdline_value_has(list, id)) {
+			say(op,
+			    "%s: /%s gives vfio-pci ids=%s, which names %s: vfio-pci takes it "
+			    "again when it loads; vfiokit persist --undo removes it",
+			    bdf, VFIOKIT_MODPROBE_CONF, list, id);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* After drivers_probe: on a driver that is not vfio's (0), on none (1, said), or taken by
+ * vfio again (-EAGAIN, said). A probe that is deferred finishes later: bounded waits. */
+static int release_verify(struct op *op, struct vfk_device *dev, const char *from)
+{
+	const struct timespec pause = {.tv_nsec = VERIFY_SLEEP_NS};
+	const char *bdf = vfk_device_get_bdf(dev);
+	char drv[256];
+	uint16_t v = 0, d = 0;
+
+	for (int i = 0; i < VERIFY_TRIES; i++) {
+		if (current_driver(op->ctx, bdf, drv, sizeof(drv)) == 0) {
+			if (!is_vfio_driver(drv))
+				return 0;
+			say(op,
+			    "%s: %s took it again when probed: its ids (vfio-pci.ids= or "
+			    "modprobe.d's options vfio-pci ids=) name the device; remove them "
+			    "and run vfiokit release %s again",
+			    bdf, drv, bdf);
+			return -EAGAIN;
+		}
+		nanosleep(&pause, NULL);
+	}
+	vfk_device_get_ids(dev, &v, &d);
+	say(op,
+	    "%s: no driver claimed it after it left %s: the kernel has no driver for "
+	    "%04x:%04x loaded; it stays unbound (load its driver's module and write %s to "
+	    "/%s)",
+	    bdf, from, v, d, bdf, SYS_PCI_DRIVERS_PROBE);
+	return 1;
+}
+
+static int release_one(struct op *op, struct vfk_device *dev, const char *from)
+{
+	const char *bdf = vfk_device_get_bdf(dev);
+	int err;
+
+	err = write_attr(op, bdf, "driver_override", "\n");
+	if (err >= 0)
+		err = unbind(op, bdf, from);
+	if (err >= 0)
+		err = probe(op, bdf);
+	if (err >= 0 && !op->dry_run)
+		err = release_verify(op, dev, from);
+	return err < 0 ? err : 0;
+}
+
+VFK_EXPORT int vfk_release(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs,
+			   unsigned int flags, vfk_write_fn on_write, void *userdata,
+			   char **ret_detail)
+{
+	void *cb[2] = {(void *)on_write, userdata};
+	struct vfk_device **devs = NULL;
+	char **from = NULL;
+	struct journal *j = NULL;
+	struct op op;
+	int err, first = 0;
+	size_t done = 0;
+
+	assert_return(ctx && (bdfs || !n_bdfs), -EINVAL);
+	assert_return(!(flags & ~(unsigned int)VFK_BIND_DRY_RUN), -EINVAL);
+	op_begin(&op, ctx, flags, on_write, cb, ret_detail);
+	err = op.dry_run ? journal_read_only(ctx, &j, op.detail) : journal_open(ctx, &j, op.detail);
+	if (err < 0) {
+		if (err == -EBUSY)
+			say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
+		op_end(&op);
+		return err;
+	}
+	devs = calloc(n_bdfs + 1, sizeof(*devs));
+	from = calloc(n_bdfs + 1, sizeof(*from));
+	if (!devs || !from)
+		first = -ENOMEM;
+	/* Every device is checked, and every refusal said, before the first write. */
+	for (size_t i = 0; first != -ENOMEM && i < n_bdfs; i++) {
+		char drv[256];
+
+		err = vfk_device_new_from_string(ctx, bdfs[i], &devs[i]);
+		if (err < 0) {
+			say(&op, "%s: no such PCI device", bdfs[i]);
+			first = first ? first : -ENODEV;
+			continue;
+		}
+		if (journal_find_move(j, vfk_device_get_bdf(devs[i]))) {
+			say(&op,
+			    "%s: vfiokit moved it and knows its original driver: use "
+			    "vfiokit restore %s",
+			    vfk_device_get_bdf(devs[i]), vfk_device_get_bdf(devs[i]));
+			first = first ? first : -EEXIST;
+			continue;
+		}
+		if (current_driver(ctx, vfk_device_get_bdf(devs[i]), drv, sizeof(drv)) < 0 ||
+		    !is_vfio_driver(drv)) {
+			say(&op, "%s: not on vfio-pci (on %s): already released, nothing to do",
+			    vfk_device_get_bdf(devs[i]),
+			    current_driver(ctx, vfk_device_get_bdf(devs[i]), drv, sizeof(drv)) < 0
+				    ? "no driver"
+				    : drv);
+			continue;
+		}
+		if (in_use(&op, vfk_device_get_bdf(devs[i]))) {
+			first = first ? first : -EBUSY;
+			continue;
+		}
+		from[i] = strdup(drv);
+		if (!from[i])
+			first = -ENOMEM;
+	}
+	for (size_t i = 0; !first && i < n_bdfs; i++) {
+		if (!from[i])
+			continue;
+		/* Said before the writes, so a dry run tells it too. */
+		next_boot_says(&op, devs[i]);
+		err = release_one(&op, devs[i], from[i]);
+		if (err < 0 && done)
+			say(&op,
+			    "%zu device%s before %s %s released; those after it were not "
+			    "touched",
+			    done, done == 1 ? "" : "s", vfk_device_get_bdf(devs[i]),
+			    done == 1 ? "was" : "were");
+		if (err < 0)
+			first = err;
+		done++;
+	}
+	for (size_t i = 0; i < n_bdfs; i++) {
+		if (devs)
+			vfk_device_unref(devs[i]);
+		if (from)
+			free(from[i]);
+	}
+	free(devs);
+	free(from);
 	journal_close(j);
 	op_end(&op);
 	return first;

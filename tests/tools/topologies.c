@@ -1084,6 +1084,23 @@ static const struct fx_damage tampered_state_files[] = {
 	 "  \"undo_commands\": [[\"rm\", \"-rf\", \"/\"]]\n}\n"},
 };
 
+/* --- The workstation reserved at boot: vfiokit persist's udev rule for the GPU 02:00.0,
+ * vfio-pci.ids= for its audio function on the command line, and 01:00.0 moved by bind. */
+static const struct fx_damage vfio_ws_reserved_files[] = {
+	{"proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=UUID=1f2e ro quiet "
+			 "intel_iommu=on iommu=pt vfio-pci.ids=1002:ab28\n"},
+	{"etc/udev/rules.d/01-vfiokit.rules",
+	 "# Written by vfiokit persist.\n"
+	 "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:02:00.0\", "
+	 "ATTR{vendor}==\"0x1002\", ATTR{device}==\"0x73bf\", "
+	 "ATTR{subsystem_vendor}==\"0x0000\", ATTR{subsystem_device}==\"0x0000\", "
+	 "ATTR{driver_override}=\"vfio-pci\"\n"},
+	{"run/vfiokit/journal.json",
+	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:01:00.0\",\n"
+	 "      \"driver\": \"nouveau\",\n      \"driver_override\": null,\n"
+	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+};
+
 const struct topology topologies[] = {
 	{{"amd-desktop", "Ryzen/X570 desktop, GPU and HDMI audio alone in a group",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
@@ -1167,6 +1184,16 @@ const struct topology topologies[] = {
 	 &vfio_ws_host,
 	 NULL,
 	 0,
+	 vfio_ws_use_files,
+	 N(vfio_ws_use_files),
+	 vfio_ws_use_links,
+	 N(vfio_ws_use_links)},
+	{{"vfio-ws-reserved",
+	  "The Debian workstation reserved at boot (udev rule, vfio-pci.ids=), 01:00.0 bound",
+	  vfio_ws_devs, N(vfio_ws_devs), NULL, 0},
+	 &vfio_ws_host,
+	 vfio_ws_reserved_files,
+	 N(vfio_ws_reserved_files),
 	 vfio_ws_use_files,
 	 N(vfio_ws_use_files),
 	 vfio_ws_use_links,

@@ -152,6 +152,7 @@ struct env {
 	int n_writes;
 	char stuck[32];	   /* probing this device leaves it where it is... */
 	char stuck_on[32]; /* ...when it would go to this driver */
+	char reclaim[32];  /* vfio-pci's ids name this device: a probe gives it vfio-pci */
 };
 
 static void devpath(struct env *e, const char *bdf, char *buf, size_t size)
@@ -288,7 +289,9 @@ static int fake_kernel(void *data, const char *path, const char *value)
 		assert_non_null(fgets(want, sizeof(want), f));
 		fclose(f);
 		want[strcspn(want, "\n")] = '\0';
-		if (strcmp(want, "(null)") == 0)
+		if (strcmp(want, "(null)") == 0 && strcmp(value, e->reclaim) == 0)
+			snprintf(want, sizeof(want), "vfio-pci");
+		else if (strcmp(want, "(null)") == 0)
 			snprintf(want, sizeof(want), "%s", native(value) ? native(value) : "");
 		/* A driver whose probe fails or never finishes: the device stays unbound. */
 		if (strcmp(value, e->stuck) == 0 && strcmp(want, e->stuck_on) == 0)
@@ -1002,6 +1005,214 @@ static void test_probe_timeout(void **state_)
 	assert_string_equal(driver_of(e, "0000:01:00.0", drv, sizeof(drv)), "nouveau");
 }
 
+/* What `persist` or another tool leaves: the device on vfio-pci through driver_override,
+ * and no journal entry. */
+static void reserve(struct env *e, const char *bdf, const char *from)
+{
+	set_override(e, bdf, "vfio-pci");
+	if (from)
+		unlink_driver(e, bdf, from);
+	link_driver(e, bdf, "vfio-pci");
+}
+
+static void test_release(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0a:00.0";
+	char before[4096], after[4096], *detail = NULL, **list;
+	size_t n;
+
+	state(e, before, sizeof(before));
+	reserve(e, bdf, "e1000e");
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), 0);
+	assert_null(detail);
+	assert_string_equal(e->writes, "sys/bus/pci/devices/0000:0a:00.0/driver_override <- \n"
+				       "sys/bus/pci/drivers/vfio-pci/unbind <- 0000:0a:00.0\n"
+				       "sys/bus/pci/drivers_probe <- 0000:0a:00.0\n");
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+}
+
+/* No driver claims it: still a success, and said. */
+static void test_release_no_driver(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:02:00.0";
+	char before[4096], after[4096], *detail = NULL;
+
+	state(e, before, sizeof(before));
+	reserve(e, bdf, NULL);
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), 0);
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "0000:02:00.0: no driver claimed it"));
+	assert_non_null(strstr(detail, "8086:10d3"));
+	free(detail);
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+}
+
+static void test_release_dry_run(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0a:00.0";
+	char before[4096], after[4096], seen[1024] = "";
+	char path[PATH_MAX];
+
+	reserve(e, bdf, "e1000e");
+	state(e, before, sizeof(before));
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, VFK_BIND_DRY_RUN, collect, seen, NULL), 0);
+	assert_string_equal(seen, "sys/bus/pci/devices/0000:0a:00.0/driver_override=\n;"
+				  "sys/bus/pci/drivers/vfio-pci/unbind=0000:0a:00.0;"
+				  "sys/bus/pci/drivers_probe=0000:0a:00.0;");
+	assert_string_equal(e->writes, "");
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	snprintf(path, sizeof(path), "%s/run/vfiokit", e->root);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* A device vfiokit moved is restore's: refused, naming the command, and no device of
+ * the call changes. */
+static void test_release_refuses_journal(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdfs[] = {"0000:0a:00.0", "0000:01:00.0"};
+	char before[4096], after[4096], *detail = NULL;
+
+	assert_int_equal(bind2(e, NULL), 0);
+	reserve(e, bdfs[0], "e1000e");
+	state(e, before, sizeof(before));
+	e->writes[0] = '\0';
+	assert_int_equal(vfk_release(e->ctx, bdfs, 2, 0, NULL, NULL, &detail), -EEXIST);
+	assert_non_null(strstr(detail, "0000:01:00.0: vfiokit moved it"));
+	assert_non_null(strstr(detail, "vfiokit restore 0000:01:00.0"));
+	free(detail);
+	assert_string_equal(e->writes, "");
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+}
+
+/* A process with the group open is named; nothing changes, also for the other device. */
+static void test_release_refuses_open_group(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdfs[] = {"0000:0b:00.0", "0000:0a:00.0"};
+	char before[4096], after[4096], *detail = NULL;
+
+	reserve(e, bdfs[0], "e1000e");
+	reserve(e, bdfs[1], "e1000e");
+	assert_int_equal(fx_symlink(e->root, "proc/4242/fd/7", "/dev/vfio/20"), 0);
+	assert_int_equal(fx_write_file(e->root, "proc/4242/comm", "qemu-system-x86\n"), 0);
+	state(e, before, sizeof(before));
+	assert_int_equal(vfk_release(e->ctx, bdfs, 2, 0, NULL, NULL, &detail), -EBUSY);
+	assert_non_null(
+		strstr(detail, "0000:0a:00.0: process 4242 (qemu-system-x86) holds /dev/vfio/20"));
+	free(detail);
+	assert_string_equal(e->writes, "");
+	state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+}
+
+/* Not on vfio-pci: nothing to do, said, success. */
+static void test_release_not_on_vfio(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0b:00.0";
+	char *detail = NULL;
+
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), 0);
+	assert_non_null(strstr(detail, "0000:0b:00.0: not on vfio-pci (on e1000e): already "
+				       "released, nothing to do"));
+	free(detail);
+	assert_string_equal(e->writes, "");
+}
+
+/* What gives it to vfio-pci again at the next boot is a warning, not a refusal. */
+static void test_release_next_boot(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0a:00.0";
+	char *detail = NULL, drv[64];
+
+	reserve(e, bdf, "e1000e");
+	assert_int_equal(fx_write_file(e->root, "proc/cmdline",
+				       "BOOT_IMAGE=/vmlinuz intel_iommu=on "
+				       "vfio-pci.ids=10de:1b80,8086:10d3 quiet\n"),
+			 0);
+	assert_int_equal(fx_write_file(e->root, "etc/udev/rules.d/01-vfiokit.rules",
+				       "ACTION==\"add\", SUBSYSTEM==\"pci\", "
+				       "KERNEL==\"0000:0a:00.0\", ATTR{vendor}==\"0x8086\", "
+				       "ATTR{driver_override}=\"vfio-pci\"\n"),
+			 0);
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), 0);
+	assert_non_null(strstr(detail, "vfio-pci.ids=10de:1b80,8086:10d3 on the kernel command "
+				       "line names 8086:10d3"));
+	assert_non_null(strstr(detail, "udev rule /etc/udev/rules.d/01-vfiokit.rules"));
+	assert_non_null(strstr(detail, "vfiokit persist --undo"));
+	free(detail);
+	assert_string_equal(driver_of(e, bdf, drv, sizeof(drv)), "e1000e");
+}
+
+static void test_release_lock(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0a:00.0";
+	char *detail = NULL;
+	int fd;
+
+	reserve(e, bdf, "e1000e");
+	assert_int_equal(fx_mkdir_p(e->root, "run/vfiokit"), 0);
+	fd = path_lock(e->ctx, "run/vfiokit/lock");
+	assert_true(fd >= 0);
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), -EBUSY);
+	assert_non_null(strstr(detail, "another vfiokit"));
+	assert_string_equal(e->writes, "");
+	free(detail);
+	close(fd);
+}
+
+/* vfio-pci's ids take the device back on the probe: a failure that says why. */
+static void test_release_taken_again(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0a:00.0";
+	char *detail = NULL, drv[64];
+
+	reserve(e, bdf, "e1000e");
+	snprintf(e->reclaim, sizeof(e->reclaim), "%s", bdf);
+	assert_int_equal(fx_write_file(e->root, "proc/cmdline", "quiet vfio-pci.ids=8086:10d3\n"),
+			 0);
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), -EAGAIN);
+	assert_non_null(strstr(detail, "0000:0a:00.0: vfio-pci took it again when probed"));
+	assert_non_null(strstr(detail, "vfio-pci.ids=8086:10d3 on the kernel command line"));
+	free(detail);
+	assert_string_equal(driver_of(e, bdf, drv, sizeof(drv)), "vfio-pci");
+}
+
+/* A failed write stops the run: the devices before it stay released, and it says so. */
+static void test_release_write_fails(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdfs[] = {"0000:0a:00.0", "0000:0b:00.0"};
+	char *detail = NULL, drv[64];
+
+	reserve(e, bdfs[0], "e1000e");
+	reserve(e, bdfs[1], "e1000e");
+	/* The fourth write is the second device's driver_override. */
+	path_fault_set(e->ctx, 4, EIO);
+	assert_int_equal(vfk_release(e->ctx, bdfs, 2, 0, NULL, NULL, &detail), -EIO);
+	path_fault_set(e->ctx, 0, 0);
+	assert_non_null(strstr(detail, "0000:0b:00.0: writing \"\n\" to "
+				       "/sys/bus/pci/devices/0000:0b:00.0/driver_override failed"));
+	assert_non_null(strstr(detail, "1 device before 0000:0b:00.0 was released"));
+	free(detail);
+	assert_string_equal(driver_of(e, bdfs[0], drv, sizeof(drv)), "e1000e");
+	assert_string_equal(driver_of(e, bdfs[1], drv, sizeof(drv)), "vfio-pci");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1023,6 +1234,16 @@ int main(void)
 		T(test_restore_unknown),
 		T(test_damaged_journal),
 		T(test_bind_keeps_first_entry),
+		T(test_release),
+		T(test_release_no_driver),
+		T(test_release_dry_run),
+		T(test_release_refuses_journal),
+		T(test_release_refuses_open_group),
+		T(test_release_not_on_vfio),
+		T(test_release_next_boot),
+		T(test_release_lock),
+		T(test_release_taken_again),
+		T(test_release_write_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
