@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "macro.h"
+#include "message-fields.h"
 #include "output.h"
 
 /* Formats come from the callers as literals; this file only forwards them. */
@@ -567,85 +568,6 @@ void print_help(const char *text)
 	puts(text);
 }
 
-static bool is_hex(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* The first full PCI address in @msg (DDDD:BB:DD.F, with a domain of 4 or more digits). */
-static json_object *find_device(const char *msg)
-{
-	for (const char *p = msg; *p; p++) {
-		size_t dom = 0;
-
-		if (p > msg && isxdigit((unsigned char)p[-1]))
-			continue;
-		while (isxdigit((unsigned char)p[dom]))
-			dom++;
-		if (dom >= 4 && p[dom] == ':' && is_hex(p + dom + 1, 2) && p[dom + 3] == ':' &&
-		    is_hex(p + dom + 4, 2) && p[dom + 6] == '.' && p[dom + 7] >= '0' &&
-		    p[dom + 7] <= '7' && !isalnum((unsigned char)p[dom + 8]))
-			return json_object_new_string_len(p, (int)dom + 8);
-	}
-	return NULL;
-}
-
-/* The first absolute path in @msg: "/" and at least one more path character, at the start
- * of a word, without a trailing full stop or colon. */
-static json_object *find_file(const char *msg)
-{
-	static const char path_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					 "0123456789._-/+@:";
-
-	for (const char *p = msg; *p; p++) {
-		size_t n;
-
-		if (*p != '/' || (p > msg && !strchr(" ('`=", p[-1])))
-			continue;
-		n = strspn(p, path_chars);
-		while (n > 1 && strchr(".:", p[n - 1]))
-			n--;
-		if (n > 1)
-			return json_object_new_string_len(p, (int)n);
-	}
-	return NULL;
-}
-
-/* The way out that a message names: what follows "move it with:", "to do it anyway:",
- * "reserve them first" or "strip them:", a sentence that starts "Repair", or else a
- * command in backquotes. */
-static json_object *find_fix(const char *msg)
-{
-	static const struct {
-		const char *intro;
-		size_t skip; /* of the intro, before the fix */
-		bool paren;  /* the fix ends at the last ')' */
-	} intros[] = {
-		{"(move it with: ", 15, true},
-		{"(to do it anyway: ", 18, true},
-		{"reserve them first (", 20, true},
-		{"strip them: ", 12, false},
-		{". Repair ", 2, false},
-	};
-	const char *p, *end;
-
-	for (size_t i = 0; i < sizeof(intros) / sizeof(intros[0]); i++) {
-		p = strstr(msg, intros[i].intro);
-		if (!p)
-			continue;
-		p += intros[i].skip;
-		end = intros[i].paren ? strrchr(p, ')') : NULL;
-		return json_object_new_string_len(p, (int)(end ? end - p : (long)strlen(p)));
-	}
-	p = strchr(msg, '`');
-	if (p && (end = strchr(p + 1, '`')))
-		return json_object_new_string_len(p + 1, (int)(end - p - 1));
-	return NULL;
-}
-
 static void record_error(const char *message, const char *device, const char *fix, bool usage)
 {
 	json_object *e;
@@ -659,9 +581,9 @@ static void record_error(const char *message, const char *device, const char *fi
 	json_object_object_add(e, "device",
 			       device  ? json_object_new_string(device)
 			       : usage ? NULL
-				       : find_device(message));
-	json_object_object_add(e, "file", usage ? NULL : find_file(message));
-	json_object_object_add(e, "fix", fix ? json_object_new_string(fix) : find_fix(message));
+				       : message_device(message));
+	json_object_object_add(e, "file", usage ? NULL : message_file(message));
+	json_object_object_add(e, "fix", fix ? json_object_new_string(fix) : message_fix(message));
 	json_object_array_add(errors, e);
 }
 
