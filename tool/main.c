@@ -54,7 +54,8 @@ struct global_opts {
 
 /* Prints "vfiokit: <prefix><message>" on stderr and returns the message (malloc'd, or NULL
  * when out of memory) for the JSON document. */
-static char *say(const char *prefix, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static char *say(const char *prefix, const char *fmt,
+						       va_list ap)
 {
 	char *msg = NULL;
 
