@@ -324,7 +324,7 @@ static int export_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	struct vfk_device **devs = NULL;
 	struct entry *entries = NULL;
 	size_t n = 0, n_entries = 0;
-	enum engine engine;
+	enum engine engine = ENGINE_KUBEVIRT;
 	bool named;
 	int r, rc;
 
