@@ -19,9 +19,10 @@ DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config pytho
 # python3-jsonschema: the cli lane checks JSON output against docs/schema/
 # python3-nova, python3-yaml: the cli lane reads `vfiokit export` with nova's own parser and as YAML.
 # bash-completion, zsh, fish: the cli lane runs the completion scripts in each shell.
+# mount: the vm lane mounts a disk and turns swap on in its guests; not in a minimal Debian.
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
-DEBIAN_PACKAGE=(dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux)
-DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps
+DEBIAN_PACKAGE=(dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux mount)
+DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps mount
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
 
 FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
