@@ -21,7 +21,7 @@ DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config pytho
 # bash-completion, zsh, fish: the cli lane runs the completion scripts in each shell.
 # mount: the vm lane mounts a disk and turns swap on in its guests; not in a minimal Debian.
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
-DEBIAN_PACKAGE=(dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux mount)
+DEBIAN_PACKAGE=(build-essential dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux mount)
 DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps mount
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
 
