@@ -110,11 +110,15 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 mkdir -p "$root/tmp/debs"
 cp "${debs[@]}" "$root/tmp/debs/"
 
-# /sys is a new read-only sysfs; everything is gone when the namespace ends.
+# /sys is a new read-only sysfs; everything is gone when the namespace ends. The mounts
+# are made private inside the new namespace; where / is not a mount point (this lane run
+# inside a chroot, which is then its own private namespace) that step is skipped, as
+# unshare --propagation private would fail there.
 in_root() {
-	unshare --mount --propagation private -- sh -c '
+	unshare --mount --propagation unchanged -- sh -c '
 		set -e
 		r=$1; shift
+		mount --make-rprivate / 2>/dev/null || true
 		mount -t proc proc "$r/proc"
 		mount -t sysfs -o ro sysfs "$r/sys"
 		mount --rbind /dev "$r/dev"
