@@ -264,28 +264,43 @@ static void print_bash(FILE *f)
 
 /* ---- zsh ---- */
 
-static void zsh_action(FILE *f, enum vfk_arg arg, const char *words)
+/* How zsh and fish complete a value of each kind; fixed words go between the two parts. */
+struct shell_actions {
+	const char *file, *dir, *device, *words_before, *words_after, *command, *other;
+};
+
+static void put_action(FILE *f, const struct shell_actions *sh, enum vfk_arg arg, const char *words)
 {
 	switch (arg) {
 	case ARG_FILE:
-		fputs("_files", f);
+		fputs(sh->file, f);
 		break;
 	case ARG_DIR:
-		fputs("_directories", f);
+		fputs(sh->dir, f);
 		break;
 	case ARG_DEVICE:
-		fputs("_vfiokit_devices", f);
+		fputs(sh->device, f);
 		break;
 	case ARG_WORDS:
-		fprintf(f, "compadd -- %s", words);
+		fprintf(f, "%s%s%s", sh->words_before, words, sh->words_after);
 		break;
 	case ARG_COMMAND:
-		fputs("_vfiokit_commands", f);
+		fputs(sh->command, f);
 		break;
 	default:
-		fputs("_message value", f);
+		fputs(sh->other, f);
 	}
 }
+
+static const struct shell_actions zsh_actions = {
+	.file = "_files",
+	.dir = "_directories",
+	.device = "_vfiokit_devices",
+	.words_before = "compadd -- ",
+	.words_after = "",
+	.command = "_vfiokit_commands",
+	.other = "_message value",
+};
 
 static void zsh_value_case(FILE *f, const struct vfk_cmd *c, const char *pat,
 			   const struct option *o)
@@ -301,7 +316,7 @@ static void zsh_value_case(FILE *f, const struct vfk_cmd *c, const char *pat,
 			fprintf(f, "|%s:-%c", pat, s);
 	}
 	fputs(") ", f);
-	zsh_action(f, arg_of(c, o), words_of(c, o));
+	put_action(f, &zsh_actions, arg_of(c, o), words_of(c, o));
 	fputs(" ;;\n", f);
 }
 
@@ -373,7 +388,7 @@ static void print_zsh(FILE *f)
 		if (c->operands == ARG_NONE)
 			continue;
 		fprintf(f, "\t(%s) ", c->name);
-		zsh_action(f, c->operands, "");
+		put_action(f, &zsh_actions, c->operands, "");
 		fputs(" ;;\n", f);
 	}
 	fputs("\tesac\n}\n\n"
@@ -419,28 +434,15 @@ static void print_zsh(FILE *f)
 
 /* ---- fish ---- */
 
-static void fish_action(FILE *f, enum vfk_arg arg, const char *words)
-{
-	switch (arg) {
-	case ARG_FILE:
-		fputs(" -r -F", f);
-		break;
-	case ARG_DIR:
-		fputs(" -x -a '(__fish_complete_directories (commandline -ct))'", f);
-		break;
-	case ARG_DEVICE:
-		fputs(" -x -a '(__vfiokit_devices)'", f);
-		break;
-	case ARG_WORDS:
-		fprintf(f, " -x -a '%s'", words);
-		break;
-	case ARG_COMMAND:
-		fputs(" -x -a '(__vfiokit_commands)'", f);
-		break;
-	default:
-		fputs(" -x", f);
-	}
-}
+static const struct shell_actions fish_actions = {
+	.file = " -r -F",
+	.dir = " -x -a '(__fish_complete_directories (commandline -ct))'",
+	.device = " -x -a '(__vfiokit_devices)'",
+	.words_before = " -x -a '",
+	.words_after = "'",
+	.command = " -x -a '(__vfiokit_commands)'",
+	.other = " -x",
+};
 
 static void fish_options(FILE *f, const struct vfk_cmd *c, const char *cond)
 {
@@ -458,7 +460,7 @@ static void fish_options(FILE *f, const struct vfk_cmd *c, const char *cond)
 		fprintf(f, " -l %s", o->name);
 		/* fish has no optional values: --print offers "--print=" alone. */
 		if (o->has_arg == required_argument)
-			fish_action(f, arg_of(c, o), words_of(c, o));
+			put_action(f, &fish_actions, arg_of(c, o), words_of(c, o));
 		if (h && h->help) {
 			fputs(" -d ", f);
 			put_fish(f, h->help);
@@ -546,7 +548,7 @@ static void print_fish(FILE *f)
 		fish_options(f, c, c->name);
 		if (c->operands != ARG_NONE) {
 			fprintf(f, "complete -c vfiokit -n '__vfiokit_using %s'", c->name);
-			fish_action(f, c->operands, "");
+			put_action(f, &fish_actions, c->operands, "");
 			fputc('\n', f);
 		}
 	}

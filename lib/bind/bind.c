@@ -257,6 +257,18 @@ static void op_begin(struct op *op, struct vfk_ctx *ctx, unsigned int flags, vfk
 	path_set_dry_run(ctx, op->dry_run);
 }
 
+/* The journal for @op: read, in a dry run, or opened under the lock, saying so when another
+ * vfiokit holds it. */
+static int op_journal(struct op *op, struct journal **ret)
+{
+	int err = op->dry_run ? journal_read_only(op->ctx, ret, op->detail)
+			      : journal_open(op->ctx, ret, op->detail);
+
+	if (err == -EBUSY)
+		say(op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
+	return err;
+}
+
 static void op_end(struct op *op)
 {
 	pthread_mutex_destroy(&op->lock);
@@ -292,9 +304,7 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 		journal_close(j);
 		j = NULL;
 	} else if (err >= 0) {
-		err = journal_open(ctx, &j, op.detail);
-		if (err == -EBUSY)
-			say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
+		err = op_journal(&op, &j);
 	}
 	if (err >= 0)
 		err = ensure_vfio_pci(&op);
@@ -550,10 +560,8 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 	assert_return(ctx && (bdfs || !n_bdfs), -EINVAL);
 	assert_return(!(flags & ~(unsigned int)VFK_BIND_DRY_RUN), -EINVAL);
 	op_begin(&op, ctx, flags, on_write, cb, ret_detail);
-	err = op.dry_run ? journal_read_only(ctx, &j, op.detail) : journal_open(ctx, &j, op.detail);
+	err = op_journal(&op, &j);
 	if (err < 0) {
-		if (err == -EBUSY)
-			say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
 		op_end(&op);
 		return err;
 	}
@@ -724,10 +732,8 @@ VFK_EXPORT int vfk_release(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 	assert_return(ctx && (bdfs || !n_bdfs), -EINVAL);
 	assert_return(!(flags & ~(unsigned int)VFK_BIND_DRY_RUN), -EINVAL);
 	op_begin(&op, ctx, flags, on_write, cb, ret_detail);
-	err = op.dry_run ? journal_read_only(ctx, &j, op.detail) : journal_open(ctx, &j, op.detail);
+	err = op_journal(&op, &j);
 	if (err < 0) {
-		if (err == -EBUSY)
-			say(&op, "another vfiokit is moving devices (lock /%s held)", VFIOKIT_LOCK);
 		op_end(&op);
 		return err;
 	}
