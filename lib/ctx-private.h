@@ -30,6 +30,8 @@ struct vfk_ctx {
 	path_write_listener_fn write_listener;
 	void *write_listener_data;
 	bool dry_run;
+	/* vfk_ctx_set_eager_details(). */
+	bool eager_details;
 	unsigned int mutations;
 	/* vfk_bind() and vfk_restore() write from several threads: the counter, the fault
 	 * table and the callbacks above are used under this lock. */

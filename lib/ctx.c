@@ -163,6 +163,17 @@ void vfk_log(struct vfk_ctx *ctx, int priority, const char *file, int line, cons
 	va_end(args);
 }
 
+VFK_EXPORT void vfk_ctx_set_eager_details(struct vfk_ctx *ctx, bool eager)
+{
+	if (ctx)
+		ctx->eager_details = eager;
+}
+
+bool ctx_eager_details(const struct vfk_ctx *ctx)
+{
+	return ctx->eager_details;
+}
+
 VFK_EXPORT bool vfk_ctx_is_host(const struct vfk_ctx *ctx)
 {
 	return ctx && ctx->is_host_root;

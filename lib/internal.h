@@ -47,6 +47,8 @@ int plan_vfs_busy(struct vfk_ctx *ctx, struct vfk_device *pf, char **detail);
 struct pci_access;
 struct pci_access *vfk_ctx_get_pci_access(struct vfk_ctx *ctx);
 const char *vfk_ctx_get_pci_ids_path(const struct vfk_ctx *ctx);
+/* vfk_ctx_set_eager_details(), for device.c. */
+bool ctx_eager_details(const struct vfk_ctx *ctx);
 void vfk_names_free(struct pci_access *pacc);
 int vfk_names_lookup(struct vfk_ctx *ctx, int flags, char *buf, size_t size, uint32_t a,
 		     uint32_t b);

@@ -704,8 +704,7 @@ ssize_t path_read_bin_at(int dirfd, const char *name, void *buf, size_t size)
 	if (strchr(name, '/'))
 		return -EINVAL;
 	fd = openat(dirfd, name, READ_FLAGS | O_CLOEXEC | O_NOFOLLOW);
-	fd = only_regular(fd < 0 ? negative_errno() : fd);
 	if (fd < 0)
-		return fd;
+		return negative_errno();
 	return read_fd(fd, buf, size, false);
 }

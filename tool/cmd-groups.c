@@ -230,6 +230,8 @@ static int groups_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	r = parse_filter(argc - optind, argv + optind, &filter, &n_filter);
 	if (r)
 		return r;
+	/* JSON shows every detail of every device listed: read them with the rest. */
+	vfk_ctx_set_eager_details(ctx, output_is_json() && n_filter == 0);
 	r = vfk_ctx_get_devices(ctx, &devices, &n_dev);
 	if (r < 0 && r != -ENOENT) {
 		log_error("listing PCI devices: %s", strerror(-r));

@@ -204,6 +204,8 @@ static int list_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		if (r)
 			return r;
 	} else {
+		/* JSON shows every detail of every device listed: read them with the rest. */
+		vfk_ctx_set_eager_details(ctx, output_is_json() && kind < 0 && !idf.active);
 		r = vfk_ctx_get_devices(ctx, &devices, &n);
 	}
 	if (r == -ENOENT) {

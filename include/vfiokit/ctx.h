@@ -142,6 +142,24 @@ int vfk_ctx_get_log_priority(const struct vfk_ctx *ctx);
  */
 int vfk_ctx_set_pci_ids_path(struct vfk_ctx *ctx, const char *path);
 
+/**
+ * vfk_ctx_set_eager_details() - Read all of a device's attributes when it is loaded.
+ * @ctx: the context.
+ * @eager: true to read them at load, false (the default) to read them on first use.
+ *
+ * A device loaded through @ctx reads its identity, class, driver and IOMMU group at once.
+ * The attributes that a listing rarely shows (driver_override, NUMA node, boot_vga, reset
+ * methods, power state, SR-IOV counts and links, vfio-dev) are by default read the first
+ * time one of them is asked for, which opens the device's directory a second time. A
+ * caller that asks for them on every device, as a full JSON listing does, saves that
+ * second open with @eager; one that asks for none would read them for nothing. Devices
+ * loaded before the call keep the way they were loaded with. What the getters return is
+ * the same either way.
+ *
+ * Since: 0.2
+ */
+void vfk_ctx_set_eager_details(struct vfk_ctx *ctx, bool eager);
+
 #ifdef __cplusplus
 }
 #endif

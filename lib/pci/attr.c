@@ -271,6 +271,46 @@ int attr_parse_group_number(const char *s, unsigned int *ret)
 	return 0;
 }
 
+/*
+ * The kernel reads the class from config space at enumeration, then its fixups may
+ * replace it without writing config space back, and the class attribute shows the
+ * replacement. The fixups (drivers/pci/quirks.c, the host controllers, the architectures
+ * that enumerate from firmware) give a class to functions that report none, turn
+ * non-bridge classes of host controllers' root ports into PCI bridges, and change the
+ * class of a few vendors' storage, serial, video capture and USB device controllers.
+ * Those cases are left to the attribute; everything else reads the same either way.
+ */
+int attr_config_class(const uint8_t *cfg, size_t len, uint32_t *ret)
+{
+	static const uint16_t quirked_vendors[] = {
+		0x1002, /* ATI/AMD SATA in IDE mode shown as AHCI */
+		0x1166, /* ServerWorks CSB5 IDE programming interface */
+		0x16c3, /* Synopsys HAPS USB device controllers */
+		0x1797, /* Techwell TW686x video capture */
+		0x197b, /* JMicron SATA/PATA class read again after mode switch */
+		0x9710, /* NetMos multi-I/O serial ports shown as other */
+	};
+	uint16_t vendor;
+	uint32_t class;
+	size_t i;
+
+#if !defined(__x86_64__) && !defined(__i386__) && !defined(__aarch64__)
+	/* powerpc, sparc, mips and alpha fill classes from firmware or board fixups. */
+	return -ENODATA;
+#endif
+	if (len < 0x0f || (cfg[0x0e] & 0x7f) != 0)
+		return -ENODATA;
+	vendor = (uint16_t)(cfg[0] | cfg[1] << 8);
+	class = (uint32_t)cfg[0x09] | (uint32_t)cfg[0x0a] << 8 | (uint32_t)cfg[0x0b] << 16;
+	if (class >> 16 == 0x00 || class >> 16 == 0xff)
+		return -ENODATA;
+	for (i = 0; i < sizeof(quirked_vendors) / sizeof(quirked_vendors[0]); i++)
+		if (vendor == quirked_vendors[i])
+			return -ENODATA;
+	*ret = class;
+	return 0;
+}
+
 int attr_config_header_type(const uint8_t *cfg, size_t len, enum vfk_header_type *ret_type,
 			    bool *ret_multifunction)
 {

@@ -46,6 +46,10 @@ int attr_parse_reserved_regions(const char *s, size_t len, struct vfk_resv_regio
 /* The number of a group from the last component of the iommu_group link. */
 int attr_parse_group_number(const char *s, unsigned int *ret);
 
+/* The class code from the first 12 bytes of config space, where it is what the kernel
+ * shows in the class attribute: -ENODATA where a kernel quirk may have replaced it. */
+int attr_config_class(const uint8_t *cfg, size_t len, uint32_t *ret);
+
 /* Config-space header type byte and multifunction bit from a config-space blob. */
 int attr_config_header_type(const uint8_t *cfg, size_t len, enum vfk_header_type *ret_type,
 			    bool *ret_multifunction);

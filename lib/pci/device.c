@@ -115,7 +115,8 @@ static void load_ids_from_attrs(struct vfk_device *d, int dirfd, bool ids, bool 
  * such opens. The attributes are the fallback: a virtual function's config space reads
  * its vendor and device as ffff (the kernel takes them from the PF), a bridge keeps its
  * subsystem ids in a capability, and a short or unreadable config gives nothing. The
- * class always comes from its attribute, which includes the kernel's class quirks.
+ * class comes from config space too, except where a kernel quirk may have changed it
+ * (attr_config_class()); then from its attribute, which shows the quirk's class.
  */
 static void load_ids(struct vfk_device *d, int dirfd)
 {
@@ -154,7 +155,10 @@ static void load_ids(struct vfk_device *d, int dirfd)
 		}
 	}
 	load_ids_from_attrs(d, dirfd, !have_ids, !have_subsys, !(d->known & KNOWN_REVISION));
-	if (read_hex(dirfd, "class", 6, &v) == 0) {
+	if (full && attr_config_class(cfg, (size_t)n, &v) == 0) {
+		d->class_code = v;
+		d->known |= KNOWN_CLASS;
+	} else if (read_hex(dirfd, "class", 6, &v) == 0) {
 		d->class_code = v;
 		d->known |= KNOWN_CLASS;
 	}
@@ -236,6 +240,15 @@ static void load_sriov(struct vfk_device *d, int dirfd)
 	}
 }
 
+static void load_details(struct vfk_device *d, int dirfd)
+{
+	d->details_loaded = true;
+	d->vfio_dev = path_exists_at(dirfd, "vfio-dev") == 0;
+	load_override(d, dirfd);
+	load_misc(d, dirfd);
+	load_sriov(d, dirfd);
+}
+
 /* sysfs lists each function as a link into the physical hierarchy; the parent bridge
  * is the previous path component when that is an address too. */
 static int load_syspath(struct vfk_device *d, int busfd)
@@ -315,6 +328,8 @@ static int device_load(struct vfk_ctx *ctx, int busfd, int devfd, const struct v
 	load_driver(d, dirfd);
 	load_group(d, dirfd);
 	d->boot_vga = -ENODATA;
+	if (ctx_eager_details(ctx))
+		load_details(d, dirfd);
 	*ret = d;
 	return 0;
 fail:
@@ -470,6 +485,7 @@ static struct vfk_device *device_details(const struct vfk_device *cdev)
 
 	if (d->details_loaded)
 		return d;
+	/* Once only, also when the directory has gone: the details stay unknown. */
 	d->details_loaded = true;
 	/* From sys/devices, kept open by the context: a listing walks only the components
 	 * below it for each device, not the whole path from the root. */
@@ -479,12 +495,8 @@ static struct vfk_device *device_details(const struct vfk_device *cdev)
 					  O_PATH | O_DIRECTORY);
 	if (dirfd < 0)
 		dirfd = path_open(d->ctx, d->syspath, O_PATH | O_DIRECTORY);
-	if (dirfd < 0)
-		return d;
-	d->vfio_dev = path_exists_at(dirfd, "vfio-dev") == 0;
-	load_override(d, dirfd);
-	load_misc(d, dirfd);
-	load_sriov(d, dirfd);
+	if (dirfd >= 0)
+		load_details(d, dirfd);
 	return d;
 }
 

@@ -791,6 +791,8 @@ static const struct fx_damage malformed_damage[] = {
 	{"sys/bus/pci/devices/0000:00:1f.0/config", "\x86\x80"},
 	{"sys/bus/pci/devices/0000:00:1f.0/vendor", "0xzzzz\n"},
 	{"sys/bus/pci/devices/0000:00:1f.0/device", ""},
+	/* A class the attribute must give (config space too short), and a bad one. */
+	{"sys/bus/pci/devices/0000:00:1f.3/config", "\x86\x80"},
 	{"sys/bus/pci/devices/0000:00:1f.3/class", "0x0403"},
 	{"sys/bus/pci/devices/0000:00:1f.4/numa_node", "garbage\n"},
 	{"sys/bus/pci/devices/0000:00:1f.4/driver_override", ""},

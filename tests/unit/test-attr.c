@@ -157,12 +157,49 @@ static void test_group_number_and_header(void **state)
 	assert_int_equal(attr_config_header_type(cfg, sizeof(cfg), &t, &mf), -ENODATA);
 }
 
+static void test_config_class(void **state)
+{
+	uint8_t cfg[64] = {0x86, 0x80, 0xd3, 0x10, [0x09] = 0x00, [0x0a] = 0x00, [0x0b] = 0x02};
+	uint32_t class = 0;
+
+	(void)state;
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), 0);
+	assert_int_equal(class, 0x020000);
+	/* Too short to hold the header type. */
+	assert_int_equal(attr_config_class(cfg, 0x0e, &class), -ENODATA);
+	/* Bridges: host controllers' fixups turn root ports into PCI bridges. */
+	cfg[0x0e] = 0x01;
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), -ENODATA);
+	cfg[0x0e] = 0x80;
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), 0);
+	/* No class at all, or all ones: the kernel may fill one in. */
+	cfg[0x0b] = 0x00;
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), -ENODATA);
+	cfg[0x0b] = 0xff;
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), -ENODATA);
+	/* A vendor with class quirks (ATI SATA in IDE mode). */
+	cfg[0x0b] = 0x01;
+	cfg[0x0a] = 0x01;
+	cfg[0] = 0x02;
+	cfg[1] = 0x10;
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), -ENODATA);
+	cfg[0] = 0x86;
+	cfg[1] = 0x80;
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), 0);
+	assert_int_equal(class, 0x010100);
+#else
+	assert_int_equal(attr_config_class(cfg, sizeof(cfg), &class), -ENODATA);
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hex),	     cmocka_unit_test(test_int_bool),
 		cmocka_unit_test(test_driver_names), cmocka_unit_test(test_reset_method),
 		cmocka_unit_test(test_regions),	     cmocka_unit_test(test_group_number_and_header),
+		cmocka_unit_test(test_config_class),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -426,6 +426,77 @@ static void test_details_after_vanish(void **state)
 	vfk_device_unref(kept);
 }
 
+static void assert_same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Every getter answers the same whether details were read at load or on first use. */
+static void assert_same_details(struct vfk_device *a, struct vfk_device *b)
+{
+	struct vfk_addr pa, pb;
+	unsigned int ta = 0, na = 0, tb = 0, nb = 0;
+	int ia = 0, ib = 0;
+	uint32_t ca = 0, cb = 0;
+
+	assert_string_equal(vfk_device_get_bdf(a), vfk_device_get_bdf(b));
+	assert_int_equal(vfk_device_get_class(a, &ca), vfk_device_get_class(b, &cb));
+	assert_int_equal(ca, cb);
+	assert_same_str(vfk_device_get_driver(a), vfk_device_get_driver(b));
+	assert_same_str(vfk_device_get_driver_override(a), vfk_device_get_driver_override(b));
+	assert_same_str(vfk_device_get_reset_methods(a), vfk_device_get_reset_methods(b));
+	assert_same_str(vfk_device_get_power_state(a), vfk_device_get_power_state(b));
+	assert_int_equal(vfk_device_get_numa_node(a, &ia), vfk_device_get_numa_node(b, &ib));
+	assert_int_equal(ia, ib);
+	assert_int_equal(vfk_device_is_boot_vga(a), vfk_device_is_boot_vga(b));
+	assert_int_equal(vfk_device_is_vfio_bound(a), vfk_device_is_vfio_bound(b));
+	assert_int_equal(vfk_device_get_sriov(a, &ta, &na), vfk_device_get_sriov(b, &tb, &nb));
+	assert_int_equal(ta, tb);
+	assert_int_equal(na, nb);
+	memset(&pa, 0, sizeof(pa));
+	memset(&pb, 0, sizeof(pb));
+	assert_int_equal(vfk_device_get_physfn(a, &pa), vfk_device_get_physfn(b, &pb));
+	assert_int_equal(vfk_addr_cmp(&pa, &pb), 0);
+}
+
+/* With eager details, what a listing shows is read at load: the same answers, and still
+ * there after the device's directory has gone. */
+static void test_eager_details(void **state)
+{
+	struct env *e = *state;
+	struct vfk_device **lazy = NULL, **eager = NULL, *d, *kept;
+	size_t n_lazy = 0, n_eager = 0, i;
+	char *dir, path[8192];
+	int numa;
+
+	assert_int_equal(vfk_ctx_get_devices(e->ctx, &lazy, &n_lazy), 0);
+	vfk_ctx_set_eager_details(e->ctx, true);
+	assert_int_equal(vfk_ctx_get_devices(e->ctx, &eager, &n_eager), 0);
+	assert_int_equal(n_lazy, n_eager);
+	assert_true(n_lazy > 3);
+	for (i = 0; i < n_lazy; i++)
+		assert_same_details(lazy[i], eager[i]);
+	vfk_device_list_free(lazy, n_lazy);
+	vfk_device_list_free(eager, n_eager);
+
+	kept = get(e, "0000:01:00.0");
+	vfk_ctx_set_eager_details(e->ctx, false);
+	d = get(e, "0000:01:00.0");
+	assert_int_equal(fx_device_path(&topo, "0000:01:00.0", &dir), 0);
+	snprintf(path, sizeof(path), "%s/%s", e->root, dir);
+	free(dir);
+	assert_int_equal(fx_rmtree(path), 0);
+	assert_int_equal(vfk_device_get_numa_node(kept, &numa), 0);
+	assert_string_equal(vfk_device_get_reset_methods(kept), "bus");
+	assert_int_equal(vfk_device_get_numa_node(d, &numa), -ENODATA);
+	assert_null(vfk_device_get_reset_methods(d));
+	vfk_device_unref(d);
+	vfk_device_unref(kept);
+}
+
 static void test_vanished_device(void **state)
 {
 	struct env *e = *state;
@@ -519,6 +590,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ids_from_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_details_after_vanish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eager_details, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vanished_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test(test_no_iommu),
