@@ -30,6 +30,9 @@ struct vfk_ctx {
 	path_write_listener_fn write_listener;
 	void *write_listener_data;
 	bool dry_run;
+	/* Commands the library runs (systemctl) go to this instead, in tests. */
+	path_run_observer_fn run_observer;
+	void *run_observer_data;
 	unsigned int mutations;
 	/* vfk_bind() and vfk_restore() write from several threads: the counter, the fault
 	 * table and the callbacks above are used under this lock. */
