@@ -225,6 +225,7 @@ struct qemu_args {
 static const struct option opts[] = {
 	VM_LONG_OPTIONS,
 	BIND_LONG_OPTIONS,
+	{"release-display", no_argument, NULL, OPT_RELEASE_DISPLAY},
 	{"print", optional_argument, NULL, OPT_PRINT},
 	{"dry-run", no_argument, NULL, OPT_PRINT},
 	{"bind", no_argument, NULL, OPT_BIND},

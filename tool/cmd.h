@@ -110,7 +110,6 @@ struct bind_request {
 		{"force-boot-vga", no_argument, NULL, OPT_FORCE_BOOT_VGA},                         \
 		{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},                    \
 		{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},                            \
-		{"release-display", no_argument, NULL, OPT_RELEASE_DISPLAY},                       \
 	{                                                                                          \
 		"force-vmd-domain", no_argument, NULL, OPT_FORCE_VMD                               \
 	}
