@@ -32,6 +32,9 @@ struct vfk_ctx {
 	bool dry_run;
 	/* vfk_ctx_set_eager_details(). */
 	bool eager_details;
+	/* Commands the library runs (systemctl) go to this instead, in tests. */
+	path_run_observer_fn run_observer;
+	void *run_observer_data;
 	unsigned int mutations;
 	/* vfk_bind() and vfk_restore() write from several threads: the counter, the fault
 	 * table and the callbacks above are used under this lock. */

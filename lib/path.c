@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -391,6 +392,47 @@ int path_write(struct vfk_ctx *ctx, const char *path, const char *value)
 		err = ctx->write_observer(ctx->write_observer_data, path, value);
 	pthread_mutex_unlock(&ctx->write_lock);
 	return err;
+}
+
+void path_set_run_observer(struct vfk_ctx *ctx, path_run_observer_fn fn, void *data)
+{
+	ctx->run_observer = fn;
+	ctx->run_observer_data = data;
+}
+
+int path_run(struct vfk_ctx *ctx, const char *const *argv)
+{
+	int status, null;
+	pid_t pid;
+
+	dbg(ctx, "run %s %s", argv[0], argv[1] ? argv[1] : "");
+	if (ctx->dry_run)
+		return 0;
+	if (ctx->run_observer)
+		return ctx->run_observer(ctx->run_observer_data, argv);
+	if (!ctx->is_host_root)
+		return -EOPNOTSUPP;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return negative_errno();
+	pid = fork();
+	if (pid < 0) {
+		close(null);
+		return negative_errno();
+	}
+	if (pid == 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(null);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	if (!WIFEXITED(status))
+		return -EINTR;
+	return WEXITSTATUS(status) == 127 ? -ENOENT : WEXITSTATUS(status);
 }
 
 void path_set_write_observer(struct vfk_ctx *ctx, path_write_observer_fn fn, void *data)

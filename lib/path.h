@@ -12,6 +12,13 @@
 #include <sys/types.h>
 
 struct vfk_ctx;
+#define SYS_PLATFORM_DEVICES "sys/bus/platform/devices"
+#define SYS_PLATFORM_DRIVERS "sys/bus/platform/drivers"
+/* systemd: present when this directory exists (sd_booted()); the display manager alias. */
+#define RUN_SYSTEMD_SYSTEM "run/systemd/system"
+#define DISPLAY_MANAGER_UNIT "display-manager.service"
+#define ETC_DISPLAY_MANAGER_UNIT "etc/systemd/system/display-manager.service"
+#define DEV_DRI "dev/dri"
 
 #define SYS_DEVICES "sys/devices"
 #define SYS_PCI_DEVICES "sys/bus/pci/devices"
@@ -172,6 +179,16 @@ void path_set_write_listener(struct vfk_ctx *ctx, path_write_listener_fn fn, voi
 /* With @dry_run, writes are only shown to the listener. */
 void path_set_dry_run(struct vfk_ctx *ctx, bool dry_run);
 bool path_is_dry_run(const struct vfk_ctx *ctx);
+
+/* Sees each command the library would run (argv, NULL-terminated) in place of running it;
+ * returns its exit status, or -errno. Tests fake systemctl here. */
+typedef int (*path_run_observer_fn)(void *data, const char *const *argv);
+void path_set_run_observer(struct vfk_ctx *ctx, path_run_observer_fn fn, void *data);
+/* Runs @argv (argv[0] looked up in PATH) with stdin and stdout on /dev/null and waits:
+ * returns its exit status (0-255), or -errno when it could not run or was killed. In a
+ * dry run nothing runs (0). Commands act on the running system, so below a root that is
+ * not this machine's, only the run observer sees them: -EOPNOTSUPP without one. */
+int path_run(struct vfk_ctx *ctx, const char *const *argv);
 
 /* Creates @path and its missing parents below the root with @mode; 0 if it exists as a
  * directory. */

@@ -28,6 +28,9 @@ static void help(void)
 		"  --force-net-in-use      move the NIC of the default route or this SSH session\n"
 		"  --force-vmd-domain      move an Intel VMD controller, and with it lose every\n"
 		"                          disk behind it\n"
+		"  --release-display       hand the host's display over first (single GPU): stop\n"
+		"                          the display manager, unbind the framebuffer consoles\n"
+		"                          and the firmware framebuffer; restore undoes it\n"
 		"  -J, --json              print JSON\n"
 		"  -h, --help              show this help\n\n"
 		"Exit status: 0 moved (or nothing to do), 1 refused or failed, 2 usage error.");
@@ -36,7 +39,51 @@ static void help(void)
 struct watch {
 	bool json, show;
 	size_t total, done;
+	/* --release-display's steps, for --json */
+	char steps[32][3][256];
+	size_t n_steps;
 };
+
+/* Set while bind_targets() plans a hand-over: the display's blockers are its job. */
+static bool releasing_display;
+
+static void on_step(void *userdata, const char *action, const char *target, const char *note)
+{
+	struct watch *w = userdata;
+
+	if (w->n_steps < ARRAY_SIZE(w->steps)) {
+		snprintf(w->steps[w->n_steps][0], sizeof(w->steps[0][0]), "%s", action);
+		snprintf(w->steps[w->n_steps][1], sizeof(w->steps[0][1]), "%s", target);
+		snprintf(w->steps[w->n_steps][2], sizeof(w->steps[0][2]), "%s", note ? note : "");
+		w->n_steps++;
+	}
+	if (streq(action, "skip-display-manager"))
+		print_text("  not stopped: %s: %s\n", target, note);
+	else if (streq(action, "stop-display-manager"))
+		print_text("  stop %s (%s): systemctl stop %s\n", target, note ? note : "?",
+			   target);
+	else if (streq(action, "unbind-console"))
+		print_text("  unbind console %s (%s)\n", target, note ? note : "?");
+	else
+		print_text("  unbind framebuffer %s from %s\n", target, note ? note : "?");
+}
+
+/* JSON only: the hand-over's steps, in order. */
+static void print_steps(const struct watch *w)
+{
+	output_open_array("display");
+	for (size_t i = 0; i < w->n_steps; i++) {
+		output_open_object(NULL);
+		print_string(PRINT_JSON, "action", NULL, w->steps[i][0]);
+		print_string(PRINT_JSON, "target", NULL, w->steps[i][1]);
+		if (w->steps[i][2][0])
+			print_string(PRINT_JSON, "note", NULL, w->steps[i][2]);
+		else
+			print_null(PRINT_JSON, "note", NULL);
+		output_close_object();
+	}
+	output_close_array();
+}
 
 static void on_write(void *userdata, const char *path, const char *value)
 {
@@ -87,7 +134,11 @@ enum plan_refusal plan_report(struct vfk_plan *plan, unsigned int forces, unsign
 			continue;
 		switch (vfk_plan_get_finding_verdict(plan, i, forces, flags)) {
 		case VFK_VERDICT_FORCED:
-			log_warn("%s: %s (--%s given)", dev, msg, flag);
+			if (releasing_display &&
+			    vfk_plan_get_finding_force(plan, i) == VFK_FORCE_BOOT_VGA)
+				log_warn("%s: %s (--release-display hands it over)", dev, msg);
+			else
+				log_warn("%s: %s (--%s given)", dev, msg, flag);
 			break;
 		case VFK_VERDICT_REFUSED:
 			log_error("%s: %s%s%s%s", dev, msg, flag ? " (to do it anyway: --" : "",
@@ -127,6 +178,9 @@ bool bind_parse_option(struct bind_request *req, int c)
 	case 'n':
 		req->dry = true;
 		return true;
+	case OPT_RELEASE_DISPLAY:
+		req->display = true;
+		return true;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(force_flags); i++)
 		if (force_flags[i].opt == c) {
@@ -144,6 +198,7 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 	struct vfk_plan *plan = NULL;
 	enum plan_refusal refusal;
 	bool json = output_is_json();
+	struct watch *w = NULL;
 	char *detail = NULL;
 	sigset_t old;
 	int err;
@@ -155,8 +210,10 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 		return err;
 	}
 	move = vfk_plan_get_must_move(plan, &n_move);
-	refusal = plan_report(plan, req->forces, req->group ? VFK_PLAN_CHECK_GROUP : 0,
-			      "must move too");
+	releasing_display = req->display;
+	refusal = plan_report(plan, req->forces | (req->display ? VFK_FORCE_BOOT_VGA : 0),
+			      req->group ? VFK_PLAN_CHECK_GROUP : 0, "must move too");
+	releasing_display = false;
 	if (refusal == PLAN_BLOCKED) {
 		log_error("bind: refused; nothing was changed (see vfiokit plan)");
 		err = -EPERM;
@@ -168,13 +225,26 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 		if (req->dry)
 			print_text("Would write (dry run, nothing changes):\n");
 		transaction_begin(&old);
-		struct watch w = {.json = json,
-				  .show = req->dry || vfk_ctx_get_log_priority(ctx) >= 6,
-				  .total = n_move};
-
-		err = vfk_bind(ctx, move, n_move, req->dry ? VFK_BIND_DRY_RUN : 0, on_write, &w,
-			       &detail);
+		w = calloc(1, sizeof(*w));
+		if (!w) {
+			transaction_end(&old);
+			vfk_plan_unref(plan);
+			return -ENOMEM;
+		}
+		*w = (struct watch){.json = json,
+				    .show = req->dry || vfk_ctx_get_log_priority(ctx) >= 6,
+				    .total = n_move};
+		if (req->display)
+			err = vfk_bind_release_display(ctx, move, n_move,
+						       req->dry ? VFK_BIND_DRY_RUN : 0, on_write,
+						       on_step, w, &detail);
+		else
+			err = vfk_bind(ctx, move, n_move, req->dry ? VFK_BIND_DRY_RUN : 0, on_write,
+				       w, &detail);
 		transaction_end(&old);
+		if (req->display)
+			print_steps(w);
+		free(w);
 		if (err < 0)
 			log_error("bind: %s%s%s", detail ? detail : strerror(-err),
 				  detail ? "\n" : "",
@@ -220,6 +290,7 @@ static const struct option opts[] = {
 	{"force-in-use-storage", no_argument, NULL, OPT_FORCE_STORAGE},
 	{"force-net-in-use", no_argument, NULL, OPT_FORCE_NET},
 	{"force-vmd-domain", no_argument, NULL, OPT_FORCE_VMD},
+	{"release-display", no_argument, NULL, OPT_RELEASE_DISPLAY},
 	{"help", no_argument, NULL, 'h'},
 	{},
 };

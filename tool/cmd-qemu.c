@@ -41,7 +41,7 @@ static void help(void)
 		"                          /var/lib/vfiokit/vars/NAME_VARS.fd, made on first use)\n"
 		"  --bind                  bind the devices first and restore them afterwards\n"
 		"  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use,\n"
-		"                          --force-vmd-domain\n"
+		"                          --force-vmd-domain, --release-display\n"
 		"                          with --bind: as for vfiokit bind\n"
 		"  --user USER             run QEMU as USER; the VFIO files are lent to it\n"
 		"  --qemu PROGRAM          QEMU binary (default " QEMU_DEFAULT ")\n"
@@ -225,6 +225,7 @@ struct qemu_args {
 static const struct option opts[] = {
 	VM_LONG_OPTIONS,
 	BIND_LONG_OPTIONS,
+	{"release-display", no_argument, NULL, OPT_RELEASE_DISPLAY},
 	{"print", optional_argument, NULL, OPT_PRINT},
 	{"dry-run", no_argument, NULL, OPT_PRINT},
 	{"bind", no_argument, NULL, OPT_BIND},
@@ -287,8 +288,9 @@ static int parse_args(int argc, char *argv[], struct qemu_args *a)
 	a->n_dev_args = end - optind;
 	if (a->n_dev_args == 0)
 		return usage_error("qemu", "name at least one device, e.g. 0000:01:00.0");
-	if (!a->bind && (a->breq.group || a->breq.forces))
-		return usage_error("qemu", "--group and --force-* go with --bind");
+	if (!a->bind && (a->breq.group || a->breq.forces || a->breq.display))
+		return usage_error("qemu",
+				   "--group, --force-* and --release-display go with --bind");
 	if (a->user) {
 		a->pw = getpwnam(a->user);
 		if (!a->pw)

@@ -97,10 +97,12 @@ enum {
 	OPT_FORCE_STORAGE,
 	OPT_FORCE_NET,
 	OPT_FORCE_VMD,
+	OPT_RELEASE_DISPLAY,
 	OPT_FIRST_FREE, /* commands number their own long options from here */
 };
 struct bind_request {
 	bool group, dry;
+	bool display;	     /* --release-display */
 	unsigned int forces; /* enum vfk_force */
 };
 #define BIND_LONG_OPTIONS                                                                          \
@@ -111,7 +113,7 @@ struct bind_request {
 	{                                                                                          \
 		"force-vmd-domain", no_argument, NULL, OPT_FORCE_VMD                               \
 	}
-/* Takes option @c if it is one of bind's ('g', 'n' and the force flags). */
+/* Takes option @c if it is one of bind's ('g', 'n', the force flags, --release-display). */
 bool bind_parse_option(struct bind_request *req, int c);
 struct vfk_plan;
 /* The option that sets force bit @force ("force-boot-vga"), or NULL when there is none. */

@@ -66,6 +66,53 @@ int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_de
 	     unsigned int flags, vfk_write_fn on_write, void *userdata, char **ret_detail);
 
 /**
+ * typedef vfk_display_step_fn - Sees each step of a display hand-over, before it is taken.
+ * @userdata: as given.
+ * @action: "stop-display-manager", "unbind-console", "unbind-framebuffer", or
+ *          "skip-display-manager" (a step not taken: @note says why).
+ * @target: what it acts on: "display-manager.service", a vtconsole ("vtcon1") or a
+ *          platform device ("efi-framebuffer.0").
+ * @note: the unit the display manager is, the console's name, the framebuffer's
+ *        driver, or why a step is skipped; may be NULL.
+ */
+typedef void (*vfk_display_step_fn)(void *userdata, const char *action, const char *target,
+				    const char *note);
+
+/**
+ * vfk_bind_release_display() - vfk_bind(), with the host's display handed over first.
+ * @ctx: the context.
+ * @devices: the devices, as for vfk_bind(); the GPU among them carries the display.
+ * @n_devices: their number.
+ * @flags: a mask of &enum vfk_bind_flags.
+ * @on_write: if not NULL, called for every sysfs write.
+ * @on_step: if not NULL, called for every step of the hand-over, also in a dry run.
+ * @userdata: passed to @on_write and @on_step.
+ * @ret_detail: as for vfk_bind().
+ *
+ * For single-GPU passthrough. Before any device moves, for the devices that carry a
+ * display (a DRM card, a framebuffer, the firmware framebuffer in a BAR, or boot_vga): the
+ * display manager is stopped (`systemctl stop display-manager.service`, only when systemd
+ * runs and the unit has processes; otherwise the step is reported skipped), the
+ * framebuffer consoles are unbound (0 to sys/class/vtconsole/vtconN/bind) and the
+ * firmware framebuffer (efifb, simpledrm, vesafb) is unbound from its platform driver.
+ * Each step is recorded in the journal before it is taken; vfk_restore() undoes them in
+ * reverse once the device is back. Commands run only on this machine's root.
+ *
+ * Refused before anything changes while a process other than the display manager (or
+ * one it started) holds the card's /dev/dri node open; the detail names its pid and
+ * command. When a step or the move fails, the steps taken are undone.
+ *
+ * Return: as vfk_bind(); -EBUSY also when the card is held, or still held after the
+ * display manager stopped; the errno of a step that failed (a command's failure is
+ * -EIO).
+ *
+ * Since: 0.2
+ */
+int vfk_bind_release_display(struct vfk_ctx *ctx, struct vfk_device *const *devices,
+			     size_t n_devices, unsigned int flags, vfk_write_fn on_write,
+			     vfk_display_step_fn on_step, void *userdata, char **ret_detail);
+
+/**
  * vfk_restore() - Put devices recorded in the journal back where they were.
  * @ctx: the context.
  * @bdfs: full addresses to restore, or NULL for every device in the journal.
@@ -83,6 +130,10 @@ int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_de
  * dropped from the journal without being touched. With @bdfs NULL, VFIO files still lent
  * to a user (see vfk_journal_get_lent()) also get their recorded owner and mode back,
  * each named in the detail; a file that no longer exists is only dropped from the journal.
+ * The display hand-over of vfk_bind_release_display() is undone, newest first, for each
+ * card that is back (all of them with @bdfs NULL): the framebuffer driver bound again,
+ * the consoles bound again (1 to their bind file), the display manager started again;
+ * each is said in the detail.
  *
  * Return: 0 when every requested device is back; -ENOENT when one is not in the journal;
  * -EBUSY when one is in use or the lock is held; -EBADMSG when the journal is damaged

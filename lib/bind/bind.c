@@ -12,6 +12,7 @@
 #include <libkmod.h>
 
 #include "pci/attr.h"
+#include "display.h"
 #include "journal.h"
 #include "path.h"
 #include "strv.h"
@@ -276,12 +277,37 @@ static void op_end(struct op *op)
 	path_set_dry_run(op->ctx, false);
 }
 
-VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
-			unsigned int flags, vfk_write_fn on_write, void *userdata,
-			char **ret_detail)
+/* The display hand-over for the devices of @devices that are not on vfio yet. */
+static int release_display(struct op *op, struct journal *j, struct vfk_device *const *devices,
+			   size_t n_devices, vfk_display_step_fn on_step, void *userdata)
+{
+	struct vfk_device **moving = calloc(n_devices ? n_devices : 1, sizeof(*moving));
+	struct display_plan dp;
+	size_t n = 0;
+	char drv[256];
+	int err;
+
+	if (!moving)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_devices; i++)
+		if (current_driver(op->ctx, vfk_device_get_bdf(devices[i]), drv, sizeof(drv)) < 0 ||
+		    !is_vfio_driver(drv))
+			moving[n++] = devices[i];
+	err = display_plan(op->ctx, moving, n, &dp, op->detail);
+	if (err >= 0)
+		err = display_release(op->ctx, j, &dp, op->dry_run, on_step, userdata, op->detail);
+	display_plan_free(&dp);
+	free(moving);
+	return err;
+}
+
+static int bind_impl(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
+		     unsigned int flags, vfk_write_fn on_write, bool display,
+		     vfk_display_step_fn on_step, void *userdata, char **ret_detail)
 {
 	void *cb[2] = {(void *)on_write, userdata};
 	struct journal *j = NULL;
+	size_t display_start = 0;
 	struct task *tasks;
 	bool *fresh = NULL;
 	char drv[256], override[256];
@@ -308,6 +334,9 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 	}
 	if (err >= 0)
 		err = ensure_vfio_pci(&op);
+	display_start = j ? j->n_displays : 0;
+	if (err >= 0 && display)
+		err = release_display(&op, j, devices, n_devices, on_step, userdata);
 	/* Every device's original state is on disk, in one save, before the first change. */
 	for (size_t i = 0; err >= 0 && i < n_devices; i++) {
 		const char *bdf = vfk_device_get_bdf(devices[i]);
@@ -369,6 +398,11 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 			journal_find_move(j, tasks[i].bdf)->bound = true;
 		err = journal_save(j);
 	}
+	/* The display comes back when the move does not happen: newest step first. */
+	for (size_t i = j ? j->n_displays : 0; err < 0 && i-- > display_start;)
+		if (display_undo(ctx, j, i, false, op.detail) < 0)
+			say(&op, "the display step %s stays in the journal for `vfiokit restore`",
+			    j->displays[i].name);
 	journal_close(j);
 	op_end(&op);
 	for (size_t i = 0; i < n; i++)
@@ -376,6 +410,23 @@ VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, 
 	free(tasks);
 	free(fresh);
 	return err;
+}
+
+VFK_EXPORT int vfk_bind(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
+			unsigned int flags, vfk_write_fn on_write, void *userdata,
+			char **ret_detail)
+{
+	return bind_impl(ctx, devices, n_devices, flags, on_write, false, NULL, userdata,
+			 ret_detail);
+}
+
+VFK_EXPORT int vfk_bind_release_display(struct vfk_ctx *ctx, struct vfk_device *const *devices,
+					size_t n_devices, unsigned int flags, vfk_write_fn on_write,
+					vfk_display_step_fn on_step, void *userdata,
+					char **ret_detail)
+{
+	return bind_impl(ctx, devices, n_devices, flags, on_write, true, on_step, userdata,
+			 ret_detail);
 }
 
 /* Whether a process holds the device's group or VFIO device file; vfio-pci's unbind would
@@ -609,6 +660,19 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 				first = err;
 		}
 		start = i + 1;
+	}
+	/* The display of each card that is back, newest step first, after the cards. */
+	for (size_t i = order ? j->n_displays : 0; i-- > 0;) {
+		const char *bdf = j->displays[i].bdf;
+		bool named = !bdfs;
+
+		for (size_t k = 0; bdfs && k < n_bdfs; k++)
+			named |= streq(bdfs[k], bdf);
+		if (!named || (journal_find_move(j, bdf) && !op.dry_run))
+			continue;
+		err = display_undo(ctx, j, i, op.dry_run, op.detail);
+		if (err < 0 && !first)
+			first = err;
 	}
 	strv_free(order);
 	journal_close(j);

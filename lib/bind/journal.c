@@ -181,6 +181,105 @@ static int load_lends(struct journal *j, struct json_object *root, char **why)
 	return 0;
 }
 
+static const char *const display_kinds[] = {
+	[JOURNAL_DISPLAY_MANAGER] = "display-manager",
+	[JOURNAL_DISPLAY_CONSOLE] = "console",
+	[JOURNAL_DISPLAY_FRAMEBUFFER] = "framebuffer",
+};
+
+/* A platform device's name ("efi-framebuffer.0"): one sysfs directory name. */
+static bool valid_platform_name(const char *s)
+{
+	return s[0] != '.' && strlen(s) < 64 && attr_valid_driver_name(s);
+}
+
+bool journal_valid_display(const struct journal_display *d)
+{
+	struct vfk_addr a;
+	char bdf[VFK_ADDR_STRLEN];
+	const char *digits;
+
+	if (vfk_addr_parse(d->bdf, &a, NULL) < 0 || !streq(vfk_addr_format(&a, bdf), d->bdf))
+		return false;
+	switch (d->kind) {
+	case JOURNAL_DISPLAY_MANAGER:
+		return streq(d->name, "display-manager.service") && !d->driver[0];
+	case JOURNAL_DISPLAY_CONSOLE:
+		digits = d->name + strlen("vtcon");
+		return startswith(d->name, "vtcon") && digits[0] && strlen(digits) <= 3 &&
+		       strspn(digits, "0123456789") == strlen(digits) &&
+		       !(digits[0] == '0' && digits[1]) && !d->driver[0];
+	case JOURNAL_DISPLAY_FRAMEBUFFER:
+		return valid_platform_name(d->name) && valid_driver(d->driver);
+	}
+	return false;
+}
+
+/* Optional, as "lent": journals written before displays were handed over have none. */
+static int load_displays(struct journal *j, struct json_object *root, char **why)
+{
+	struct json_object *arr;
+	size_t count;
+
+	if (!json_object_object_get_ex(root, "display", &arr))
+		return 0;
+	if (!json_object_is_type(arr, json_type_array))
+		return bad(why, "\"display\" is not an array");
+	count = json_object_array_length(arr);
+	j->displays = calloc(count ? count : 1, sizeof(*j->displays));
+	if (!j->displays)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		bool obj = json_object_is_type(o, json_type_object);
+		const char *kind = obj ? get_string(o, "step") : NULL;
+		const char *bdf = obj ? get_string(o, "bdf") : NULL;
+		const char *name = obj ? get_string(o, "name") : NULL;
+		const char *driver = obj ? get_string(o, "driver") : NULL;
+		struct journal_display *d = &j->displays[j->n_displays];
+		struct json_object *v;
+		size_t k;
+
+		if (!obj)
+			return bad(why, "display[%zu] is not an object", i);
+		for (k = 0; kind && k < ARRAY_SIZE(display_kinds); k++)
+			if (streq(kind, display_kinds[k]))
+				break;
+		if (!kind || k == ARRAY_SIZE(display_kinds))
+			return bad(why,
+				   "display[%zu].step is not \"display-manager\", \"console\" or "
+				   "\"framebuffer\"",
+				   i);
+		if (json_object_object_get_ex(o, "driver", &v) && !driver)
+			return bad(why, "display[%zu].driver is not a string", i);
+		if (!bdf || !name || strlen(bdf) >= sizeof(d->bdf) ||
+		    strlen(name) >= sizeof(d->name) ||
+		    (driver && strlen(driver) >= sizeof(d->driver)))
+			return bad(why,
+				   "display[%zu] lacks \"bdf\" or \"name\", or one is too long", i);
+		*d = (struct journal_display){.kind = (enum journal_display_kind)k};
+		snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+		snprintf(d->name, sizeof(d->name), "%s", name);
+		snprintf(d->driver, sizeof(d->driver), "%s", driver ? driver : "");
+		if (!journal_valid_display(d))
+			return bad(
+				why,
+				"display[%zu]: '%.64s' is not what a %s step names (%s; a full PCI "
+				"address as bdf)",
+				i, name, kind,
+				k == JOURNAL_DISPLAY_MANAGER ? "display-manager.service"
+				: k == JOURNAL_DISPLAY_CONSOLE
+					? "vtconN"
+					: "a platform device and its driver");
+		for (size_t m = 0; m < j->n_displays; m++)
+			if (j->displays[m].kind == d->kind && streq(j->displays[m].name, d->name))
+				return bad(why, "display[%zu]: %s is in the journal twice", i,
+					   name);
+		j->n_displays++;
+	}
+	return 0;
+}
+
 static int load_entries(struct journal *j, struct json_object *root, char **why)
 {
 	struct json_object *devs, *v;
@@ -215,10 +314,13 @@ static int load_entries(struct journal *j, struct json_object *root, char **why)
 		j->n++;
 	}
 	err = load_lends(j, root, why);
+	if (err >= 0)
+		err = load_displays(j, root, why);
 	if (err < 0) {
 		while (j->n > 0)
 			entry_clear(&j->entries[--j->n]);
 		j->n_lends = 0;
+		j->n_displays = 0;
 	}
 	return err;
 }
@@ -337,6 +439,7 @@ void journal_close(struct journal *j)
 		entry_clear(&j->entries[i]);
 	free(j->entries);
 	free(j->lends);
+	free(j->displays);
 	if (j->lock_fd >= 0)
 		close(j->lock_fd);
 	free(j);
@@ -388,6 +491,24 @@ int journal_save(struct journal *j)
 			json_object_array_add(lent, o);
 		}
 		json_object_object_add(root, "lent", lent);
+	}
+	if (j->n_displays) {
+		struct json_object *disp = json_object_new_array();
+
+		for (size_t i = 0; disp && i < j->n_displays; i++) {
+			const struct journal_display *d = &j->displays[i];
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "step",
+					       json_object_new_string(display_kinds[d->kind]));
+			json_object_object_add(o, "bdf", json_object_new_string(d->bdf));
+			json_object_object_add(o, "name", json_object_new_string(d->name));
+			if (d->driver[0])
+				json_object_object_add(o, "driver",
+						       json_object_new_string(d->driver));
+			json_object_array_add(disp, o);
+		}
+		json_object_object_add(root, "display", disp);
 	}
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							    JSON_C_TO_STRING_SPACED |
@@ -509,4 +630,28 @@ int journal_remove_lend(struct journal *j, const char *node)
 			return journal_save(j);
 		}
 	return 0;
+}
+
+int journal_add_display(struct journal *j, const struct journal_display *d)
+{
+	struct journal_display *grown;
+
+	if (!journal_valid_display(d))
+		return -EINVAL;
+	grown = realloc(j->displays, (j->n_displays + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	j->displays = grown;
+	j->displays[j->n_displays++] = *d;
+	return journal_save(j);
+}
+
+int journal_remove_display(struct journal *j, size_t i)
+{
+	if (i >= j->n_displays)
+		return 0;
+	memmove(&j->displays[i], &j->displays[i + 1],
+		(j->n_displays - i - 1) * sizeof(*j->displays));
+	j->n_displays--;
+	return journal_save(j);
 }

@@ -29,6 +29,20 @@ struct journal_lend {
 	mode_t mode;
 };
 
+/* A step of a display hand-over (bind --release-display), recorded before it is taken. */
+enum journal_display_kind {
+	JOURNAL_DISPLAY_MANAGER,     /* @name: the unit stopped, "display-manager.service" */
+	JOURNAL_DISPLAY_CONSOLE,     /* @name: the vtconsole unbound, "vtcon1" */
+	JOURNAL_DISPLAY_FRAMEBUFFER, /* @name: the platform device, @driver: its driver */
+};
+
+struct journal_display {
+	enum journal_display_kind kind;
+	char bdf[VFK_ADDR_STRLEN]; /* the card it was done for */
+	char name[64];
+	char driver[64]; /* framebuffer only */
+};
+
 struct journal {
 	struct vfk_ctx *ctx;
 	int lock_fd;
@@ -36,6 +50,8 @@ struct journal {
 	size_t n;
 	struct journal_lend *lends;
 	size_t n_lends;
+	struct journal_display *displays;
+	size_t n_displays;
 };
 
 /*
@@ -72,3 +88,10 @@ bool journal_valid_lend_node(const char *node);
 int journal_add_lend(struct journal *j, const char *node, uid_t uid, gid_t gid, mode_t mode);
 /* Forgets @node (given back) and saves. */
 int journal_remove_lend(struct journal *j, const char *node);
+
+/* The names each kind of display step may carry, as the loader checks them. */
+bool journal_valid_display(const struct journal_display *d);
+/* Appends @d and saves; -EINVAL when it is not valid. */
+int journal_add_display(struct journal *j, const struct journal_display *d);
+/* Forgets the display step at @i and saves. */
+int journal_remove_display(struct journal *j, size_t i);

@@ -9,6 +9,13 @@
 
 bool proc_find_holder(struct vfk_ctx *ctx, const char *node, char *buf, size_t size)
 {
+	return proc_find_holder_except(ctx, node, NULL, NULL, buf, size);
+}
+
+bool proc_find_holder_except(struct vfk_ctx *ctx, const char *node,
+			     bool (*skip)(void *data, const char *pid), void *data, char *buf,
+			     size_t size)
+{
 	struct dirent *pd;
 	bool found = false;
 	DIR *procs;
@@ -20,7 +27,7 @@ bool proc_find_holder(struct vfk_ctx *ctx, const char *node, char *buf, size_t s
 		struct dirent *fd;
 		DIR *fds;
 
-		if (pd->d_name[0] < '1' || pd->d_name[0] > '9')
+		if (pd->d_name[0] < '1' || pd->d_name[0] > '9' || (skip && skip(data, pd->d_name)))
 			continue;
 		snprintf(fddir, sizeof(fddir), "proc/%s/fd", pd->d_name);
 		if (path_opendir(ctx, fddir, &fds) < 0)

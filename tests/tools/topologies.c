@@ -1103,6 +1103,47 @@ static const struct fx_damage vfio_ws_reserved_files[] = {
 	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
 };
 
+/* --- The Ryzen desktop as a single-GPU host: vfio-pci loaded, systemd running gdm as its
+ * display manager, Xorg (1234) started by gdm, efifb's platform device bound. */
+static const struct fx_damage single_gpu_files[] = {
+	{"sys/bus/pci/drivers/vfio-pci/bind", ""},
+	{"sys/bus/pci/drivers/vfio-pci/unbind", ""},
+	{"run/systemd/system/.present", ""},
+	{"proc/900/comm", "gdm3\n"},
+	{"proc/900/stat", "900 (gdm3) S 1 900 900 0 -1 4194560 0 0 0 0\n"},
+	{"proc/900/cgroup", "0::/system.slice/gdm.service\n"},
+	{"proc/1234/stat", "1234 (Xorg) S 1100 1234 1234 0 -1 4194560 0 0 0 0\n"},
+	{"proc/1234/cgroup", "0::/user.slice/user-120.slice/session-c1.scope\n"},
+	{"proc/1100/comm", "gdm-session-wor\n"},
+	{"proc/1100/stat", "1100 (gdm-session-wor) S 900 900 900 0 -1 4194560 0 0 0 0\n"},
+	{"proc/1100/cgroup", "0::/user.slice/user-120.slice/session-c1.scope\n"},
+	{"sys/devices/platform/efi-framebuffer.0/uevent", "DRIVER=efi-framebuffer\n"},
+	{"sys/bus/platform/drivers/efi-framebuffer/bind", ""},
+	{"sys/bus/platform/drivers/efi-framebuffer/unbind", ""},
+};
+static const struct fx_damage single_gpu_links[] = {
+	{"etc/systemd/system/display-manager.service", "/lib/systemd/system/gdm3.service"},
+	{"lib/systemd/system/gdm3.service", "gdm.service"},
+	{"sys/bus/platform/devices/efi-framebuffer.0",
+	 "../../../devices/platform/efi-framebuffer.0"},
+	{"sys/devices/platform/efi-framebuffer.0/driver",
+	 "../../../bus/platform/drivers/efi-framebuffer"},
+};
+/* ...and with a game launcher (4321) outside gdm's sessions holding the card. */
+static const struct fx_damage single_gpu_held_files[] = {
+	{"sys/bus/pci/drivers/vfio-pci/bind", ""},
+	{"run/systemd/system/.present", ""},
+	{"proc/900/cgroup", "0::/system.slice/gdm.service\n"},
+	{"proc/1234/stat", "1234 (Xorg) S 900 1234 1234 0 -1 4194560 0 0 0 0\n"},
+	{"proc/4321/comm", "steam\n"},
+	{"proc/4321/stat", "4321 (steam) S 2000 4321 4321 0 -1 4194560 0 0 0 0\n"},
+	{"proc/4321/cgroup", "0::/user.slice/user-1000.slice/session-3.scope\n"},
+};
+static const struct fx_damage single_gpu_held_links[] = {
+	{"etc/systemd/system/display-manager.service", "/lib/systemd/system/gdm.service"},
+	{"proc/4321/fd/9", "/dev/dri/card0"},
+};
+
 const struct topology topologies[] = {
 	{{"amd-desktop", "Ryzen/X570 desktop, GPU and HDMI audio alone in a group",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
@@ -1113,6 +1154,32 @@ const struct topology topologies[] = {
 	 N(amd_desktop_use_files),
 	 amd_desktop_use_links,
 	 N(amd_desktop_use_links)},
+	{{"single-gpu", "The Ryzen desktop as a single-GPU host: gdm, Xorg on the card, efifb",
+	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
+	 &amd_desktop_host,
+	 NULL,
+	 0,
+	 amd_desktop_use_files,
+	 N(amd_desktop_use_files),
+	 amd_desktop_use_links,
+	 N(amd_desktop_use_links),
+	 single_gpu_files,
+	 N(single_gpu_files),
+	 single_gpu_links,
+	 N(single_gpu_links)},
+	{{"single-gpu-held", "The single-GPU desktop with steam, outside gdm, holding the card",
+	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
+	 &amd_desktop_host,
+	 NULL,
+	 0,
+	 amd_desktop_use_files,
+	 N(amd_desktop_use_files),
+	 amd_desktop_use_links,
+	 N(amd_desktop_use_links),
+	 single_gpu_held_files,
+	 N(single_gpu_held_files),
+	 single_gpu_held_links,
+	 N(single_gpu_held_links)},
 	{{"tampered-persist", "The Ryzen desktop whose persist record names /etc/shadow",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
 	 &amd_desktop_host,
@@ -1223,5 +1290,9 @@ int topology_build(const struct topology *t, const char *dir)
 		err = fx_write_file(dir, t->files[i].path, t->files[i].content);
 	for (size_t i = 0; err >= 0 && i < t->n_links; i++)
 		err = fx_symlink(dir, t->links[i].path, t->links[i].content);
+	for (size_t i = 0; err >= 0 && i < t->n_more_files; i++)
+		err = fx_write_file(dir, t->more_files[i].path, t->more_files[i].content);
+	for (size_t i = 0; err >= 0 && i < t->n_more_links; i++)
+		err = fx_symlink(dir, t->more_links[i].path, t->more_links[i].content);
 	return err;
 }

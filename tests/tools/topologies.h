@@ -24,6 +24,11 @@ struct topology {
 	size_t n_files;
 	const struct fx_damage *links;
 	size_t n_links;
+	/* More of both, on top of a machine's files and links (a variant of it). */
+	const struct fx_damage *more_files;
+	size_t n_more_files;
+	const struct fx_damage *more_links;
+	size_t n_more_links;
 };
 
 extern const struct topology topologies[];

@@ -825,6 +825,21 @@ static void test_damaged_journal(void **state_)
 		{"{\"format\": 1, \"devices\": {}}", "\"devices\" is not an array"},
 		{"{\"format\": 1, \"devices\": [] } x", "text after the JSON object"},
 		{"{\"format\": 1, \"devices\": [null]}", "devices[0] is not an object"},
+		{"{\"format\": 1, \"devices\": [], \"display\": {}}",
+		 "\"display\" is not an array"},
+		{"{\"format\": 1, \"devices\": [], \"display\": [{\"step\": \"reboot\", "
+		 "\"bdf\": \"0000:01:00.0\", \"name\": \"vtcon1\"}]}",
+		 "display[0].step is not"},
+		{"{\"format\": 1, \"devices\": [], \"display\": [{\"step\": \"framebuffer\", "
+		 "\"bdf\": \"0000:01:00.0\", \"name\": \"../../etc\", \"driver\": \"efifb\"}]}",
+		 "display[0]: '../../etc' is not what a framebuffer step names"},
+		{"{\"format\": 1, \"devices\": [], \"display\": [{\"step\": \"display-manager\", "
+		 "\"bdf\": \"0000:01:00.0\", \"name\": \"sshd.service\"}]}",
+		 "display[0]: 'sshd.service' is not what a display-manager step names"},
+		{"{\"format\": 1, \"devices\": [], \"display\": [{\"step\": \"console\", "
+		 "\"bdf\": \"0000:01:00.0\", \"name\": \"vtcon1\"}, {\"step\": \"console\", "
+		 "\"bdf\": \"0000:01:00.0\", \"name\": \"vtcon1\"}]}",
+		 "display[1]: vtcon1 is in the journal twice"},
 		{"{\"format\": 1, \"devices\": [" ENTRY(
 			 "0000:01:00.0", "\"../../tmp/evil\"") "\"state\": \"bound\"}]}",
 		 "devices[0].driver '../../tmp/evil' is not a driver name"},
