@@ -78,8 +78,11 @@ static void on_file(void *userdata, const char *path, const char *content, unsig
 {
 	bool dry = *(bool *)userdata;
 
+	char abs[4096];
+
+	snprintf(abs, sizeof(abs), "/%s", path);
 	output_open_object(NULL);
-	print_string(PRINT_JSON, "path", NULL, path);
+	print_string(PRINT_JSON, "path", NULL, abs);
 	print_bool(PRINT_JSON, "removed", NULL, !content);
 	if (content) {
 		char m[8];
