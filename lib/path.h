@@ -111,6 +111,11 @@ struct vfk_ctx;
 #define MKINITCPIO_CONF_D "etc/mkinitcpio.conf.d"
 #define MKINITCPIO_VFIOKIT_CONF "etc/mkinitcpio.conf.d/vfiokit.conf"
 #define BOOSTER_CONF "etc/booster.yaml"
+/* libvirt hooks (vfiokit hook): libvirt runs every executable in qemu.d (libvirt >= 6.5);
+ * vfiokit keeps one config file per domain. */
+#define LIBVIRT_QEMU_HOOKS_DIR "etc/libvirt/hooks/qemu.d"
+#define LIBVIRT_QEMU_HOOK_VFIOKIT "etc/libvirt/hooks/qemu.d/vfiokit"
+#define VFIOKIT_HOOKS_DIR "etc/vfiokit/hooks"
 #define ETC "etc"
 #define RUN "run"
 #define LIB_MODULES "lib/modules"

@@ -20,6 +20,7 @@ MODULES=(
 	"json-c libjson-c-dev json-c-devel json-c"
 	"mount libmount-dev libmount-devel util-linux-libs"
 	"libmnl libmnl-dev libmnl-devel libmnl"
+	"libxml-2.0 libxml2-dev libxml2-devel libxml2"
 	"cmocka libcmocka-dev libcmocka-devel cmocka"
 )
 MESON_MIN=1.0

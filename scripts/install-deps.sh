@@ -12,24 +12,28 @@
 set -euo pipefail
 
 DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config python3
-	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libcmocka-dev
+	libpci-dev libkmod-dev libjson-c-dev libmount-dev libmnl-dev libxml2-dev libcmocka-dev
 	scdoc pciutils pci.ids libvirt-clients libxml2-utils python3-jsonschema python3-nova python3-yaml
 	bash-completion zsh fish)
 # libxml2-utils: xmllint, which libvirt-clients' virt-xml-validate runs without depending on it.
 # python3-jsonschema: the cli lane checks JSON output against docs/schema/
 # python3-nova, python3-yaml: the cli lane reads `vfiokit export` with nova's own parser and as YAML.
 # bash-completion, zsh, fish: the cli lane runs the completion scripts in each shell.
+# libvirt-daemon-system, -driver-qemu: the vm lane's hook test runs libvirtd in its guest.
+# It must not start on this machine: install-deps.sh --vm installs it with policy-rc.d
+# saying no (see below).
 # mount: the vm lane mounts a disk and turns swap on in its guests; not in a minimal Debian.
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
 DEBIAN_PACKAGE=(build-essential dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux mount)
 DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps mount
-	linux-source-6.12 flex bison libelf-dev libssl-dev bc)
+	linux-source-6.12 flex bison libelf-dev libssl-dev bc
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
 
 FEDORA=(gcc gcc-c++ clang clang-tools-extra make meson ninja-build pkgconf-pkg-config
-	python3 python3-jsonschema pciutils-devel kmod-devel json-c-devel libmount-devel libmnl-devel
+	python3 python3-jsonschema pciutils-devel kmod-devel json-c-devel libmount-devel libmnl-devel libxml2-devel
 	libcmocka-devel scdoc pciutils hwdata hyperfine strace bash-completion zsh fish)
 ARCH=(gcc clang make meson ninja pkgconf python python-jsonschema pciutils kmod json-c util-linux-libs
-	libmnl cmocka scdoc hwdata hyperfine strace bash-completion zsh fish)
+	libmnl libxml2 cmocka scdoc hwdata hyperfine strace bash-completion zsh fish)
 
 want=("${DEBIAN_BUILD[@]}")
 while [ $# -gt 0 ]; do
@@ -73,5 +77,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# No daemon a package brings (libvirtd for the vm lane) starts on this machine: policy-rc.d
+# says no for the install, unless the system already has its own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 0755 /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

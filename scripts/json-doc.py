@@ -9,7 +9,7 @@ schemas = {f[:-5]: json.load(open(os.path.join(here, f))) for f in os.listdir(he
 common = schemas.pop("common")
 defs = common["$defs"]
 ORDER = ["doctor", "groups", "list", "plan", "bind", "restore", "release", "sriov", "qemu",
-         "persist", "snapshot", "info", "export", "version", "none"]
+         "hook", "persist", "snapshot", "info", "export", "version", "none"]
 
 
 def typ(node):

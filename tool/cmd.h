@@ -62,6 +62,7 @@ extern const struct vfk_cmd vfk_cmd_release;
 extern const struct vfk_cmd vfk_cmd_sriov;
 extern const struct vfk_cmd vfk_cmd_qemu;
 extern const struct vfk_cmd vfk_cmd_libvirt;
+extern const struct vfk_cmd vfk_cmd_hook;
 extern const struct vfk_cmd vfk_cmd_persist;
 extern const struct vfk_cmd vfk_cmd_info;
 extern const struct vfk_cmd vfk_cmd_export;

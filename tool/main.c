@@ -16,11 +16,25 @@ static const struct vfk_cmd vfk_cmd_help;
 static const struct vfk_cmd vfk_cmd_version;
 
 const struct vfk_cmd *const vfk_commands[] = {
-	&vfk_cmd_doctor,     &vfk_cmd_groups,		&vfk_cmd_list,	  &vfk_cmd_plan,
-	&vfk_cmd_bind,	     &vfk_cmd_restore,		&vfk_cmd_release, &vfk_cmd_sriov,
-	&vfk_cmd_qemu,	     &vfk_cmd_libvirt,		&vfk_cmd_persist, &vfk_cmd_snapshot,
-	&vfk_cmd_info,	     &vfk_cmd_export,		&vfk_cmd_help,	  &vfk_cmd_version,
-	&vfk_cmd_completion, &vfk_cmd_complete_devices,
+	&vfk_cmd_doctor,
+	&vfk_cmd_groups,
+	&vfk_cmd_list,
+	&vfk_cmd_plan,
+	&vfk_cmd_bind,
+	&vfk_cmd_restore,
+	&vfk_cmd_release,
+	&vfk_cmd_sriov,
+	&vfk_cmd_qemu,
+	&vfk_cmd_libvirt,
+	&vfk_cmd_hook,
+	&vfk_cmd_persist,
+	&vfk_cmd_snapshot,
+	&vfk_cmd_info,
+	&vfk_cmd_export,
+	&vfk_cmd_help,
+	&vfk_cmd_version,
+	&vfk_cmd_completion,
+	&vfk_cmd_complete_devices,
 };
 const size_t vfk_n_commands = ARRAY_SIZE(vfk_commands);
 

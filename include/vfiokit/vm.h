@@ -358,6 +358,124 @@ int vfk_vm_give_to_user(struct vfk_vm *vm, uid_t uid, gid_t gid);
  */
 int vfk_vm_take_back(struct vfk_vm *vm);
 
+/**
+ * vfk_libvirt_get_hostdevs() - the host PCI devices a libvirt domain XML passes through
+ * @xml: the document, as libvirt hands it to a hook on stdin; untrusted
+ * @len: its length in bytes, at most 16 MiB
+ * @ret_name: if not NULL, receives the domain's <name>, malloc'd
+ * @ret: receives a malloc'd array of the addresses, in document order, each once
+ * @ret_n: receives their number, at most 256
+ * @ret_n_managed: if not NULL, receives the number of PCI hostdevs with managed='yes',
+ *	which are left out: libvirt moves those to vfio-pci and back itself
+ * @ret_detail: on failure, a malloc'd sentence naming the element and the fault; may be
+ *	NULL
+ *
+ * Only <hostdev mode='subsystem' type='pci'> children of /domain/devices count, with
+ * managed absent or 'no'; their <source><address domain= bus= slot= function=/> (numbers
+ * as libvirt takes them: hex with 0x, decimal or octal) must be complete and in range.
+ * Other hostdevs (USB, SCSI, mdev, mode='capabilities') and <interface type='hostdev'>
+ * are ignored. The document is parsed without the network, entity expansion or any DTD:
+ * one with a DOCTYPE is refused, as is one nested deeper than libxml2's default limit.
+ *
+ * Return: 0 (also with no device); -EBADMSG when the document is not well-formed, not a
+ * <domain>, or a PCI hostdev's address is missing or wrong; -EFBIG when it is too large
+ * or names too many devices; -ENOMEM.
+ *
+ * Since: 0.2
+ */
+int vfk_libvirt_get_hostdevs(const char *xml, size_t len, char **ret_name, struct vfk_addr **ret,
+			     size_t *ret_n, size_t *ret_n_managed, char **ret_detail);
+
+/**
+ * enum vfk_hook_flags - options of vfk_hook_install() and vfk_hook_uninstall()
+ * @VFK_HOOK_DRY_RUN: write nothing; report the files through the callback
+ * @VFK_HOOK_RELEASE_DISPLAY: recorded in the domain's configuration: the hook asks bind to
+ *	release the host's display from a boot GPU, where bind offers that
+ */
+enum vfk_hook_flags {
+	VFK_HOOK_DRY_RUN = 1 << 0,
+	VFK_HOOK_RELEASE_DISPLAY = 1 << 1,
+};
+
+/**
+ * typedef vfk_file_fn - sees each file written or removed, before it is
+ * @userdata: as given
+ * @path: the file, relative to the root, e.g. "etc/libvirt/hooks/qemu.d/vfiokit"
+ * @content: its new content, or NULL when it is removed
+ * @mode: its new permission bits
+ *
+ * Since: 0.2
+ */
+typedef void (*vfk_file_fn)(void *userdata, const char *path, const char *content,
+			    unsigned int mode);
+
+/**
+ * vfk_hook_install() - have libvirt bind a domain's PCI hostdevs through vfiokit
+ * @ctx: library context; the files are written below its root
+ * @domain: the libvirt domain's name: 1 to 200 bytes, no '/', no control character, not
+ *	starting with '.'
+ * @tool: the absolute path of the vfiokit the hook runs, made of letters, digits and
+ *	"/._+-" only
+ * @flags: &enum vfk_hook_flags
+ * @on_file: if not NULL, called for each file that changes
+ * @userdata: passed to @on_file
+ * @ret_detail: on failure, a malloc'd sentence naming the file and the fix; may be NULL
+ *
+ * Writes /etc/vfiokit/hooks/DOMAIN.conf (0644; its format, the domain and the options)
+ * and the hook libvirt runs, /etc/libvirt/hooks/qemu.d/vfiokit (0755), which only does
+ * `exec TOOL hook run "$@"`. Both are replaced atomically; a file with the same content is
+ * left alone. libvirt looks for hooks when its daemon starts: a first hook needs a
+ * restart of libvirtd (or virtqemud).
+ *
+ * A damaged configuration of the domain is replaced.
+ *
+ * Return: 0; -EINVAL for a bad @domain or @tool; -EEXIST when the hook file exists and is
+ * not vfiokit's; or the errno of the failed write.
+ *
+ * Since: 0.2
+ */
+int vfk_hook_install(struct vfk_ctx *ctx, const char *domain, const char *tool, unsigned int flags,
+		     vfk_file_fn on_file, void *userdata, char **ret_detail);
+
+/**
+ * vfk_hook_uninstall() - stop binding a domain's devices from libvirt's hook
+ * @ctx: library context
+ * @domain: the domain's name
+ * @flags: %VFK_HOOK_DRY_RUN or 0
+ * @on_file: if not NULL, called for each file removed (with @content NULL)
+ * @userdata: passed to @on_file
+ * @ret_detail: on failure, a malloc'd sentence naming the file; may be NULL
+ *
+ * Removes the domain's configuration, and the hook file once no domain is left (only when
+ * it is vfiokit's).
+ *
+ * Return: 0; -EINVAL for a bad @domain; -ENOENT when it is not installed; or the errno of
+ * the failed removal.
+ *
+ * Since: 0.2
+ */
+int vfk_hook_uninstall(struct vfk_ctx *ctx, const char *domain, unsigned int flags,
+		       vfk_file_fn on_file, void *userdata, char **ret_detail);
+
+/**
+ * vfk_hook_get() - whether a domain is installed, and its options
+ * @ctx: library context
+ * @domain: the domain's name
+ * @ret_flags: if not NULL, receives the recorded options (%VFK_HOOK_RELEASE_DISPLAY)
+ * @ret_detail: on -EBADMSG, a malloc'd sentence naming the file and the fault; may be NULL
+ *
+ * The configuration is untrusted: it must be a regular file of at most 4 KiB, holding
+ * comments and exactly the keys format=1, domain= (the same name) and release_display=
+ * (yes or no), each once.
+ *
+ * Return: 0 when installed; -ENOENT when not (also for a name that could not be
+ * installed); -EBADMSG when the file is damaged; or the errno of reading it.
+ *
+ * Since: 0.2
+ */
+int vfk_hook_get(struct vfk_ctx *ctx, const char *domain, unsigned int *ret_flags,
+		 char **ret_detail);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,7 @@ root=$work/root
 "$mkroot" amd-desktop "$root" >/dev/null
 failed=0
 
-commands="doctor groups list plan bind restore release sriov qemu libvirt persist snapshot info export help version"
+commands="doctor groups list plan bind restore release sriov qemu libvirt hook persist snapshot info export help version"
 # What the fake root has, read without vfiokit.
 devices=$(ls "$root/sys/bus/pci/devices" | sort | tr '\n' ' ')
 # The tails bash puts after "0000:01:" (readline replaces only what follows the last ':').

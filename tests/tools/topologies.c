@@ -1144,6 +1144,23 @@ static const struct fx_damage single_gpu_held_links[] = {
 	{"proc/4321/fd/9", "/dev/dri/card0"},
 };
 
+/* --- The RHEL server with libvirt hooks (vfiokit hook install) for two domains, and the
+ * configurations of two more damaged by hand. */
+static const struct fx_damage hooked_server_files[] = {
+	{"etc/libvirt/hooks/qemu.d/vfiokit",
+	 "#!/bin/sh\n# vfiokit hook: libvirt runs this; it binds the PCI hostdevs of the domains\n"
+	 "exec /usr/bin/vfiokit hook run -- \"$@\"\n"},
+	{"etc/vfiokit/hooks/gpu-vm.conf",
+	 "# Written by vfiokit hook install.\nformat=1\ndomain=gpu-vm\nrelease_display=no\n"},
+	{"etc/vfiokit/hooks/nic-vm.conf", "format=1\ndomain=nic-vm\nrelease_display=yes\n"},
+	{"etc/vfiokit/hooks/future.conf", "format=2\ndomain=future\nrelease_display=no\n"},
+	{"etc/vfiokit/hooks/renamed.conf", "format=1\ndomain=other\nrelease_display=no\n"},
+	{"run/vfiokit/journal.json",
+	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:1b:00.0\",\n"
+	 "      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"
+	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+};
+
 const struct topology topologies[] = {
 	{{"amd-desktop", "Ryzen/X570 desktop, GPU and HDMI audio alone in a group",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
@@ -1213,6 +1230,16 @@ const struct topology topologies[] = {
 	 0,
 	 damaged_journal_files,
 	 N(damaged_journal_files)},
+	{{"hooked-server",
+	  "The RHEL server with libvirt hooks for gpu-vm and nic-vm, 1b:00.0 bound", server_devs,
+	  N(server_devs), server_groups, N(server_groups)},
+	 &server_host,
+	 hooked_server_files,
+	 N(hooked_server_files),
+	 server_use_files,
+	 N(server_use_files),
+	 server_use_links,
+	 N(server_use_links)},
 	{{"lent-journal", "The RHEL server with /dev/vfio/17 left lent by a killed qemu --user",
 	  server_devs, N(server_devs), server_groups, N(server_groups)},
 	 &server_host,
