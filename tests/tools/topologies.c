@@ -1120,6 +1120,8 @@ static const struct fx_damage single_gpu_files[] = {
 	{"sys/devices/platform/efi-framebuffer.0/uevent", "DRIVER=efi-framebuffer\n"},
 	{"sys/bus/platform/drivers/efi-framebuffer/bind", ""},
 	{"sys/bus/platform/drivers/efi-framebuffer/unbind", ""},
+	/* vfiokit hook install --release-display desk */
+	{"etc/vfiokit/hooks/desk.conf", "format=1\ndomain=desk\nrelease_display=yes\n"},
 };
 static const struct fx_damage single_gpu_links[] = {
 	{"etc/systemd/system/display-manager.service", "/lib/systemd/system/gdm3.service"},
