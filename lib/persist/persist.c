@@ -31,10 +31,10 @@ struct gen {
 	size_t n;
 	bool by_id, vfio_builtin;
 	struct kmod_ctx *kmod; /* NULL: module state unknown */
-	/* vfk_persist_new_vfs(): the PF, its driver and ids, and the VFs' device id. */
+	/* vfk_persist_new_vfs(): the PF, its driver and ids. */
 	struct vfk_device *pf;
 	const char *pf_driver;
-	uint16_t pf_vendor, pf_device, vf_device;
+	uint16_t pf_vendor, pf_device;
 	/* Whether vfio-pci gets anything at boot (devices or VFs), and whether the udev
 	 * rule has any line: without devices or a PF, vfiokit's configuration goes. */
 	bool any, rule;
@@ -183,33 +183,50 @@ static bool is_builtin(struct gen *g, const char *module)
  * comes before any driver, when the write fails. Writing the count the PF already has
  * is a no-op, so both events may match.
  *
- * With --bind-vfs the PF's driver would probe each VF the moment it is created, before
- * udev sees it: sriov_drivers_autoprobe=0 (written first, rules apply in order) keeps
- * them unbound, and each VF's line sets driver_override and asks the PCI bus to probe it
- * (drivers_probe, a file of the bus: udev's [subsystem/pci] names it), which vfio-pci,
- * loaded before the PF's driver by the softdep, then takes. The VFs' addresses follow
- * from the PF's (its SR-IOV capability's First VF Offset and VF Stride); their ids are
- * matched so that another card in that slot is not touched.
+ * With --bind-vfs everything happens in that one event, in order, and nothing depends on
+ * the VFs' own events. sriov_drivers_autoprobe=0 comes first: while it is 0 the PCI core
+ * probes a VF only for a driver its driver_override names, so the PF's driver cannot take
+ * the VFs as sriov_numvfs creates them. The write of sriov_numvfs returns only when every
+ * VF has been added to the bus (pci_iov_add_virtfn() ends in pci_bus_add_device(), which
+ * makes it matchable and probes it once), so the lines after it find each VF complete and
+ * unbound: they set its driver_override through the PF's own link to it (virtfnI, right
+ * whatever the VF's address) and ask the bus to probe it (drivers_probe, a file of the
+ * bus that udev's [subsystem/pci] names, taking the address). vfio-pci is normally loaded
+ * by then (the softdep on the PF's driver); where the PF's driver loaded without it (an
+ * initramfs without vfiokit's files, built in), the kmod load that udev runs after the
+ * rules registers vfio-pci, which then takes every VF whose driver_override names it.
+ *
+ * Each VF line requires sriov_numvfs to hold the count, so a failed write touches no VF.
+ * A VF's add event would be too early: udev handles it in parallel with the PF's event,
+ * possibly before pci_bus_add_device() has made the VF matchable, and nothing in it loads
+ * vfio-pci, so the VF's binding hung on vfio-pci being loaded already and on udev
+ * handling every VF's event.
  */
 static void sriov_rules(struct gen *g, FILE *f)
 {
 	const struct persist_sriov *s = &g->p->sriov;
+	char match[256];
 
+	snprintf(match, sizeof(match),
+		 "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
+		 "ATTR{vendor}==\"0x%04x\", ATTR{device}==\"0x%04x\", DRIVER==\"%s\"",
+		 s->pf, g->pf_vendor, g->pf_device, g->pf_driver);
+	fprintf(f, "# %s comes up with %u virtual functions once %s binds it%s.\n", s->pf, s->n_vfs,
+		g->pf_driver, s->bind ? ", each reserved for vfio-pci" : "");
+	if (!s->bind) {
+		fprintf(f, "%s, ATTR{sriov_numvfs}=\"%u\"\n", match, s->n_vfs);
+		return;
+	}
 	fprintf(f,
-		"# %s comes up with %u virtual functions once %s binds it%s.\n"
-		"ACTION==\"add|bind\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
-		"ATTR{vendor}==\"0x%04x\", ATTR{device}==\"0x%04x\", DRIVER==\"%s\", "
-		"%sATTR{sriov_numvfs}=\"%u\"\n",
-		s->pf, s->n_vfs, g->pf_driver, s->bind ? ", each reserved for vfio-pci" : "", s->pf,
-		g->pf_vendor, g->pf_device, g->pf_driver,
-		s->bind ? "ATTR{sriov_drivers_autoprobe}=\"0\", " : "", s->n_vfs);
-	for (unsigned int i = 0; s->bind && i < s->n_vfs; i++)
+		"%s, ATTR{sriov_drivers_autoprobe}=\"0\", ATTR{sriov_numvfs}=\"%u\", "
+		"RUN{builtin}+=\"kmod load vfio_pci\"\n",
+		match, s->n_vfs);
+	for (unsigned int i = 0; i < s->n_vfs; i++)
 		fprintf(f,
-			"ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
-			"ATTR{vendor}==\"0x%04x\", ATTR{device}==\"0x%04x\", "
-			"ATTR{driver_override}=\"vfio-pci\", "
+			"%s, ATTR{sriov_numvfs}==\"%u\", "
+			"ATTR{virtfn%u/driver_override}=\"vfio-pci\", "
 			"ATTR{[subsystem/pci]drivers_probe}=\"%s\"\n",
-			s->vfs[i], g->pf_vendor, g->vf_device, s->vfs[i]);
+			match, s->n_vfs, i, s->vfs[i]);
 }
 
 static int gen_udev(struct gen *g)
@@ -881,10 +898,9 @@ static int check_targets(struct gen *g, char **detail)
 	return err;
 }
 
-/* A number in sysfs attribute @name of @bdf, in [@min, @max]; sriov_vf_device is hex
- * without "0x" ("1018"), the rest decimal. */
-static int read_pf_attr(struct vfk_ctx *ctx, const char *bdf, const char *name, int base, long min,
-			long max, long *ret)
+/* A number in sysfs attribute @name of @bdf, in [@min, @max]. */
+static int read_pf_attr(struct vfk_ctx *ctx, const char *bdf, const char *name, long min, long max,
+			long *ret)
 {
 	char path[PATH_MAX], buf[32], *end;
 	long v;
@@ -893,7 +909,7 @@ static int read_pf_attr(struct vfk_ctx *ctx, const char *bdf, const char *name, 
 	if (path_read(ctx, path, buf, sizeof(buf)) < 0)
 		return -ENOENT;
 	errno = 0;
-	v = strtol(buf, &end, base);
+	v = strtol(buf, &end, 10);
 	if (errno || end == buf || (*end && *end != '\n') || v < min || v > max)
 		return -EINVAL;
 	*ret = v;
@@ -918,10 +934,10 @@ static int check_pf(struct gen *g, unsigned int n_vfs, bool bind, char **detail)
 	struct vfk_ctx *ctx = g->p->ctx;
 	const char *bdf = vfk_device_get_bdf(g->pf);
 	const struct vfk_addr *a = vfk_device_get_addr(g->pf);
-	long total, offset, stride, vf_device;
+	long total, offset, stride;
 	uint16_t v = 0, d = 0;
 
-	if (read_pf_attr(ctx, bdf, "sriov_totalvfs", 10, 0, 65535, &total) < 0 || total == 0)
+	if (read_pf_attr(ctx, bdf, "sriov_totalvfs", 0, 65535, &total) < 0 || total == 0)
 		return refuse(detail,
 			      "%s has no SR-IOV (no /sys/bus/pci/devices/%s/sriov_totalvfs): "
 			      "name a physical function that has virtual functions; nothing was "
@@ -940,20 +956,17 @@ static int check_pf(struct gen *g, unsigned int n_vfs, bool bind, char **detail)
 			      "driver (vfiokit restore %s), then run persist again; nothing was "
 			      "changed",
 			      bdf, g->pf_driver ? g->pf_driver : "no driver", bdf);
-	if (read_pf_attr(ctx, bdf, "sriov_offset", 10, 1, 65535, &offset) < 0 ||
-	    read_pf_attr(ctx, bdf, "sriov_stride", 10, 0, 65535, &stride) < 0 ||
-	    (stride == 0 && n_vfs > 1) ||
-	    read_pf_attr(ctx, bdf, "sriov_vf_device", 16, 0, 0xffff, &vf_device) < 0)
+	if (read_pf_attr(ctx, bdf, "sriov_offset", 1, 65535, &offset) < 0 ||
+	    read_pf_attr(ctx, bdf, "sriov_stride", 0, 65535, &stride) < 0 ||
+	    (stride == 0 && n_vfs > 1))
 		return refuse(detail,
-			      "%s: cannot read its SR-IOV capability's VF offset, stride and "
-			      "device id (/sys/bus/pci/devices/%s/sriov_offset, sriov_stride, "
-			      "sriov_vf_device), which give the virtual functions' addresses; "
-			      "nothing was changed",
+			      "%s: cannot read its SR-IOV capability's VF offset and stride "
+			      "(/sys/bus/pci/devices/%s/sriov_offset, sriov_stride), which give "
+			      "the virtual functions' addresses; nothing was changed",
 			      bdf, bdf);
 	vfk_device_get_ids(g->pf, &v, &d);
 	g->pf_vendor = v;
 	g->pf_device = d;
-	g->vf_device = (uint16_t)vf_device;
 	snprintf(s->pf, sizeof(s->pf), "%s", bdf);
 	s->bind = bind;
 	s->vfs = calloc(n_vfs, sizeof(*s->vfs));

@@ -525,13 +525,18 @@ static void test_vfs(void **state)
 	assert_string_equal(vfk_persist_get_vf(p, 1), "0000:af:00.3");
 	assert_null(vfk_persist_get_vf(p, 2));
 	rule = file_after(p, "/etc/udev/rules.d/01-vfiokit.rules", &old);
-	assert_non_null(strstr(rule, "ATTR{sriov_drivers_autoprobe}=\"0\", "
-				     "ATTR{sriov_numvfs}=\"2\"\n"));
-	assert_non_null(strstr(rule,
-			       "ACTION==\"add\", SUBSYSTEM==\"pci\", "
-			       "KERNEL==\"0000:af:00.3\", ATTR{vendor}==\"0x15b3\", "
-			       "ATTR{device}==\"0x1018\", ATTR{driver_override}=\"vfio-pci\", "
-			       "ATTR{[subsystem/pci]drivers_probe}=\"0000:af:00.3\"\n"));
+	/* All in the PF's event: autoprobe off before the count, then each VF through the
+	 * PF's virtfnI link once the count holds, and vfio-pci loaded after the rules. */
+	assert_non_null(strstr(rule, "DRIVER==\"mlx5_core\", ATTR{sriov_drivers_autoprobe}=\"0\", "
+				     "ATTR{sriov_numvfs}=\"2\", "
+				     "RUN{builtin}+=\"kmod load vfio_pci\"\n"));
+	assert_non_null(strstr(rule, "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", "
+				     "KERNEL==\"0000:af:00.0\", ATTR{vendor}==\"0x15b3\", "
+				     "ATTR{device}==\"0x1017\", DRIVER==\"mlx5_core\", "
+				     "ATTR{sriov_numvfs}==\"2\", "
+				     "ATTR{virtfn1/driver_override}=\"vfio-pci\", "
+				     "ATTR{[subsystem/pci]drivers_probe}=\"0000:af:00.3\"\n"));
+	assert_null(strstr(rule, "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:af:00.2\""));
 	assert_non_null(strstr(file_after(p, "/etc/modprobe.d/vfiokit.conf", &old),
 			       "softdep mlx5_core pre: vfio-pci\n"));
 	assert_int_equal(vfk_persist_apply(p, NULL), 0);
