@@ -42,6 +42,20 @@ keep() {
 		cp -a "/$f" "$VM_SCRATCH/out/root/$f"
 	done
 }
+# On failure: every VF's driver and driver_override, the PF's autoprobe and count, the
+# kernel's PCI and vfio lines, and which modules were loaded, to tell a rule that did not
+# run from a probe that failed.
+dump() {
+	local d
+	echo "state of $pf: driver $(driver_of "$pf"), sriov_numvfs $(numvfs)," \
+		"sriov_drivers_autoprobe $(cat "/sys/bus/pci/devices/$pf/sriov_drivers_autoprobe")" >&2
+	for d in $(vfs); do
+		echo "  VF $d: driver '$(driver_of "$d")'," \
+			"driver_override '$(cat "/sys/bus/pci/devices/$d/driver_override")'" >&2
+	done
+	echo "  modules: $(grep -oE '^(vfio_pci|vfio_pci_core|vfio|nvme) ' /proc/modules | tr -d '\n')" >&2
+	dmesg | grep -E 'pci|vfio|nvme' | tail -n 30 >&2
+}
 case $step in
 apply)
 	"$tool" persist --apply --no-regenerate --vfs 2 --bind-vfs "$pf"
@@ -68,5 +82,6 @@ undone)
 	check "and has no VFs (now $(numvfs))" [ "$(numvfs)" = 0 ]
 	;;
 esac
+[ $fail = 0 ] || dump
 keep
 exit $fail
