@@ -936,7 +936,14 @@ static int check_pf(struct gen *g, unsigned int n_vfs, bool bind, char **detail)
 	const struct vfk_addr *a = vfk_device_get_addr(g->pf);
 	long total, offset, stride;
 	uint16_t v = 0, d = 0;
+	struct vfk_addr phys;
+	char phys_bdf[VFK_ADDR_STRLEN];
 
+	if (vfk_device_get_physfn(g->pf, &phys) == 0)
+		return refuse(detail,
+			      "%s is a virtual function of %s (/sys/bus/pci/devices/%s/physfn): "
+			      "give --vfs its physical function, %s; nothing was changed",
+			      bdf, vfk_addr_format(&phys, phys_bdf), bdf, phys_bdf);
 	if (read_pf_attr(ctx, bdf, "sriov_totalvfs", 0, 65535, &total) < 0 || total == 0)
 		return refuse(detail,
 			      "%s has no SR-IOV (no /sys/bus/pci/devices/%s/sriov_totalvfs): "

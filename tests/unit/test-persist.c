@@ -500,6 +500,10 @@ static void test_vfs(void **state)
 	compute_vfs(e, "af:00.0", 9, 0, -EINVAL,
 		    "0000:af:00.0 supports 1 to 8 virtual functions (sriov_totalvfs), not 9");
 	compute_vfs(e, "af:00.0", 0, 0, -EINVAL, "not 0: give --vfs a number in that range");
+	compute_vfs(e, "af:00.2", 2, VFK_PERSIST_BIND_VFS, -EINVAL,
+		    "0000:af:00.2 is a virtual function of 0000:af:00.0 "
+		    "(/sys/bus/pci/devices/0000:af:00.2/physfn): give --vfs its physical "
+		    "function, 0000:af:00.0");
 	compute_vfs(e, "af:00.0", 2, VFK_PERSIST_BY_ID, -EINVAL, "leave out --by-id");
 
 	/* Without --bind-vfs: the PF's line only, and nothing for vfio-pci. */
