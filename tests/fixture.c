@@ -399,6 +399,29 @@ static int build_dev(const char *root, const struct fx_topology *t, const struct
 
 		r = attr(root, dir, "sriov_totalvfs", "%u\n", d->sriov_total);
 		r = r ?: attr(root, dir, "sriov_numvfs", "%u\n", d->sriov_num);
+		/* The capability's First VF Offset and VF Stride, and the VFs' device id: from
+		 * the first VF there is, else the usual offset 1, stride 1 and the PF's id. */
+		{
+			unsigned int off = 1, vfdev = d->device, pf_fn, vf_fn, bus, dev, fn, pbus;
+
+			for (i = 0; i < t->n_devs; i++) {
+				if (!t->devs[i].physfn || strcmp(t->devs[i].physfn, d->bdf) != 0)
+					continue;
+				if (sscanf(d->bdf, "%*x:%x:%x.%x", &pbus, &dev, &fn) == 3) {
+					pf_fn = pbus << 8 | dev << 3 | fn;
+					if (sscanf(t->devs[i].bdf, "%*x:%x:%x.%x", &bus, &dev,
+						   &fn) == 3) {
+						vf_fn = bus << 8 | dev << 3 | fn;
+						off = vf_fn - pf_fn;
+					}
+				}
+				vfdev = t->devs[i].device;
+				break;
+			}
+			r = r ?: attr(root, dir, "sriov_offset", "%u\n", off);
+			r = r ?: attr(root, dir, "sriov_stride", "%u\n", 1u);
+			r = r ?: attr(root, dir, "sriov_vf_device", "%x\n", vfdev);
+		}
 		for (i = 0; !r && i < t->n_devs; i++) {
 			if (!t->devs[i].physfn || strcmp(t->devs[i].physfn, d->bdf) != 0)
 				continue;

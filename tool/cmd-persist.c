@@ -25,6 +25,8 @@ enum {
 	OPT_VERIFY,
 	OPT_ACS_OVERRIDE,
 	OPT_UNSAFE_INTERRUPTS,
+	OPT_VFS,
+	OPT_BIND_VFS,
 };
 
 static void help(void)
@@ -32,6 +34,7 @@ static void help(void)
 	print_help(
 		"Usage: vfiokit persist [--by-id] [--apply] [--no-regenerate] DEVICE...\n"
 		"       vfiokit persist --undo [--dry-run] [--no-regenerate]\n"
+		"       vfiokit persist [--apply] [--no-regenerate] --vfs N [--bind-vfs] PF\n"
 		"       vfiokit persist --verify\n\n"
 		"Make every boot give the devices to vfio-pci before their host drivers take\n"
 		"them: a udev rule that reserves each device by address and identity (or, with\n"
@@ -51,6 +54,9 @@ static void help(void)
 		"                    isolation; patched kernels only)\n"
 		"  --unsafe-interrupts  also allow VFIO without interrupt remapping (weakens\n"
 		"                    isolation)\n"
+		"  --vfs N           the SR-IOV physical function PF (the one operand) comes\n"
+		"                    up with N virtual functions once its driver binds\n"
+		"  --bind-vfs        with --vfs: the virtual functions go to vfio-pci\n"
 		"  --group, --force-boot-vga, --force-in-use-storage, --force-net-in-use,\n"
 		"                    --force-vmd-domain\n"
 		"                    as for vfiokit bind: the same plan applies at boot\n"
@@ -195,6 +201,26 @@ static void show(struct vfk_persist *p, bool applied, bool regenerate)
 		print_commands(p, applied ? "\nRun these to rebuild the initramfs and boot "
 					    "configuration:\n"
 					  : "\nWith --apply, these run afterwards:\n");
+	if (vfk_persist_get_vfs(p, NULL, NULL)) {
+		unsigned int n_vfs = 0;
+		bool bind = false;
+		const char *pf = vfk_persist_get_vfs(p, &n_vfs, &bind);
+
+		output_open_object("sriov");
+		print_string(PRINT_JSON, "pf", NULL, pf);
+		print_uint(PRINT_JSON, "vfs", NULL, n_vfs);
+		print_bool(PRINT_JSON, "bind_vfs", NULL, bind);
+		output_open_array("vf_addresses");
+		for (unsigned int i = 0; i < n_vfs; i++)
+			print_string(PRINT_JSON, NULL, NULL, vfk_persist_get_vf(p, i));
+		output_close_array();
+		output_close_object();
+		print_text("\n%s gets %u virtual functions at every boot%s:", pf, n_vfs,
+			   bind ? ", reserved for vfio-pci" : "");
+		for (unsigned int i = 0; i < n_vfs; i++)
+			print_text(" %s", vfk_persist_get_vf(p, i));
+		print_text("\n");
+	}
 	print_bool(PRINT_JSON, "applied", NULL, applied);
 	if (!applied)
 		print_text("\nNothing was changed (pass --apply to write these files).\n");
@@ -274,6 +300,7 @@ struct persist_args {
 	struct bind_request breq;
 	bool apply, undo, regenerate, dry, verify;
 	unsigned int flags;
+	long vfs; /* -1: no --vfs */
 };
 
 static const struct option opts[] = {
@@ -285,6 +312,8 @@ static const struct option opts[] = {
 	{"verify", no_argument, NULL, OPT_VERIFY},
 	{"acs-override", no_argument, NULL, OPT_ACS_OVERRIDE},
 	{"unsafe-interrupts", no_argument, NULL, OPT_UNSAFE_INTERRUPTS},
+	{"vfs", required_argument, NULL, OPT_VFS},
+	{"bind-vfs", no_argument, NULL, OPT_BIND_VFS},
 	BIND_LONG_OPTIONS,
 	{"help", no_argument, NULL, 'h'},
 	{},
@@ -298,6 +327,7 @@ static int parse_args(int argc, char *argv[], struct persist_args *a)
 	int c;
 
 	a->regenerate = true;
+	a->vfs = -1;
 	while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (c != 'n' && bind_parse_option(&a->breq, c))
 			continue;
@@ -325,6 +355,19 @@ static int parse_args(int argc, char *argv[], struct persist_args *a)
 			break;
 		case OPT_UNSAFE_INTERRUPTS:
 			a->flags |= VFK_PERSIST_UNSAFE_INTERRUPTS;
+			break;
+		case OPT_VFS: {
+			char *end;
+
+			errno = 0;
+			a->vfs = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || a->vfs < 0 || a->vfs > 65535)
+				return usage_error("persist", "--vfs takes a number of virtual "
+							      "functions, e.g. --vfs 4");
+			break;
+		}
+		case OPT_BIND_VFS:
+			a->flags |= VFK_PERSIST_BIND_VFS;
 			break;
 		case 'h':
 			help();
@@ -401,7 +444,12 @@ static int configure(struct vfk_ctx *ctx, struct vfk_device **devices, size_t n,
 	struct vfk_persist *p = NULL;
 	int err, rc = EXIT_NOT_READY;
 
-	err = vfk_persist_new(ctx, devices, n, a->flags, &p, &detail);
+	/* With --vfs the one operand is the PF, which keeps its host driver. */
+	if (a->vfs >= 0)
+		err = vfk_persist_new_vfs(ctx, NULL, 0, devices[0], (unsigned int)a->vfs, a->flags,
+					  &p, &detail);
+	else
+		err = vfk_persist_new(ctx, devices, n, a->flags, &p, &detail);
 	if (err < 0) {
 		log_failure(err, detail);
 		return EXIT_NOT_READY;
@@ -441,12 +489,16 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	if (a.apply && a.dry)
 		return usage_error("persist", "--apply and --dry-run contradict each other");
 	if (a.verify) {
-		if (optind < argc || a.apply || a.undo || a.flags)
+		if (optind < argc || a.apply || a.undo || a.flags || a.vfs >= 0)
 			return usage_error("persist", "--verify takes no devices or other options");
 		return verify_run(ctx);
 	}
-	if (a.undo && (optind < argc || a.flags))
+	if (a.undo && (optind < argc || a.flags || a.vfs >= 0))
 		return usage_error("persist", "--undo takes no devices or --by-id");
+	if ((a.flags & VFK_PERSIST_BIND_VFS) && a.vfs < 0)
+		return usage_error("persist", "--bind-vfs goes with --vfs N");
+	if (a.vfs >= 0 && argc - optind != 1)
+		return usage_error("persist", "--vfs N takes one device, the physical function");
 	if (!a.undo && optind >= argc)
 		return usage_error("persist", "name at least one device, e.g. 0000:01:00.0");
 	/* Commands act on the running system: never for another root. */
@@ -458,7 +510,8 @@ static int persist_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	if (rc)
 		return rc;
 	rc = EXIT_NOT_READY;
-	if (check_plan(ctx, &devices, &n, &a.breq) >= 0)
+	/* The PF stays with its driver: bind's plan for it does not apply. */
+	if (a.vfs >= 0 || check_plan(ctx, &devices, &n, &a.breq) >= 0)
 		rc = configure(ctx, devices, n, &a);
 	vfk_device_list_free(devices, n);
 	return rc;

@@ -36,11 +36,14 @@ struct vfk_persist;
  *	override patch only); DMA between the split devices is then unchecked (warned)
  * @VFK_PERSIST_UNSAFE_INTERRUPTS: add vfio_iommu_type1.allow_unsafe_interrupts=1, for
  *	hosts without interrupt remapping; a guest can then inject interrupts (warned)
+ * @VFK_PERSIST_BIND_VFS: with vfk_persist_new_vfs(), the virtual functions created at
+ *	boot are reserved for vfio-pci too (Since: 0.2)
  */
 enum vfk_persist_flags {
 	VFK_PERSIST_BY_ID = 1 << 0,
 	VFK_PERSIST_ACS_OVERRIDE = 1 << 1,
 	VFK_PERSIST_UNSAFE_INTERRUPTS = 1 << 2,
+	VFK_PERSIST_BIND_VFS = 1 << 3,
 };
 
 /**
@@ -60,6 +63,55 @@ enum vfk_persist_flags {
  */
 int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
 		    unsigned int flags, struct vfk_persist **ret, char **ret_detail);
+
+/**
+ * vfk_persist_new_vfs() - vfk_persist_new(), and a physical function with virtual functions
+ * @ctx: library context
+ * @devices: as for vfk_persist_new()
+ * @n_devices: how many
+ * @pf: the SR-IOV physical function to come up with @n_vfs virtual functions at every
+ *	boot (a line in vfiokit's udev rule writes its sriov_numvfs once its driver is
+ *	bound); NULL for none, which is vfk_persist_new()
+ * @n_vfs: 1 to the PF's sriov_totalvfs
+ * @flags: &enum vfk_persist_flags; %VFK_PERSIST_BIND_VFS reserves each of the virtual
+ *	functions for vfio-pci, by the addresses its SR-IOV capability gives them
+ *	(sriov_offset, sriov_stride), and loads vfio-pci before the PF's driver
+ * @ret: the change set; vfk_persist_apply() records the PF in its state so that
+ *	vfk_persist_verify() checks sriov_numvfs (and the virtual functions' driver)
+ * @ret_detail: on failure, a malloc'd explanation naming the device, the file and the fix
+ *
+ * Return: 0; -EINVAL when @pf has no SR-IOV, no driver, or @n_vfs is out of range;
+ * otherwise as vfk_persist_new().
+ *
+ * Since: 0.2
+ */
+int vfk_persist_new_vfs(struct vfk_ctx *ctx, struct vfk_device *const *devices, size_t n_devices,
+			struct vfk_device *pf, unsigned int n_vfs, unsigned int flags,
+			struct vfk_persist **ret, char **ret_detail);
+
+/**
+ * vfk_persist_get_vfs() - the physical function the change set gives virtual functions
+ * @p: change set
+ * @ret_n_vfs: how many; may be NULL
+ * @ret_bind: whether they are reserved for vfio-pci; may be NULL
+ *
+ * Return: the PF's address, or NULL when the change set configures none.
+ *
+ * Since: 0.2
+ */
+const char *vfk_persist_get_vfs(const struct vfk_persist *p, unsigned int *ret_n_vfs,
+				bool *ret_bind);
+
+/**
+ * vfk_persist_get_vf() - the address one of those virtual functions will have
+ * @p: change set
+ * @i: index below the count vfk_persist_get_vfs() gives
+ *
+ * Return: the address ("0000:af:00.2"), or NULL for a bad index.
+ *
+ * Since: 0.2
+ */
+const char *vfk_persist_get_vf(const struct vfk_persist *p, unsigned int i);
 
 /**
  * vfk_persist_ref() - take a reference

@@ -46,6 +46,7 @@ struct state {
 	size_t n_undo;
 	char **dirs; /* directories apply created, parents first, for undo to remove */
 	size_t n_dirs;
+	struct persist_sriov sriov; /* the PF given VFs at boot; pf "" for none */
 };
 
 #define STATE_FORMAT 2
@@ -61,6 +62,7 @@ static void state_free(struct state *s)
 	for (size_t i = 0; i < s->n_dirs; i++)
 		free(s->dirs[i]);
 	free(s->dirs);
+	free(s->sriov.vfs);
 	*s = (struct state){};
 }
 
@@ -269,6 +271,59 @@ static int load_dirs(struct state *s, struct json_object *root, char **why)
 	return err;
 }
 
+bool persist_is_bdf(const char *s)
+{
+	char canon[VFK_ADDR_STRLEN];
+	struct vfk_addr a;
+
+	return s && strlen(s) < VFK_ADDR_STRLEN && vfk_addr_parse(s, &a, NULL) == 0 &&
+	       streq(vfk_addr_format(&a, canon), s);
+}
+
+/* "sriov": {"pf": BDF, "vfs": N, "bind_vfs": bool, "vf_addresses": [N BDFs]}. */
+static int load_sriov(struct state *s, struct json_object *root, char **why)
+{
+	struct json_object *o, *pf, *vfs, *bind, *addrs;
+	struct persist_sriov *r = &s->sriov;
+	size_t n;
+
+	if (!json_object_object_get_ex(root, "sriov", &o))
+		return 0;
+	if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "pf", &pf) ||
+	    !json_object_is_type(pf, json_type_string) ||
+	    !json_object_object_get_ex(o, "vfs", &vfs) ||
+	    !json_object_is_type(vfs, json_type_int) ||
+	    !json_object_object_get_ex(o, "bind_vfs", &bind) ||
+	    !json_object_is_type(bind, json_type_boolean) ||
+	    !json_object_object_get_ex(o, "vf_addresses", &addrs) ||
+	    !json_object_is_type(addrs, json_type_array) || json_object_object_length(o) != 4)
+		return bad(why, "\"sriov\" is not {\"pf\": string, \"vfs\": int, \"bind_vfs\": "
+				"bool, \"vf_addresses\": array}");
+	if (!persist_is_bdf(json_object_get_string(pf)))
+		return bad(why, "sriov.pf '%.40s' is not a PCI address",
+			   json_object_get_string(pf));
+	if (json_object_get_int64(vfs) < 1 || json_object_get_int64(vfs) > 65535)
+		return bad(why, "sriov.vfs is not 1 to 65535");
+	n = json_object_array_length(addrs);
+	if (n != (size_t)json_object_get_int64(vfs))
+		return bad(why, "sriov.vf_addresses has %zu entries, not sriov.vfs", n);
+	r->vfs = calloc(n, sizeof(*r->vfs));
+	if (!r->vfs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(addrs, i);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    !persist_is_bdf(json_object_get_string(v)))
+			return bad(why, "sriov.vf_addresses[%zu] is not a PCI address", i);
+		snprintf(r->vfs[i], sizeof(r->vfs[i]), "%s", json_object_get_string(v));
+	}
+	snprintf(r->pf, sizeof(r->pf), "%s", json_object_get_string(pf));
+	r->n_vfs = (unsigned int)n;
+	r->bind = json_object_get_boolean(bind);
+	return 0;
+}
+
 static int load_entry(struct state *s, struct json_object *o, size_t i, char **why)
 {
 	struct json_object *path, *existed, *removed, *written;
@@ -334,6 +389,8 @@ static int state_parse(struct state *s, struct json_object *root, char **why)
 		err = load_entry(s, json_object_array_get_idx(files, i), i, why);
 	if (err >= 0)
 		err = load_dirs(s, root, why);
+	if (err >= 0)
+		err = load_sriov(s, root, why);
 	legacy = json_object_object_get_ex(root, "undo_commands", &undo);
 	if (err >= 0 && (legacy || json_object_object_get_ex(root, "undo", &undo)) &&
 	    !json_object_is_type(undo, json_type_array))
@@ -446,6 +503,17 @@ static int state_save(struct vfk_ctx *ctx, const struct state *s)
 			json_object_array_add(dirs, json_object_new_string(s->dirs[i]));
 		json_object_object_add(root, "created_dirs", dirs);
 	}
+	if (s->sriov.pf[0]) {
+		struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+		for (size_t i = 0; a && i < s->sriov.n_vfs; i++)
+			json_object_array_add(a, json_object_new_string(s->sriov.vfs[i]));
+		json_object_object_add(o, "pf", json_object_new_string(s->sriov.pf));
+		json_object_object_add(o, "vfs", json_object_new_int((int)s->sriov.n_vfs));
+		json_object_object_add(o, "bind_vfs", json_object_new_boolean(s->sriov.bind));
+		json_object_object_add(o, "vf_addresses", a);
+		json_object_object_add(root, "sriov", o);
+	}
 	for (size_t i = 0; i < s->n_undo; i++) {
 		struct json_object *o = json_object_new_object();
 
@@ -542,6 +610,20 @@ static int record_undo(struct state *s, const char *const *argv)
 	if (!opts || !valid_options(opts))
 		return 0;
 	return add_undo(s, streq(argv[0], "kernelstub"), opts);
+}
+
+int persist_state_sriov(struct vfk_ctx *ctx, struct persist_sriov *ret, char **why)
+{
+	struct state s;
+	int err = state_load(ctx, &s, why);
+
+	*ret = (struct persist_sriov){};
+	if (err < 0)
+		return err;
+	*ret = s.sriov;
+	s.sriov.vfs = NULL;
+	state_free(&s);
+	return ret->pf[0] ? 0 : -ENOENT;
 }
 
 int persist_undo_commands(struct vfk_persist *p, char **why)
@@ -693,6 +775,18 @@ VFK_EXPORT int vfk_persist_apply(struct vfk_persist *p, char **ret_detail)
 			e->written = p->files[i].updated ? persist_hash(p->files[i].updated) : 0;
 			e->removed = !p->files[i].updated;
 		}
+	}
+	/* The PF this configuration gives VFs, for --verify; another apply replaces it. */
+	free(s.sriov.vfs);
+	s.sriov = (struct persist_sriov){};
+	if (p->sriov.pf[0]) {
+		s.sriov = p->sriov;
+		s.sriov.vfs = calloc(p->sriov.n_vfs, sizeof(*s.sriov.vfs));
+		if (!s.sriov.vfs) {
+			state_free(&s);
+			return -ENOMEM;
+		}
+		memcpy(s.sriov.vfs, p->sriov.vfs, p->sriov.n_vfs * sizeof(*s.sriov.vfs));
 	}
 	err = state_save(p->ctx, &s);
 	state_free(&s);

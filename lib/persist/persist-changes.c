@@ -48,6 +48,7 @@ VFK_EXPORT struct vfk_persist *vfk_persist_unref(struct vfk_persist *p)
 		free(p->files[i].updated);
 	}
 	free(p->files);
+	free(p->sriov.vfs);
 	strv_free(p->warnings);
 	for (size_t i = 0; i < p->n_commands; i++) {
 		strv_free(p->commands[i]);
@@ -102,4 +103,21 @@ VFK_EXPORT const char *vfk_persist_get_command_expect(const struct vfk_persist *
 {
 	assert_return(p && i < p->n_commands, NULL);
 	return p->expects[i];
+}
+
+VFK_EXPORT const char *vfk_persist_get_vfs(const struct vfk_persist *p, unsigned int *ret_n_vfs,
+					   bool *ret_bind)
+{
+	assert_return(p, NULL);
+	if (ret_n_vfs)
+		*ret_n_vfs = p->sriov.n_vfs;
+	if (ret_bind)
+		*ret_bind = p->sriov.bind;
+	return p->sriov.pf[0] ? p->sriov.pf : NULL;
+}
+
+VFK_EXPORT const char *vfk_persist_get_vf(const struct vfk_persist *p, unsigned int i)
+{
+	assert_return(p && i < p->sriov.n_vfs, NULL);
+	return p->sriov.vfs[i];
 }

@@ -25,6 +25,14 @@ struct pfile {
 	gid_t gid;
 };
 
+/* A physical function that gets virtual functions at every boot. */
+struct persist_sriov {
+	char pf[20]; /* "" when none */
+	unsigned int n_vfs;
+	bool bind;	 /* the VFs reserved for vfio-pci */
+	char (*vfs)[20]; /* the n_vfs addresses the VFs get */
+};
+
 struct vfk_persist {
 	int refcount;
 	struct vfk_ctx *ctx;
@@ -37,6 +45,7 @@ struct vfk_persist {
 	char ***commands;
 	char **expects; /* per command: text its output must hold, or NULL */
 	size_t n_commands;
+	struct persist_sriov sriov;
 };
 
 /* persist-edit.c: @old with vfiokit's block replaced by @body (lines, each ending in
@@ -84,6 +93,13 @@ int persist_undo_commands(struct vfk_persist *p, char **why);
 /* Whether @path (below the root) is one of the files persist writes: its own files, the
  * shared files it keeps a block in, and systemd-boot entries. */
 bool persist_path_is_generated(const char *path);
+
+/* The SR-IOV physical function the state records: 0, -ENOENT when there is no state or
+ * none in it, -EBADMSG (with @why) for a damaged state. Free ->vfs. */
+int persist_state_sriov(struct vfk_ctx *ctx, struct persist_sriov *ret, char **why);
+
+/* Whether @s is a PCI address as the kernel writes it: "0000:af:00.2". */
+bool persist_is_bdf(const char *s);
 
 /* Parses a state file's @n bytes as undo would: 0, or -EBADMSG with the fault in @why. */
 int persist_state_parse_text(const char *text, size_t n, char **why);

@@ -45,7 +45,9 @@ static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *
 	const char *drv, *ov;
 	int err;
 
-	if (!persist_rule_value(line, "KERNEL", bdf, sizeof(bdf)) ||
+	/* The lines of a PF given VFs (no subsystem ids) are verify_sriov()'s. */
+	if (!strstr(line, "ATTR{subsystem_vendor}") ||
+	    !persist_rule_value(line, "KERNEL", bdf, sizeof(bdf)) ||
 	    !persist_rule_value(line, "ATTR{vendor}", vendor, sizeof(vendor)) ||
 	    !persist_rule_value(line, "ATTR{device}", device, sizeof(device)))
 		return 0;
@@ -118,6 +120,85 @@ static int verify_device(struct vfk_ctx *ctx, struct vfk_report *r, const char *
 				 bdf);
 	}
 	vfk_device_unref(dev);
+	return err;
+}
+
+/* The PF recorded at apply time: its VF count, and with --bind-vfs each VF's driver. */
+static int verify_sriov(struct vfk_ctx *ctx, struct vfk_report *r, const char *rule)
+{
+	_cleanup_free_ char *why = NULL;
+	struct persist_sriov s;
+	struct vfk_device *pf = NULL;
+	char id[96], line[64];
+	unsigned int total = 0, num = 0;
+	int err = persist_state_sriov(ctx, &s, &why);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err < 0)
+		return why ? report_add(r, "persist.state", VFK_CHECK_FAIL,
+					"repair or move aside /" VFIOKIT_PERSIST_STATE, "%s", why)
+			   : err;
+	snprintf(id, sizeof(id), "sriov.%s", s.pf);
+	snprintf(line, sizeof(line), "KERNEL==\"%s\"", s.pf);
+	if (!rule || !strstr(rule, line) || !strstr(rule, "ATTR{sriov_numvfs}")) {
+		err = report_add(r, id, VFK_CHECK_FAIL,
+				 "run vfiokit persist --apply --vfs N PF again",
+				 "/%s has no line for %s's virtual functions: it was edited",
+				 VFIOKIT_UDEV_RULE, s.pf);
+		goto out;
+	}
+	if (vfk_device_new_from_string(ctx, s.pf, &pf) < 0 ||
+	    vfk_device_get_sriov(pf, &total, &num) < 0) {
+		err = report_add(r, id, VFK_CHECK_FAIL,
+				 "put the card back, or run vfiokit persist --vfs for its new "
+				 "address",
+				 "no SR-IOV physical function at %s: the card was moved or removed",
+				 s.pf);
+		goto out;
+	}
+	if (num != s.n_vfs) {
+		err = report_add(
+			r, id, VFK_CHECK_FAIL,
+			"check that the PF's driver binds at boot and takes sriov_numvfs "
+			"(journalctl -b -u systemd-udevd; dmesg)",
+			"%s has %u virtual functions, not the %u configured: the rule in /%s did "
+			"not write sriov_numvfs when %s bound it",
+			s.pf, num, s.n_vfs, VFIOKIT_UDEV_RULE,
+			vfk_device_get_driver(pf) ?: "its driver");
+		goto out;
+	}
+	err = report_add(r, id, VFK_CHECK_OK, NULL, "%s has %u virtual functions, as configured",
+			 s.pf, num);
+	for (unsigned int i = 0; err >= 0 && s.bind && i < s.n_vfs; i++) {
+		struct vfk_device *vf = NULL;
+		const char *drv;
+
+		snprintf(id, sizeof(id), "device.%s", s.vfs[i]);
+		if (vfk_device_new_from_string(ctx, s.vfs[i], &vf) < 0) {
+			err = report_add(r, id, VFK_CHECK_FAIL,
+					 "run vfiokit persist --apply --vfs N --bind-vfs PF again",
+					 "no virtual function at %s, where %s's SR-IOV capability "
+					 "put it when configured",
+					 s.vfs[i], s.pf);
+			continue;
+		}
+		drv = vfk_device_get_driver(vf);
+		err = vfk_device_is_vfio_bound(vf)
+			      ? report_add(r, id, VFK_CHECK_OK, NULL,
+					   "%s (virtual function of %s) is on %s, as configured",
+					   s.vfs[i], s.pf, drv)
+			      : report_add(r, id, VFK_CHECK_FAIL,
+					   "check that vfio-pci loads before the PF's driver "
+					   "(/" VFIOKIT_MODPROBE_CONF
+					   ") and that udev ran /" VFIOKIT_UDEV_RULE,
+					   "%s (virtual function of %s) is on %s, not vfio-pci",
+					   s.vfs[i], s.pf, drv ? drv : "no driver");
+		vfk_device_unref(vf);
+	}
+out:
+	vfk_device_unref(pf);
+	free(s.vfs);
 	return err;
 }
 
@@ -226,6 +307,8 @@ VFK_EXPORT int vfk_persist_verify(struct vfk_ctx *ctx, struct vfk_report **ret)
 		comment = line[0] == '#' ? line : NULL;
 		line = next ? next + 1 : NULL;
 	}
+	if (err >= 0)
+		err = verify_sriov(ctx, r, rule);
 	/* --by-id: every device with the ids must be on vfio-pci. */
 	if (err >= 0 && conf && strstr(conf, "options vfio-pci ids=")) {
 		struct vfk_device **all = NULL;

@@ -31,6 +31,13 @@ struct gen {
 	size_t n;
 	bool by_id, vfio_builtin;
 	struct kmod_ctx *kmod; /* NULL: module state unknown */
+	/* vfk_persist_new_vfs(): the PF, its driver and ids. */
+	struct vfk_device *pf;
+	const char *pf_driver;
+	uint16_t pf_vendor, pf_device;
+	/* Whether vfio-pci gets anything at boot (devices or VFs), and whether the udev
+	 * rule has any line: without devices or a PF, vfiokit's configuration goes. */
+	bool any, rule;
 };
 
 static int pwarn(struct vfk_persist *p, const char *fmt, ...) _printf_(2, 3);
@@ -65,7 +72,7 @@ static int add_image_check(struct vfk_persist *p, const char *lister, const char
 	int err;
 
 	/* Without devices (the configuration removed) there is nothing to look for. */
-	if (!p->has_devices)
+	if (!p->has_devices && !(p->sriov.pf[0] && p->sriov.bind))
 		return 0;
 	err = add_command(p, lister, image, NULL);
 
@@ -129,9 +136,10 @@ static int add_file(struct vfk_persist *p, const char *path, char *updated, mode
 /* A file wholly vfiokit's: @text, or removed when there is nothing to bind. */
 static int own_file(struct gen *g, const char *path, const char *text, mode_t mode)
 {
+	bool keep = streq(path, VFIOKIT_UDEV_RULE) ? g->rule : g->any;
 	char *updated = NULL;
 
-	if (g->n && !(updated = strdup(text)))
+	if (keep && !(updated = strdup(text)))
 		return -ENOMEM;
 	if (!updated && path_exists(g->p->ctx, path) < 0)
 		return 0;
@@ -150,11 +158,11 @@ static int block_file(struct gen *g, const char *path, const char *body)
 	_cleanup_free_ char *old = NULL;
 	char *updated;
 
-	if (path_read_all(g->p->ctx, path, 1u << 20, &old) < 0 && !(g->n && body))
+	if (path_read_all(g->p->ctx, path, 1u << 20, &old) < 0 && !(g->any && body))
 		return 0;
-	if (!(g->n && body) && !persist_has_block(old))
+	if (!(g->any && body) && !persist_has_block(old))
 		return 0;
-	updated = persist_block_edit(old, g->n ? body : NULL);
+	updated = persist_block_edit(old, g->any ? body : NULL);
 	return updated ? add_file_old(g->p, path, TAKE_PTR(old), updated, 0) : -ENOMEM;
 }
 
@@ -165,6 +173,60 @@ static bool is_builtin(struct gen *g, const char *module)
 
 	return module && g->kmod &&
 	       host_module_state(&g->h, g->kmod, module, file, sizeof(file)) == MODULE_BUILTIN;
+}
+
+/*
+ * The PF's lines. sriov_numvfs can only be written once the PF's driver is bound (it is
+ * the driver that creates the VFs), so the rule waits for it: "bind" is the event of the
+ * driver binding at boot, "add" with DRIVER set is coldplug replaying the event of a PF
+ * whose driver bound before udev ran (in the initramfs, or built in). A plain "add"
+ * comes before any driver, when the write fails. Writing the count the PF already has
+ * is a no-op, so both events may match.
+ *
+ * With --bind-vfs everything happens in that one event, in order, and nothing depends on
+ * the VFs' own events. sriov_drivers_autoprobe=0 comes first: while it is 0 the PCI core
+ * probes a VF only for a driver its driver_override names, so the PF's driver cannot take
+ * the VFs as sriov_numvfs creates them. The write of sriov_numvfs returns only when every
+ * VF has been added to the bus (pci_iov_add_virtfn() ends in pci_bus_add_device(), which
+ * makes it matchable and probes it once), so the lines after it find each VF complete and
+ * unbound: they set its driver_override through the PF's own link to it (virtfnI, right
+ * whatever the VF's address) and ask the bus to probe it (drivers_probe, a file of the
+ * bus that udev's [subsystem/pci] names, taking the address). vfio-pci is normally loaded
+ * by then (the softdep on the PF's driver); where the PF's driver loaded without it (an
+ * initramfs without vfiokit's files, built in), the kmod load that udev runs after the
+ * rules registers vfio-pci, which then takes every VF whose driver_override names it.
+ *
+ * Each VF line requires sriov_numvfs to hold the count, so a failed write touches no VF.
+ * A VF's add event would be too early: udev handles it in parallel with the PF's event,
+ * possibly before pci_bus_add_device() has made the VF matchable, and nothing in it loads
+ * vfio-pci, so the VF's binding hung on vfio-pci being loaded already and on udev
+ * handling every VF's event.
+ */
+static void sriov_rules(struct gen *g, FILE *f)
+{
+	const struct persist_sriov *s = &g->p->sriov;
+	char match[256];
+
+	snprintf(match, sizeof(match),
+		 "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", KERNEL==\"%s\", "
+		 "ATTR{vendor}==\"0x%04x\", ATTR{device}==\"0x%04x\", DRIVER==\"%s\"",
+		 s->pf, g->pf_vendor, g->pf_device, g->pf_driver);
+	fprintf(f, "# %s comes up with %u virtual functions once %s binds it%s.\n", s->pf, s->n_vfs,
+		g->pf_driver, s->bind ? ", each reserved for vfio-pci" : "");
+	if (!s->bind) {
+		fprintf(f, "%s, ATTR{sriov_numvfs}=\"%u\"\n", match, s->n_vfs);
+		return;
+	}
+	fprintf(f,
+		"%s, ATTR{sriov_drivers_autoprobe}=\"0\", ATTR{sriov_numvfs}=\"%u\", "
+		"RUN{builtin}+=\"kmod load vfio_pci\"\n",
+		match, s->n_vfs);
+	for (unsigned int i = 0; i < s->n_vfs; i++)
+		fprintf(f,
+			"%s, ATTR{sriov_numvfs}==\"%u\", "
+			"ATTR{virtfn%u/driver_override}=\"vfio-pci\", "
+			"ATTR{[subsystem/pci]drivers_probe}=\"%s\"\n",
+			match, s->n_vfs, i, s->vfs[i]);
 }
 
 static int gen_udev(struct gen *g)
@@ -206,6 +268,8 @@ static int gen_udev(struct gen *g)
 			"ATTR{driver_override}=\"vfio-pci\"\n",
 			bdf, t->vendor, t->device, t->sub_vendor, t->sub_device);
 	}
+	if (g->pf)
+		sriov_rules(g, f);
 	err = fclose(f) == 0 ? 0 : -ENOMEM;
 	return err < 0 ? err : own_file(g, VFIOKIT_UDEV_RULE, text, 0644);
 }
@@ -256,6 +320,17 @@ static int gen_modprobe(struct gen *g)
 			directives++;
 		}
 	}
+	/* With --bind-vfs vfio-pci must be loaded before the PF's driver creates the VFs. */
+	if (g->pf && g->p->sriov.bind && !is_builtin(g, g->pf_driver)) {
+		bool seen = false;
+
+		for (size_t j = 0; j < g->n; j++)
+			seen |= streq_ptr(g->t[j].host_driver, g->pf_driver);
+		if (!seen) {
+			fprintf(f, "softdep %s pre: vfio-pci\n", g->pf_driver);
+			directives++;
+		}
+	}
 	if (fclose(f) != 0)
 		return -ENOMEM;
 	return directives ? own_file(g, VFIOKIT_MODPROBE_CONF, text, 0644)
@@ -272,14 +347,14 @@ static int gen_booster(struct gen *g)
 	if (path_read_all(g->p->ctx, BOOSTER_CONF, 1u << 20, &yaml) >= 0 &&
 	    !persist_has_block(yaml) && strstr(yaml, "modules_force_load:")) {
 		/* A second key would break the file; the user's list gets the modules. */
-		return g->n ? pwarn(g->p,
-				    "/%s already has modules_force_load: add "
-				    "vfio,vfio_iommu_type1,vfio_pci to it",
-				    BOOSTER_CONF)
-			    : 0;
+		return g->any ? pwarn(g->p,
+				      "/%s already has modules_force_load: add "
+				      "vfio,vfio_iommu_type1,vfio_pci to it",
+				      BOOSTER_CONF)
+			      : 0;
 	}
 	err = block_file(g, BOOSTER_CONF, "modules_force_load: vfio,vfio_iommu_type1,vfio_pci\n");
-	if (err >= 0 && g->n && !g->by_id)
+	if (err >= 0 && g->any && !g->by_id)
 		err = pwarn(g->p,
 			    "booster's image runs no udev rules: a host driver inside it "
 			    "takes the device first; keep it out of the image, or use --by-id");
@@ -293,7 +368,7 @@ static int gen_initramfs(struct gen *g)
 	int err = 0;
 
 	if (g->vfio_builtin) {
-		if (g->n)
+		if (g->any)
 			err = pwarn(g->p,
 				    "vfio-pci is built into this kernel (%s): the initramfs "
 				    "needs no vfio modules",
@@ -358,7 +433,7 @@ static int gen_initramfs(struct gen *g)
 	}
 	if (path_exists(ctx, BOOSTER_CONF) == 0)
 		return gen_booster(g);
-	if (g->n)
+	if (g->any)
 		err = pwarn(g->p,
 			    "no initramfs generator found (initramfs-tools, dracut, "
 			    "mkinitcpio): if the host drivers load from an initramfs, vfio-pci "
@@ -454,7 +529,7 @@ static int wanted_cmdline(struct gen *g, char *buf, size_t size)
 	int err;
 
 	buf[0] = '\0';
-	if (!g->n)
+	if (!g->any)
 		return 0;
 	err = persist_source_options(g->p->ctx, g->h.kernel_cmdline_file, &c);
 	if (err < 0)
@@ -711,7 +786,7 @@ static int gen_cmdline(struct gen *g)
 		}
 		err = block_file(g, ETC_DEFAULT_GRUB, *add ? body : NULL);
 		/* With the configuration gone, GRUB's files are rebuilt from the user's own. */
-		if (err < 0 || (!*add && (g->n || g->h.boot == BOOT_GRUB_GRUBBY)))
+		if (err < 0 || (!*add && (g->any || g->h.boot == BOOT_GRUB_GRUBBY)))
 			return err;
 		if (g->h.boot == BOOT_GRUB_DEBIAN)
 			return add_command(g->p, "update-grub", NULL);
@@ -729,7 +804,7 @@ static int gen_cmdline(struct gen *g)
 		char *updated;
 
 		if (!*add)
-			return g->n ? 0 : add_command(g->p, "kernel-install", "add-all", NULL);
+			return g->any ? 0 : add_command(g->p, "kernel-install", "add-all", NULL);
 		updated = cmdline_file_append(g, add);
 		if (!updated)
 			return -ENOMEM;
@@ -823,19 +898,138 @@ static int check_targets(struct gen *g, char **detail)
 	return err;
 }
 
+/* A number in sysfs attribute @name of @bdf, in [@min, @max]. */
+static int read_pf_attr(struct vfk_ctx *ctx, const char *bdf, const char *name, long min, long max,
+			long *ret)
+{
+	char path[PATH_MAX], buf[32], *end;
+	long v;
+
+	snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s/%s", bdf, name);
+	if (path_read(ctx, path, buf, sizeof(buf)) < 0)
+		return -ENOENT;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+_printf_(2, 3) static int refuse(char **detail, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	detail_addv(detail, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* The PF must have SR-IOV, a driver to create the VFs and room for @n_vfs; the VFs'
+ * addresses follow from its capability's offset and stride. */
+static int check_pf(struct gen *g, unsigned int n_vfs, bool bind, char **detail)
+{
+	struct persist_sriov *s = &g->p->sriov;
+	struct vfk_ctx *ctx = g->p->ctx;
+	const char *bdf = vfk_device_get_bdf(g->pf);
+	const struct vfk_addr *a = vfk_device_get_addr(g->pf);
+	long total, offset, stride;
+	uint16_t v = 0, d = 0;
+	struct vfk_addr phys;
+	char phys_bdf[VFK_ADDR_STRLEN];
+
+	if (vfk_device_get_physfn(g->pf, &phys) == 0)
+		return refuse(detail,
+			      "%s is a virtual function of %s (/sys/bus/pci/devices/%s/physfn): "
+			      "give --vfs its physical function, %s; nothing was changed",
+			      bdf, vfk_addr_format(&phys, phys_bdf), bdf, phys_bdf);
+	if (read_pf_attr(ctx, bdf, "sriov_totalvfs", 0, 65535, &total) < 0 || total == 0)
+		return refuse(detail,
+			      "%s has no SR-IOV (no /sys/bus/pci/devices/%s/sriov_totalvfs): "
+			      "name a physical function that has virtual functions; nothing was "
+			      "changed",
+			      bdf, bdf);
+	if (n_vfs < 1 || n_vfs > (unsigned long)total)
+		return refuse(detail,
+			      "%s supports 1 to %ld virtual functions (sriov_totalvfs), not %u: "
+			      "give --vfs a number in that range; nothing was changed",
+			      bdf, total, n_vfs);
+	g->pf_driver = vfk_device_get_driver(g->pf);
+	if (!g->pf_driver || vfk_device_is_vfio_bound(g->pf))
+		return refuse(detail,
+			      "%s is on %s: the rule writes sriov_numvfs when its host driver "
+			      "binds it, so that driver must be known; bind it to its host "
+			      "driver (vfiokit restore %s), then run persist again; nothing was "
+			      "changed",
+			      bdf, g->pf_driver ? g->pf_driver : "no driver", bdf);
+	if (read_pf_attr(ctx, bdf, "sriov_offset", 1, 65535, &offset) < 0 ||
+	    read_pf_attr(ctx, bdf, "sriov_stride", 0, 65535, &stride) < 0 ||
+	    (stride == 0 && n_vfs > 1))
+		return refuse(detail,
+			      "%s: cannot read its SR-IOV capability's VF offset and stride "
+			      "(/sys/bus/pci/devices/%s/sriov_offset, sriov_stride), which give "
+			      "the virtual functions' addresses; nothing was changed",
+			      bdf, bdf);
+	vfk_device_get_ids(g->pf, &v, &d);
+	g->pf_vendor = v;
+	g->pf_device = d;
+	snprintf(s->pf, sizeof(s->pf), "%s", bdf);
+	s->bind = bind;
+	s->vfs = calloc(n_vfs, sizeof(*s->vfs));
+	if (!s->vfs)
+		return -ENOMEM;
+	s->n_vfs = n_vfs;
+	for (unsigned int i = 0; i < n_vfs; i++) {
+		/* Routing ID: bus in the high byte, device and function in the low one. */
+		unsigned long rid =
+			((unsigned long)a->bus << 8 | (unsigned long)a->dev << 3 | a->fn) +
+			(unsigned long)offset + (unsigned long)stride * i;
+		struct vfk_addr vf = {.domain = a->domain,
+				      .bus = (uint8_t)(rid >> 8),
+				      .dev = (uint8_t)((rid >> 3) & 0x1f),
+				      .fn = (uint8_t)(rid & 7)};
+
+		if (rid > 0xffff)
+			return refuse(detail,
+				      "%s: its virtual function %u would be beyond bus ff "
+				      "(offset %ld, stride %ld); nothing was changed",
+				      bdf, i, offset, stride);
+		vfk_addr_format(&vf, s->vfs[i]);
+	}
+	return 0;
+}
+
 VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *devices,
 			       size_t n_devices, unsigned int flags, struct vfk_persist **ret,
 			       char **ret_detail)
 {
-	struct gen g = {.by_id = flags & VFK_PERSIST_BY_ID};
+	assert_return(!(flags & VFK_PERSIST_BIND_VFS), -EINVAL);
+	return vfk_persist_new_vfs(ctx, devices, n_devices, NULL, 0, flags, ret, ret_detail);
+}
+
+VFK_EXPORT int vfk_persist_new_vfs(struct vfk_ctx *ctx, struct vfk_device *const *devices,
+				   size_t n_devices, struct vfk_device *pf, unsigned int n_vfs,
+				   unsigned int flags, struct vfk_persist **ret, char **ret_detail)
+{
+	struct gen g = {.by_id = flags & VFK_PERSIST_BY_ID, .pf = pf};
 	int err;
 
 	assert_return(ctx && ret && (devices || !n_devices), -EINVAL);
-	assert_return(!(flags & ~(unsigned int)(VFK_PERSIST_BY_ID | VFK_PERSIST_ACS_OVERRIDE |
-						VFK_PERSIST_UNSAFE_INTERRUPTS)),
-		      -EINVAL);
+	assert_return(
+		!(flags & ~(unsigned int)(VFK_PERSIST_BY_ID | VFK_PERSIST_ACS_OVERRIDE |
+					  VFK_PERSIST_UNSAFE_INTERRUPTS | VFK_PERSIST_BIND_VFS)),
+		-EINVAL);
+	assert_return(pf || !(flags & VFK_PERSIST_BIND_VFS), -EINVAL);
 	if (ret_detail)
 		*ret_detail = NULL;
+	if (pf && g.by_id) {
+		detail_add(ret_detail,
+			   "--by-id writes no udev rule, and the virtual functions of "
+			   "%s are set up by one: leave out --by-id",
+			   vfk_device_get_bdf(pf));
+		return -EINVAL;
+	}
 	g.p = calloc(1, sizeof(*g.p));
 	g.t = calloc(n_devices ? n_devices : 1, sizeof(*g.t));
 	if (!g.p || !g.t) {
@@ -846,7 +1040,9 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 	g.p->refcount = 1;
 	g.p->ctx = vfk_ctx_ref(ctx);
 	g.p->has_devices = n_devices > 0;
-	g.p->flags = flags;
+	g.p->flags = flags & ~(unsigned int)VFK_PERSIST_BIND_VFS;
+	g.rule = n_devices > 0 || pf;
+	g.any = n_devices > 0 || (flags & VFK_PERSIST_BIND_VFS);
 	g.h.ctx = ctx;
 	for (size_t i = 0; i < n_devices; i++)
 		g.t[g.n++].dev = devices[i];
@@ -863,9 +1059,11 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 		g.kmod = host_kmod_open(&g.h);
 		g.vfio_builtin = is_builtin(&g, "vfio_pci");
 	}
+	if (err >= 0 && pf)
+		err = check_pf(&g, n_vfs, flags & VFK_PERSIST_BIND_VFS, ret_detail);
 	if (err >= 0)
 		err = check_targets(&g, ret_detail);
-	if (err >= 0 && g.n)
+	if (err >= 0 && g.any)
 		err = scan_modprobe_d(&g);
 	if (err >= 0)
 		err = gen_udev(&g);
@@ -875,7 +1073,7 @@ VFK_EXPORT int vfk_persist_new(struct vfk_ctx *ctx, struct vfk_device *const *de
 		err = gen_initramfs(&g);
 	if (err >= 0)
 		err = gen_cmdline(&g);
-	if (err >= 0 && !g.n)
+	if (err >= 0 && !g.any)
 		err = persist_undo_commands(g.p, ret_detail);
 	if (err >= 0 && g.by_id && g.vfio_builtin && g.n)
 		err = pwarn(g.p, "vfio-pci is built in: modprobe.d options do not reach it, so the "

@@ -386,6 +386,25 @@ static void test_state_untrusted(void **state)
 		{"{\"files\": [], \"undo\": [{\"tool\": \"sh\", \"options\": \"x\"}]}",
 		 "undo[0].tool is not grubby or kernelstub"},
 		{"{\"format\": 9, \"files\": []}", "\"format\" is not 2"},
+		{"{\"files\": [], \"sriov\": []}", "\"sriov\" is not {"},
+		{"{\"files\": [], \"sriov\": {\"pf\": \"0000:af:00.0\", \"vfs\": 1, "
+		 "\"bind_vfs\": true, \"vf_addresses\": [\"0000:af:00.2\"], \"run\": \"x\"}}",
+		 "\"sriov\" is not {"},
+		{"{\"files\": [], \"sriov\": {\"pf\": \"../../etc\", \"vfs\": 1, "
+		 "\"bind_vfs\": true, \"vf_addresses\": [\"0000:af:00.2\"]}}",
+		 "sriov.pf '../../etc' is not a PCI address"},
+		{"{\"files\": [], \"sriov\": {\"pf\": \"af:00.0\", \"vfs\": 1, "
+		 "\"bind_vfs\": true, \"vf_addresses\": [\"0000:af:00.2\"]}}",
+		 "sriov.pf 'af:00.0' is not a PCI address"},
+		{"{\"files\": [], \"sriov\": {\"pf\": \"0000:af:00.0\", \"vfs\": 0, "
+		 "\"bind_vfs\": true, \"vf_addresses\": []}}",
+		 "sriov.vfs is not 1 to 65535"},
+		{"{\"files\": [], \"sriov\": {\"pf\": \"0000:af:00.0\", \"vfs\": 2, "
+		 "\"bind_vfs\": true, \"vf_addresses\": [\"0000:af:00.2\"]}}",
+		 "sriov.vf_addresses has 1 entries, not sriov.vfs"},
+		{"{\"files\": [], \"sriov\": {\"pf\": \"0000:af:00.0\", \"vfs\": 1, "
+		 "\"bind_vfs\": true, \"vf_addresses\": [\"0000:af:00.2\\\"x\"]}}",
+		 "sriov.vf_addresses[0] is not a PCI address"},
 	};
 	char path[PATH_MAX], buf[64];
 	struct vfk_persist *p;
@@ -431,6 +450,138 @@ static void test_state_untrusted(void **state)
 		fclose(f);
 		assert_string_equal(buf, "root:secret\n");
 	}
+}
+
+static struct vfk_persist *compute_vfs(struct env *e, const char *pf, unsigned int n_vfs,
+				       unsigned int flags, int want, const char *why)
+{
+	struct vfk_persist *p = NULL;
+	struct vfk_device *d = NULL;
+	char *detail = NULL;
+
+	assert_int_equal(vfk_device_new_from_string(e->ctx, pf, &d), 0);
+	assert_int_equal(vfk_persist_new_vfs(e->ctx, NULL, 0, d, n_vfs, flags, &p, &detail), want);
+	if (why && (!detail || !strstr(detail, why)))
+		fail_msg("%s --vfs %u said '%s', want '%s'", pf, n_vfs, detail, why);
+	free(detail);
+	vfk_device_unref(d);
+	return p;
+}
+
+static enum vfk_check_status check_status(struct vfk_report *r, const char *id)
+{
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++)
+		if (strcmp(vfk_report_get_check_id(r, i), id) == 0)
+			return vfk_report_get_check_status(r, i);
+	fail_msg("no check %s", id);
+	return VFK_CHECK_FAIL;
+}
+
+/* --vfs: the PF's line (and with --bind-vfs each VF's, at the addresses the capability's
+ * offset and stride give), refusals that change nothing, the state's record, --verify
+ * from it, and undo back to before. */
+static void test_vfs(void **state)
+{
+	struct env *e = *state;
+	struct vfk_persist *p;
+	struct vfk_report *r = NULL;
+	const char *rule, *old;
+	char *before, *after;
+	unsigned int n = 0;
+	bool bind = true;
+	size_t n_files;
+
+	build(e, "server-switches");
+	before = snap(e);
+	/* Refused, naming the device, the file and the fix. */
+	compute_vfs(e, "1a:00.0", 2, 0, -EINVAL,
+		    "0000:1a:00.0 has no SR-IOV (no /sys/bus/pci/devices/0000:1a:00.0/"
+		    "sriov_totalvfs)");
+	compute_vfs(e, "af:00.0", 9, 0, -EINVAL,
+		    "0000:af:00.0 supports 1 to 8 virtual functions (sriov_totalvfs), not 9");
+	compute_vfs(e, "af:00.0", 0, 0, -EINVAL, "not 0: give --vfs a number in that range");
+	compute_vfs(e, "af:00.2", 2, VFK_PERSIST_BIND_VFS, -EINVAL,
+		    "0000:af:00.2 is a virtual function of 0000:af:00.0 "
+		    "(/sys/bus/pci/devices/0000:af:00.2/physfn): give --vfs its physical "
+		    "function, 0000:af:00.0");
+	compute_vfs(e, "af:00.0", 2, VFK_PERSIST_BY_ID, -EINVAL, "leave out --by-id");
+
+	/* Without --bind-vfs: the PF's line only, and nothing for vfio-pci. */
+	p = compute_vfs(e, "af:00.0", 4, 0, 0, NULL);
+	assert_string_equal(vfk_persist_get_vfs(p, &n, &bind), "0000:af:00.0");
+	assert_int_equal(n, 4);
+	assert_false(bind);
+	rule = file_after(p, "/etc/udev/rules.d/01-vfiokit.rules", &old);
+	assert_null(old);
+	assert_non_null(strstr(rule, "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", "
+				     "KERNEL==\"0000:af:00.0\", ATTR{vendor}==\"0x15b3\", "
+				     "ATTR{device}==\"0x1017\", DRIVER==\"mlx5_core\", "
+				     "ATTR{sriov_numvfs}=\"4\"\n"));
+	assert_null(strstr(rule, "ATTR{driver_override}"));
+	assert_null(strstr(rule, "sriov_drivers_autoprobe"));
+	assert_int_equal(n_changed(p), 1);
+	vfk_persist_unref(p);
+
+	/* --bind-vfs: the VFs at af:00.2 and af:00.3 (offset 2, stride 1), vfio-pci loaded
+	 * before mlx5_core. */
+	p = compute_vfs(e, "af:00.0", 2, VFK_PERSIST_BIND_VFS, 0, NULL);
+	assert_string_equal(vfk_persist_get_vf(p, 0), "0000:af:00.2");
+	assert_string_equal(vfk_persist_get_vf(p, 1), "0000:af:00.3");
+	assert_null(vfk_persist_get_vf(p, 2));
+	rule = file_after(p, "/etc/udev/rules.d/01-vfiokit.rules", &old);
+	/* All in the PF's event: autoprobe off before the count, then each VF through the
+	 * PF's virtfnI link once the count holds, and vfio-pci loaded after the rules. */
+	assert_non_null(strstr(rule, "DRIVER==\"mlx5_core\", ATTR{sriov_drivers_autoprobe}=\"0\", "
+				     "ATTR{sriov_numvfs}=\"2\", "
+				     "RUN{builtin}+=\"kmod load vfio_pci\"\n"));
+	assert_non_null(strstr(rule, "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", "
+				     "KERNEL==\"0000:af:00.0\", ATTR{vendor}==\"0x15b3\", "
+				     "ATTR{device}==\"0x1017\", DRIVER==\"mlx5_core\", "
+				     "ATTR{sriov_numvfs}==\"2\", "
+				     "ATTR{virtfn1/driver_override}=\"vfio-pci\", "
+				     "ATTR{[subsystem/pci]drivers_probe}=\"0000:af:00.3\"\n"));
+	assert_null(strstr(rule, "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:af:00.2\""));
+	assert_non_null(strstr(file_after(p, "/etc/modprobe.d/vfiokit.conf", &old),
+			       "softdep mlx5_core pre: vfio-pci\n"));
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	vfk_persist_unref(p);
+
+	/* The record is read back; the fixture's VFs are on mlx5_core and none. */
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	assert_int_equal(check_status(r, "sriov.0000:af:00.0"), VFK_CHECK_OK);
+	assert_int_equal(check_status(r, "device.0000:af:00.2"), VFK_CHECK_FAIL);
+	assert_int_equal(check_status(r, "device.0000:af:00.3"), VFK_CHECK_FAIL);
+	assert_false(vfk_report_is_ready(r));
+	vfk_report_unref(r);
+
+	/* A count the PF does not have fails; applying again replaces the record. */
+	p = compute_vfs(e, "af:00.0", 3, 0, 0, NULL);
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	vfk_persist_unref(p);
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	assert_int_equal(check_status(r, "sriov.0000:af:00.0"), VFK_CHECK_FAIL);
+	for (size_t i = 0; i < vfk_report_get_n_checks(r); i++)
+		assert_null(strstr(vfk_report_get_check_id(r, i), "device.0000:af:00.2"));
+	vfk_report_unref(r);
+
+	/* The PF's line edited away: verify says so. */
+	assert_int_equal(fx_write_file(e->root, "etc/udev/rules.d/01-vfiokit.rules", "# x\n"), 0);
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	assert_int_equal(check_status(r, "sriov.0000:af:00.0"), VFK_CHECK_FAIL);
+	vfk_report_unref(r);
+	p = compute_vfs(e, "af:00.0", 3, 0, 0, NULL);
+	assert_int_equal(vfk_persist_apply(p, NULL), 0);
+	vfk_persist_unref(p);
+
+	/* Undo: every file back, the record gone. */
+	assert_int_equal(vfk_persist_undo(e->ctx, 0, &n_files, NULL), 0);
+	after = snap(e);
+	assert_string_equal(after, before);
+	assert_int_equal(vfk_persist_verify(e->ctx, &r), 0);
+	assert_int_equal(check_status(r, "persist.configured"), VFK_CHECK_FAIL);
+	vfk_report_unref(r);
+	free(before);
+	free(after);
 }
 
 /* Commands undo runs come from the options recorded, never from argv on disk: a state of
@@ -804,6 +955,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify_running_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_and_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_then_user_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,9 +35,16 @@ while [ "$SECONDS" -lt "$deadline" ]; do
 done
 left=$(missing)
 [ -z "$left" ] || echo "vm: after 120 s of coldplug these modules are not loaded:" $left >&2
-# The drivers' probes finish within their modules' init, but udevd's last events may
-# still be running: a moment for them.
-sleep 1
+# A driver that probes asynchronously (nvme) sends its bind event after its module has
+# loaded, and rules acting on bind (persist --vfs) queue more events: udevd is stopped only
+# once its queue has stayed empty for a second, within 30 s.
+quiet=0
+deadline=$((SECONDS + 30))
+while [ "$quiet" -lt 10 ] && [ "$SECONDS" -lt "$deadline" ]; do
+	if [ -e /run/udev/queue ]; then quiet=0; else quiet=$((quiet + 1)); fi
+	sleep 0.1
+done
+[ "$quiet" -ge 10 ] || echo "vm: udevd's queue was still busy after 30 s" >&2
 kill "$udevd"
 wait "$udevd" 2>/dev/null
 true
