@@ -23,9 +23,10 @@ DEBIAN_BUILD=(gcc g++ clang clang-format make meson ninja-build pkg-config pytho
 # It must not start on this machine: install-deps.sh --vm installs it with policy-rc.d
 # saying no (see below).
 # mount: the vm lane mounts a disk and turns swap on in its guests; not in a minimal Debian.
+# strace: the vm lane's display test holds a driver's unbind back (delay injection).
 DEBIAN_BENCH=(hyperfine strace jq driverctl dpdk)
 DEBIAN_PACKAGE=(build-essential dpkg-dev debhelper fakeroot lintian mmdebstrap rpm git util-linux mount)
-DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps mount
+DEBIAN_VM=(qemu-system-x86 qemu-utils ovmf busybox-static cpio gzip xz-utils kmod iproute2 e2fsprogs udev procps mount strace
 	linux-source-6.12 flex bison libelf-dev libssl-dev bc
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
 

@@ -222,11 +222,15 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 			  "member; nothing was changed");
 		err = -EPERM;
 	} else {
-		if (req->dry)
+		/* A refused dry run shows nothing of what it would have done. */
+		if (req->dry) {
+			output_hold_text();
 			print_text("Would write (dry run, nothing changes):\n");
+		}
 		transaction_begin(&old);
 		w = calloc(1, sizeof(*w));
 		if (!w) {
+			output_release_text(false);
 			transaction_end(&old);
 			vfk_plan_unref(plan);
 			return -ENOMEM;
@@ -242,6 +246,7 @@ int bind_targets(struct vfk_ctx *ctx, struct vfk_device **targets, size_t n_targ
 			err = vfk_bind(ctx, move, n_move, req->dry ? VFK_BIND_DRY_RUN : 0, on_write,
 				       w, &detail);
 		transaction_end(&old);
+		output_release_text(err >= 0);
 		if (req->display)
 			print_steps(w);
 		free(w);

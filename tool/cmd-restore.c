@@ -136,8 +136,8 @@ static const char shortopts[] = "anh";
 static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 {
 	bool all = false, dry = false, journal_bad = false;
-	char **before = NULL, **bdfs = NULL, **lent = NULL, **lent_after = NULL;
-	size_t n_before = 0, n = 0, n_lent = 0, n_lent_after = 0, n_back = 0;
+	char **before = NULL, **bdfs = NULL, **lent = NULL, **lent_after = NULL, **display = NULL;
+	size_t n_before = 0, n = 0, n_lent = 0, n_lent_after = 0, n_back = 0, n_display = 0;
 	const char **back = NULL;
 	int c, err;
 
@@ -166,17 +166,21 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	/* A journal that cannot be read is no empty journal: restore then fails and says why. */
 	if (vfk_journal_get_devices(ctx, &before, &n_before) < 0 ||
-	    vfk_journal_get_lent(ctx, &lent, &n_lent) < 0)
+	    vfk_journal_get_lent(ctx, &lent, &n_lent) < 0 ||
+	    vfk_journal_get_display(ctx, &display, &n_display) < 0)
 		journal_bad = true;
 	/* JSON always records the attempt; text says there is nothing to do. Files a killed
-	 * `qemu --user` left lent are something to do for --all. */
-	if (n_before == 0 && !(all && n_lent) && !journal_bad && !output_is_json()) {
+	 * `qemu --user` left lent are something to do for --all; display steps a bind killed
+	 * before it recorded any device took are something to do too. */
+	if (n_before == 0 && !(all && n_lent) && !n_display && !journal_bad && !output_is_json()) {
 		print_text("Nothing to restore: the journal is empty.\n");
 		free_names(bdfs, n);
 		free(before);
 		free_names(lent, n_lent);
+		free_names(display, n_display);
 		return all ? EXIT_OK : EXIT_NOT_READY;
 	}
+	free_names(display, n_display);
 	err = restore_names(ctx, bdfs, n, dry);
 	/* What restore gave back (the text named each file as it went): those no longer
 	 * lent afterwards. */

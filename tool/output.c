@@ -30,6 +30,10 @@ static json_object *stack[MAX_DEPTH];
 static int depth = -1;
 /* What went wrong, in the order it was said: error messages, and warnings. */
 static json_object *errors, *warnings;
+/* output_hold_text(): text held back until it is known whether to print it. */
+static FILE *held;
+static char *held_buf;
+static size_t held_len;
 
 /*
  * Streaming (output_set_stream()): each array opened at the top of the document is
@@ -471,14 +475,33 @@ void print_text(const char *fmt, ...)
 	if (json_mode)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(held ? held : stdout, fmt, ap);
 	va_end(ap);
 }
 
 void print_text_raw(const char *s)
 {
 	if (!json_mode)
-		fputs_unlocked(s, stdout);
+		fputs_unlocked(s, held ? held : stdout);
+}
+
+void output_hold_text(void)
+{
+	if (!held)
+		held = open_memstream(&held_buf, &held_len);
+}
+
+void output_release_text(bool keep)
+{
+	if (!held)
+		return;
+	fclose(held);
+	held = NULL;
+	if (keep && held_buf)
+		fwrite(held_buf, 1, held_len, stdout);
+	free(held_buf);
+	held_buf = NULL;
+	held_len = 0;
 }
 
 const char *output_colour(enum output_colour c)

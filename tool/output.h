@@ -58,6 +58,11 @@ const char *output_colour(enum output_colour c);
 void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Text only: @s as it is, for lines a listing builds itself thousands of times. */
 void print_text_raw(const char *s);
+/* Text only: print_text() and print_text_raw() go to a buffer until output_release_text(),
+ * which prints it when @keep and drops it otherwise; a dry run that is then refused shows
+ * none of what it would have done. Not nested. */
+void output_hold_text(void);
+void output_release_text(bool keep);
 
 /* A command's --help: @text and a newline, in text whatever --json says; no JSON
  * document follows it. */

@@ -246,6 +246,25 @@ int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
  */
 int vfk_journal_get_lent(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
 
+/**
+ * vfk_journal_get_display() - The display hand-over steps the journal says are taken.
+ * @ctx: the context.
+ * @ret: receives a NULL-terminated malloc'd array of malloc'd names, oldest first, as
+ *       vfk_bind_release_display()'s @on_step names its targets: "display-manager.service",
+ *       a vtconsole ("vtcon1"), a firmware framebuffer ("efi-framebuffer.0").
+ * @ret_n: receives the number of names.
+ *
+ * A step stays recorded until vfk_restore() undoes it; one can be there without any
+ * device (bind was killed after the hand-over began and before the devices were
+ * recorded), and vfk_restore() with @bdfs NULL undoes it then too.
+ *
+ * Return: 0, also when there is no journal (an empty array); -ENOMEM; the errors of
+ * vfk_journal_get_devices().
+ *
+ * Since: 0.2
+ */
+int vfk_journal_get_display(struct vfk_ctx *ctx, char ***ret, size_t *ret_n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -894,6 +894,30 @@ VFK_EXPORT int vfk_journal_get_lent(struct vfk_ctx *ctx, char ***ret, size_t *re
 	return 0;
 }
 
+VFK_EXPORT int vfk_journal_get_display(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)
+{
+	struct journal *j = NULL;
+	char **list;
+	int err;
+
+	assert_return(ctx && ret && ret_n, -EINVAL);
+	err = journal_read_only(ctx, &j, NULL);
+	if (err < 0)
+		return err;
+	list = calloc(j->n_displays + 1, sizeof(*list));
+	for (size_t i = 0; list && i < j->n_displays; i++)
+		if (!(list[i] = strdup(j->displays[i].name))) {
+			strv_free(list);
+			list = NULL;
+		}
+	*ret_n = j->n_displays;
+	journal_close(j);
+	if (!list)
+		return -ENOMEM;
+	*ret = list;
+	return 0;
+}
+
 VFK_EXPORT int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)
 {
 	struct journal *j = NULL;

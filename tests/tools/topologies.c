@@ -1146,6 +1146,28 @@ static const struct fx_damage single_gpu_held_links[] = {
 	{"proc/4321/fd/9", "/dev/dri/card0"},
 };
 
+/* --- The single-GPU desktop without a display manager, after a bind --release-display
+ * was killed between the hand-over and the devices' record: fbcon and efifb are unbound
+ * and the journal holds only those two steps. */
+static const struct fx_damage single_gpu_crashed_files[] = {
+	{"sys/bus/pci/drivers/vfio-pci/bind", ""},
+	{"sys/bus/pci/drivers/vfio-pci/unbind", ""},
+	{"sys/devices/virtual/vtconsole/vtcon1/bind", "0\n"},
+	{"sys/devices/platform/efi-framebuffer.0/uevent", ""},
+	{"sys/bus/platform/drivers/efi-framebuffer/bind", ""},
+	{"sys/bus/platform/drivers/efi-framebuffer/unbind", ""},
+	{"run/vfiokit/journal.json",
+	 "{\n  \"format\": 1,\n  \"devices\": [\n  ],\n  \"display\": [\n    {\n"
+	 "      \"step\": \"console\",\n      \"bdf\": \"0000:01:00.0\",\n"
+	 "      \"name\": \"vtcon1\"\n    },\n    {\n      \"step\": \"framebuffer\",\n"
+	 "      \"bdf\": \"0000:01:00.0\",\n      \"name\": \"efi-framebuffer.0\",\n"
+	 "      \"driver\": \"efi-framebuffer\"\n    }\n  ]\n}\n"},
+};
+static const struct fx_damage single_gpu_crashed_links[] = {
+	{"sys/bus/platform/devices/efi-framebuffer.0",
+	 "../../../devices/platform/efi-framebuffer.0"},
+};
+
 /* --- The RHEL server with libvirt hooks (vfiokit hook install) for two domains, and the
  * configurations of two more damaged by hand. */
 static const struct fx_damage hooked_server_files[] = {
@@ -1199,6 +1221,21 @@ const struct topology topologies[] = {
 	 N(single_gpu_held_files),
 	 single_gpu_held_links,
 	 N(single_gpu_held_links)},
+	{{"single-gpu-crashed",
+	  "The single-GPU desktop after a killed bind --release-display: only display steps "
+	  "journaled",
+	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
+	 &amd_desktop_host,
+	 NULL,
+	 0,
+	 amd_desktop_use_files,
+	 N(amd_desktop_use_files),
+	 amd_desktop_use_links,
+	 N(amd_desktop_use_links),
+	 single_gpu_crashed_files,
+	 N(single_gpu_crashed_files),
+	 single_gpu_crashed_links,
+	 N(single_gpu_crashed_links)},
 	{{"tampered-persist", "The Ryzen desktop whose persist record names /etc/shadow",
 	  amd_desktop_devs, N(amd_desktop_devs), amd_desktop_groups, N(amd_desktop_groups)},
 	 &amd_desktop_host,

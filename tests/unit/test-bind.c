@@ -153,6 +153,12 @@ struct env {
 	char stuck[32];	   /* probing this device leaves it where it is... */
 	char stuck_on[32]; /* ...when it would go to this driver */
 	char reclaim[32];  /* vfio-pci's ids name this device: a probe gives it vfio-pci */
+	/* The display hand-over: the platform driver refuses to let efifb go; systemctl
+	 * exits 1; how many steps found their record in the journal when taken; the steps
+	 * reported, as "action target note|". */
+	bool efifb_stuck, systemctl_fails; /* systemctl_fails: `systemctl stop` exits 1 */
+	int journaled;
+	char steps[1024];
 };
 
 static void devpath(struct env *e, const char *bdf, char *buf, size_t size)
@@ -219,6 +225,52 @@ static void unlink_driver(struct env *e, const char *bdf, const char *drv)
 	unlink(path);
 }
 
+static bool journal_has(struct env *e, const char *needle)
+{
+	char path[PATH_MAX], buf[8192] = "";
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/run/vfiokit/journal.json", e->root);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+/* The platform bus's bind and unbind: the device's driver link comes and goes. */
+static int fake_platform(struct env *e, const char *path, const char *value)
+{
+	const char *drv = path + strlen(SYS_PLATFORM_DRIVERS "/"), *op = strchr(drv, '/');
+	char link[PATH_MAX], target[PATH_MAX], name[64];
+	ssize_t n;
+
+	assert_non_null(op);
+	snprintf(link, sizeof(link), "%s/" SYS_PLATFORM_DEVICES "/%s/driver", e->root, value);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (strcmp(op, "/unbind") == 0) {
+		snprintf(name, sizeof(name), "\"%s\"", value);
+		if (journal_has(e, name))
+			e->journaled++;
+		if (e->efifb_stuck)
+			return -EBUSY;
+		if (n <= 0)
+			return -ENODEV;
+		assert_int_equal(unlink(link), 0);
+		return 0;
+	}
+	assert_string_equal(op, "/bind");
+	if (n > 0)
+		return -EBUSY;
+	snprintf(target, sizeof(target), "../../../bus/platform/drivers/%.*s", (int)(op - drv),
+		 drv);
+	assert_int_equal(symlink(target, link), 0);
+	return 0;
+}
+
 static int fake_kernel(void *data, const char *path, const char *value)
 {
 	struct env *e = data;
@@ -236,7 +288,20 @@ static int fake_kernel(void *data, const char *path, const char *value)
 	}
 	snprintf(e->writes + strlen(e->writes), sizeof(e->writes) - strlen(e->writes), "%s <- %s%s",
 		 path, value, strchr(value, '\n') ? "" : "\n");
-	if (len > 16 && strcmp(path + len - 16, "/driver_override") == 0) {
+	if (strncmp(path, SYS_PLATFORM_DRIVERS "/", strlen(SYS_PLATFORM_DRIVERS "/")) == 0) {
+		int err = fake_platform(e, path, value);
+
+		if (err < 0)
+			return err;
+	} else if (strncmp(path, SYS_CLASS_VTCONSOLE "/", strlen(SYS_CLASS_VTCONSOLE "/")) == 0) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "\"%.*s\"",
+			 (int)strcspn(path + strlen(SYS_CLASS_VTCONSOLE "/"), "/"),
+			 path + strlen(SYS_CLASS_VTCONSOLE "/"));
+		if (strcmp(value, "0") == 0 && journal_has(e, name))
+			e->journaled++;
+	} else if (len > 16 && strcmp(path + len - 16, "/driver_override") == 0) {
 		char bdf[32];
 
 		snprintf(bdf, sizeof(bdf), "%.*s", (int)(len - 16 - strlen(SYS_PCI_DEVICES "/")),
@@ -1228,6 +1293,387 @@ static void test_release_write_fails(void **state_)
 	assert_string_equal(driver_of(e, bdfs[1], drv, sizeof(drv)), "vfio-pci");
 }
 
+/* --- The display hand-over (bind --release-display). The GPU 01:00.0 carries the
+ * host's display: DRM card0, fb0 with fbcon on it (vtcon1; vtcon0 is the dummy console),
+ * efifb in its first BAR, bound to efi-framebuffer; gdm runs, with Xorg (1234, started
+ * by gdm) holding card0. systemctl is the run observer below, which stops and starts
+ * gdm's processes. */
+#define GPU "0000:01:00.0"
+#define DM_STOP "$ systemctl stop display-manager.service\n"
+#define DM_START "$ systemctl start display-manager.service\n"
+#define CON_OFF SYS_CLASS_VTCONSOLE "/vtcon1/bind <- 0\n"
+#define CON_ON SYS_CLASS_VTCONSOLE "/vtcon1/bind <- 1\n"
+#define FB_OFF SYS_PLATFORM_DRIVERS "/efi-framebuffer/unbind <- efi-framebuffer.0\n"
+#define FB_ON SYS_PLATFORM_DRIVERS "/efi-framebuffer/bind <- efi-framebuffer.0\n"
+
+static void display_manager(struct env *e, bool running)
+{
+	char path[PATH_MAX];
+
+	if (!running) {
+		snprintf(path, sizeof(path), "%s/proc/900", e->root);
+		fx_rmtree(path);
+		snprintf(path, sizeof(path), "%s/proc/1234", e->root);
+		fx_rmtree(path);
+		return;
+	}
+	assert_int_equal(fx_write_file(e->root, "proc/900/comm", "gdm3\n"), 0);
+	assert_int_equal(fx_write_file(e->root, "proc/900/stat", "900 (gdm3) S 1 900 900 0 -1\n"),
+			 0);
+	assert_int_equal(
+		fx_write_file(e->root, "proc/900/cgroup", "0::/system.slice/gdm.service\n"), 0);
+	assert_int_equal(fx_write_file(e->root, "proc/1234/comm", "Xorg\n"), 0);
+	assert_int_equal(
+		fx_write_file(e->root, "proc/1234/stat", "1234 (Xorg) S 900 1234 1234 0 -1\n"), 0);
+	assert_int_equal(fx_write_file(e->root, "proc/1234/cgroup",
+				       "0::/user.slice/user-120.slice/session-c1.scope\n"),
+			 0);
+	assert_int_equal(fx_symlink(e->root, "proc/1234/fd/5", "/dev/dri/card0"), 0);
+}
+
+static int fake_systemctl(void *data, const char *const *argv)
+{
+	struct env *e = data;
+	size_t len = strlen(e->writes);
+
+	len += (size_t)snprintf(e->writes + len, sizeof(e->writes) - len, "$");
+	for (size_t i = 0; argv[i]; i++)
+		len += (size_t)snprintf(e->writes + len, sizeof(e->writes) - len, " %s", argv[i]);
+	snprintf(e->writes + len, sizeof(e->writes) - len, "\n");
+	assert_string_equal(argv[0], "systemctl");
+	assert_string_equal(argv[2], "display-manager.service");
+	assert_null(argv[3]);
+	if (e->systemctl_fails && strcmp(argv[1], "stop") == 0)
+		return 1;
+	if (strcmp(argv[1], "stop") == 0 && journal_has(e, "\"display-manager.service\""))
+		e->journaled++;
+	display_manager(e, strcmp(argv[1], "start") == 0);
+	return 0;
+}
+
+static void with_display(struct env *e)
+{
+	assert_int_equal(fx_mkdir_p(e->root, RUN_SYSTEMD_SYSTEM), 0);
+	assert_int_equal(
+		fx_symlink(e->root, ETC_DISPLAY_MANAGER_UNIT, "/lib/systemd/system/gdm.service"),
+		0);
+	display_manager(e, true);
+	assert_int_equal(fx_mkdir_p(e->root, SYS_PCI_DEVICES "/" GPU "/drm/card0"), 0);
+	assert_int_equal(fx_mkdir_p(e->root, SYS_PCI_DEVICES "/" GPU "/graphics/fb0"), 0);
+	assert_int_equal(
+		fx_write_file(e->root, SYS_PCI_DEVICES "/" GPU "/resource",
+			      "0x00000000e0000000 0x00000000efffffff 0x000000000014220c\n"
+			      "0x00000000fc000000 0x00000000fcffffff 0x0000000000040200\n"),
+		0);
+	assert_int_equal(fx_write_file(e->root, PROC_IOMEM,
+				       "e0000000-efffffff : PCI Bus 0000:01\n"
+				       "  e0000000-efffffff : 0000:01:00.0\n"
+				       "    e0000000-e07fffff : efifb\n"),
+			 0);
+	assert_int_equal(
+		fx_write_file(e->root, SYS_CLASS_VTCONSOLE "/vtcon0/name", "(S) dummy device\n"),
+		0);
+	assert_int_equal(fx_write_file(e->root, SYS_CLASS_VTCONSOLE "/vtcon0/bind", "1\n"), 0);
+	assert_int_equal(fx_write_file(e->root, SYS_CLASS_VTCONSOLE "/vtcon1/name",
+				       "(M) frame buffer device\n"),
+			 0);
+	assert_int_equal(fx_write_file(e->root, SYS_CLASS_VTCONSOLE "/vtcon1/bind", "1\n"), 0);
+	assert_int_equal(fx_write_file(e->root, SYS_PLATFORM_DRIVERS "/efi-framebuffer/bind", ""),
+			 0);
+	assert_int_equal(fx_write_file(e->root, SYS_PLATFORM_DRIVERS "/efi-framebuffer/unbind", ""),
+			 0);
+	assert_int_equal(fx_symlink(e->root, SYS_PLATFORM_DEVICES "/efi-framebuffer.0/driver",
+				    "../../../bus/platform/drivers/efi-framebuffer"),
+			 0);
+	path_set_run_observer(e->ctx, fake_systemctl, e);
+}
+
+/* The display's state next to the devices': whether gdm runs, the consoles' bind files,
+ * efifb's driver. */
+static void display_state(struct env *e, char *buf, size_t size)
+{
+	char path[PATH_MAX], con0[8] = "", con1[8] = "", fb[PATH_MAX] = "-";
+	size_t len;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" SYS_CLASS_VTCONSOLE "/vtcon0/bind", e->root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(con0, sizeof(con0), f));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/" SYS_CLASS_VTCONSOLE "/vtcon1/bind", e->root);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(con1, sizeof(con1), f));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/" SYS_PLATFORM_DEVICES "/efi-framebuffer.0/driver",
+		 e->root);
+	n = readlink(path, fb, sizeof(fb) - 1);
+	if (n > 0)
+		fb[n] = '\0';
+	snprintf(path, sizeof(path), "%s/proc/900", e->root);
+	len = (size_t)snprintf(buf, size, "gdm=%s vtcon0=%c vtcon1=%c efifb=%s ",
+			       access(path, F_OK) == 0 ? "running" : "stopped", con0[0], con1[0],
+			       strrchr(fb, '/') ? strrchr(fb, '/') + 1 : fb);
+	state(e, buf + len, size - len);
+}
+
+static void on_step(void *userdata, const char *action, const char *target, const char *note)
+{
+	struct env *e = userdata;
+
+	snprintf(e->steps + strlen(e->steps), sizeof(e->steps) - strlen(e->steps), "%s %s %s|",
+		 action, target, note ? note : "-");
+}
+
+static int bind_display(struct env *e, unsigned int flags, char **detail)
+{
+	struct vfk_device *d[2];
+	int err;
+
+	get(e, GPU, &d[0]);
+	get(e, "0000:01:00.1", &d[1]);
+	err = vfk_bind_release_display(e->ctx, d, 2, flags, NULL, on_step, e, detail);
+	vfk_device_unref(d[0]);
+	vfk_device_unref(d[1]);
+	return err;
+}
+
+/* Where @needle is in the log of writes and commands; fails when it is not there. */
+static size_t at(struct env *e, const char *needle)
+{
+	const char *p = strstr(e->writes, needle);
+
+	if (!p)
+		fail_msg("'%s' is not in:\n%s", needle, e->writes);
+	return (size_t)(p - e->writes);
+}
+
+static void assert_journal_display(struct env *e, const char *expect)
+{
+	char **list, joined[256] = "";
+	size_t n;
+
+	assert_int_equal(vfk_journal_get_display(e->ctx, &list, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+			 i ? " " : "", list[i]);
+	assert_null(list[n]);
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	assert_string_equal(joined, expect);
+}
+
+/* gdm stopped (the argv checked by the observer), fbcon's console unbound, efifb unbound
+ * from its platform driver: in that order, each found in the journal when taken, all
+ * before the GPU's driver_override; the dummy console left alone. */
+static void test_display_release(void **state_)
+{
+	struct env *e = *state_;
+	char drv[64];
+
+	with_display(e);
+	assert_int_equal(bind_display(e, 0, NULL), 0);
+	assert_true(at(e, DM_STOP) < at(e, CON_OFF));
+	assert_true(at(e, CON_OFF) < at(e, FB_OFF));
+	assert_true(at(e, FB_OFF) < at(e, SYS_PCI_DEVICES "/" GPU "/driver_override <- vfio-pci"));
+	assert_null(strstr(e->writes, "vtcon0"));
+	assert_int_equal(e->journaled, 3);
+	assert_string_equal(e->steps, "stop-display-manager display-manager.service gdm.service|"
+				      "unbind-console vtcon1 (M) frame buffer device|"
+				      "unbind-framebuffer efi-framebuffer.0 efi-framebuffer|");
+	assert_string_equal(driver_of(e, GPU, drv, sizeof(drv)), "vfio-pci");
+	assert_journal_display(e, "display-manager.service vtcon1 efi-framebuffer.0");
+}
+
+/* No display manager running: nothing stopped, the reason reported; the consoles and
+ * efifb still go. */
+static void test_display_manager_not_running(void **state_)
+{
+	struct env *e = *state_;
+
+	with_display(e);
+	display_manager(e, false);
+	assert_int_equal(bind_display(e, 0, NULL), 0);
+	assert_null(strstr(e->writes, "systemctl"));
+	assert_true(at(e, CON_OFF) < at(e, FB_OFF));
+	assert_string_equal(e->steps, "skip-display-manager display-manager.service "
+				      "display-manager.service (gdm.service) is not running|"
+				      "unbind-console vtcon1 (M) frame buffer device|"
+				      "unbind-framebuffer efi-framebuffer.0 efi-framebuffer|");
+	assert_journal_display(e, "vtcon1 efi-framebuffer.0");
+}
+
+/* restore: the GPU back first, then the hand-over undone newest first: efifb bound
+ * again, the console bound again, gdm started; the machine as it was before bind. */
+static void test_display_restore_order(void **state_)
+{
+	struct env *e = *state_;
+	char before[2048], after[2048];
+
+	with_display(e);
+	display_state(e, before, sizeof(before));
+	assert_int_equal(bind_display(e, 0, NULL), 0);
+	e->writes[0] = '\0';
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	assert_true(at(e, SYS_PCI_DEVICES "/" GPU "/driver_override") < at(e, FB_ON));
+	assert_true(at(e, FB_ON) < at(e, CON_ON));
+	assert_true(at(e, CON_ON) < at(e, DM_START));
+	display_state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	assert_journal_display(e, "");
+}
+
+/* A step that fails midway (efifb's driver will not let go): the steps taken are undone
+ * newest first, the devices never move, the journal ends empty, and the detail names the
+ * file. `systemctl stop` failing is the first step failing: the unit is started again
+ * (the stop may have ended part of it) and nothing else is touched. */
+static void test_display_step_fails(void **state_)
+{
+	struct env *e = *state_;
+	char before[2048], after[2048], *detail = NULL, **list;
+	size_t n;
+
+	with_display(e);
+	display_state(e, before, sizeof(before));
+	e->efifb_stuck = true;
+	assert_int_equal(bind_display(e, 0, &detail), -EBUSY);
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, GPU ": writing /" SYS_PLATFORM_DRIVERS
+					   "/efi-framebuffer/unbind for efi-framebuffer.0 failed"));
+	free(detail);
+	assert_true(at(e, DM_STOP) < at(e, CON_OFF));
+	assert_true(at(e, CON_OFF) < at(e, FB_OFF));
+	assert_true(at(e, FB_OFF) < at(e, CON_ON));
+	assert_true(at(e, CON_ON) < at(e, DM_START));
+	assert_null(strstr(e->writes, "driver_override"));
+	display_state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	assert_journal_display(e, "");
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+
+	e->efifb_stuck = false;
+	e->systemctl_fails = true;
+	e->writes[0] = '\0';
+	detail = NULL;
+	assert_int_equal(bind_display(e, 0, &detail), -EIO);
+	assert_non_null(strstr(detail, "`systemctl stop display-manager.service` failed "
+				       "(exit status 1)"));
+	free(detail);
+	/* A stop that failed may have stopped part of it: started again, nothing else run. */
+	assert_string_equal(e->writes, DM_STOP DM_START);
+	display_state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	assert_journal_display(e, "");
+}
+
+/* Fail the Nth write or journal save of the hand-over and move for every N: the display
+ * and the devices end where they began, the journal empty. */
+static void test_display_fault_sweep(void **state_)
+{
+	struct env *e = *state_;
+	char before[2048], after[2048];
+	unsigned int total;
+
+	with_display(e);
+	display_state(e, before, sizeof(before));
+	path_fault_set(e->ctx, 0, 0);
+	assert_int_equal(bind_display(e, 0, NULL), 0);
+	total = path_fault_count(e->ctx);
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	assert_true(total > 4);
+	for (unsigned int nth = 1; nth <= total; nth++) {
+		char *detail = NULL, **list;
+		size_t n;
+
+		path_fault_set(e->ctx, nth, EIO);
+		assert_int_equal(bind_display(e, 0, &detail), -EIO);
+		path_fault_set(e->ctx, 0, 0);
+		assert_non_null(detail);
+		assert_non_null(strstr(detail, "Input/output error"));
+		free(detail);
+		display_state(e, after, sizeof(after));
+		if (strcmp(after, before) != 0)
+			fail_msg("fault on write %u: %s != %s", nth, after, before);
+		assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+		assert_int_equal(n, 0);
+		free(list);
+		assert_journal_display(e, "");
+	}
+}
+
+/* A process outside gdm's sessions holds card0: -EBUSY naming it, before anything is
+ * written or run, also in a dry run. */
+static void test_display_held(void **state_)
+{
+	struct env *e = *state_;
+	char before[2048], after[2048], *detail = NULL;
+
+	with_display(e);
+	assert_int_equal(fx_write_file(e->root, "proc/4321/comm", "steam\n"), 0);
+	assert_int_equal(
+		fx_write_file(e->root, "proc/4321/stat", "4321 (steam) S 2000 4321 4321 0 -1\n"),
+		0);
+	assert_int_equal(fx_write_file(e->root, "proc/4321/cgroup",
+				       "0::/user.slice/user-1000.slice/session-3.scope\n"),
+			 0);
+	assert_int_equal(fx_symlink(e->root, "proc/4321/fd/9", "/dev/dri/card0"), 0);
+	display_state(e, before, sizeof(before));
+	for (int dry = 0; dry < 2; dry++) {
+		assert_int_equal(bind_display(e, dry ? VFK_BIND_DRY_RUN : 0, &detail), -EBUSY);
+		assert_non_null(strstr(detail, GPU ": process 4321 (steam) holds /dev/dri/card0 "
+						   "open, and it is not the display manager"));
+		free(detail);
+		detail = NULL;
+		assert_string_equal(e->writes, "");
+		assert_string_equal(e->steps, "");
+		display_state(e, after, sizeof(after));
+		assert_string_equal(after, before);
+		assert_journal_display(e, "");
+	}
+}
+
+/* Only display steps in the journal (bind killed before it recorded a device): the
+ * journal lists no device but these steps, and restore --all undoes them newest first. */
+static void test_restore_display_only(void **state_)
+{
+	struct env *e = *state_;
+	char before[2048], after[2048], path[PATH_MAX], **list;
+	size_t n;
+
+	with_display(e);
+	display_state(e, before, sizeof(before));
+	display_manager(e, false);
+	assert_int_equal(fx_write_file(e->root, SYS_CLASS_VTCONSOLE "/vtcon1/bind", "0\n"), 0);
+	snprintf(path, sizeof(path), "%s/" SYS_PLATFORM_DEVICES "/efi-framebuffer.0/driver",
+		 e->root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(
+		fx_write_file(
+			e->root, "run/vfiokit/journal.json",
+			"{\"format\": 1, \"devices\": [], \"display\": ["
+			"{\"step\": \"display-manager\", \"bdf\": \"0000:01:00.0\", "
+			"\"name\": \"display-manager.service\"}, "
+			"{\"step\": \"console\", \"bdf\": \"0000:01:00.0\", \"name\": \"vtcon1\"}, "
+			"{\"step\": \"framebuffer\", \"bdf\": \"0000:01:00.0\", "
+			"\"name\": \"efi-framebuffer.0\", \"driver\": \"efi-framebuffer\"}]}\n"),
+		0);
+	assert_int_equal(vfk_journal_get_devices(e->ctx, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+	assert_journal_display(e, "display-manager.service vtcon1 efi-framebuffer.0");
+	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	assert_true(at(e, FB_ON) < at(e, CON_ON));
+	assert_true(at(e, CON_ON) < at(e, DM_START));
+	display_state(e, after, sizeof(after));
+	assert_string_equal(after, before);
+	assert_journal_display(e, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1259,6 +1705,13 @@ int main(void)
 		T(test_release_lock),
 		T(test_release_taken_again),
 		T(test_release_write_fails),
+		T(test_display_release),
+		T(test_display_manager_not_running),
+		T(test_display_restore_order),
+		T(test_display_step_fails),
+		T(test_display_fault_sweep),
+		T(test_display_held),
+		T(test_restore_display_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

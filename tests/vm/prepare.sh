@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-for tool in qemu-system-x86_64 cpio apt-get dpkg-deb modprobe depmod xz; do
+for tool in qemu-system-x86_64 cpio apt-get dpkg-deb modprobe depmod xz strace; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		vm_die "missing $tool: run scripts/install-deps.sh --vm"
 done

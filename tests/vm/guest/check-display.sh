@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs inside the vm lane's guest (topology gpu): bind --release-display against the real
 # kernel's fbcon and the stock bochs DRM driver. The console drawn on the card's
-# framebuffer is unbound while the card is on vfio-pci, bound again after restore; a
-# process holding the card's DRM node refuses the hand-over. The guest has no systemd,
-# so the display manager's step is reported as not taken.
+# framebuffer is unbound before the card leaves bochs (seen with the driver's unbind held
+# back by strace), bound again after restore; a process holding the card's DRM node
+# refuses the hand-over. The guest has no systemd, so the display manager's step is
+# reported as not taken.
 #   check-display.sh VFIOKIT
 set -u
 tool=$1
@@ -82,16 +83,33 @@ check "dry run says the display manager is not stopped (no systemd)" \
 check "dry run shows the console unbind" grep -qF "/sys/class/vtconsole/$con/bind <- \"0\"" "$out/dry"
 check "dry run changed nothing" [ "$(driver "$vga"):$(cat "/sys/class/vtconsole/$con/bind")" = "$vga_was:1" ]
 
-"$tool" --json bind --release-display "$vga" "$hda" >"$out/o" 2>"$out/e"
+# Once the card leaves $vga_was, fbcon unregisters its vtconsole whoever unbound it, so
+# the console step is checked in between: strace holds the write to $vga_was's unbind back
+# for some seconds, and the vtconsole is read once the journal records the devices (the
+# hand-over is done by then) while the card is still on $vga_was.
+unbind=/sys/bus/pci/drivers/$vga_was/unbind
+strace -f -qq -o /dev/null -P "$unbind" -e trace=write -e inject=write:delay_enter=6000000 \
+	"$tool" --json bind --release-display "$vga" "$hda" >"$out/o" 2>"$out/e" &
+bind_pid=$!
+during=unseen
+for _ in $(seq 300); do
+	if grep -qs '"state"' /run/vfiokit/journal.json; then
+		on=$(driver "$vga")
+		bind=$(cat "/sys/class/vtconsole/$con/bind" 2>/dev/null)
+		during="bind = ${bind:-gone}, on $on"
+		break
+	fi
+	sleep 0.1
+done
+wait "$bind_pid"
 rc=$?
-echo "bind --release-display (exit $rc):"; show "$out/o" "$out/e"
+echo "bind --release-display (exit $rc), with $unbind held back; console $con: $during"
+show "$out/o" "$out/e"
 check "bind --release-display exited 0" [ "$rc" = 0 ]
 check "$vga on vfio-pci" [ "$(driver "$vga")" = vfio-pci ]
 check "$hda on vfio-pci" [ "$(driver "$hda")" = vfio-pci ]
-# Unbound, fbcon lets go of the console; with the card's framebuffer gone it also
-# unregisters its vtconsole.
-check "console unbound during (bind = 0, or fbcon's vtconsole gone)" \
-	bash -c '[ ! -e "$0" ] || [ "$(cat "$0")" = 0 ]' "/sys/class/vtconsole/$con/bind"
+check "console unbound (bind = 0) while $vga was still on $vga_was" \
+	[ "$during" = "bind = 0, on $vga_was" ]
 check "no vtconsole drawn by fbcon is bound during" \
 	bash -c '! grep -l "frame buffer" /sys/class/vtconsole/*/name 2>/dev/null | while read -r n; do cat "${n%name}bind"; done | grep -q 1' 
 check "JSON reports the console step" python3 -c '
