@@ -88,7 +88,7 @@ check "dry run changed nothing" [ "$(driver "$vga"):$(cat "/sys/class/vtconsole/
 # for some seconds, and the vtconsole is read once the journal records the devices (the
 # hand-over is done by then) while the card is still on $vga_was.
 unbind=/sys/bus/pci/drivers/$vga_was/unbind
-strace -f -qq -o /dev/null -P "$unbind" -e trace=write -e inject=write:delay_enter=6000000 \
+strace -f -qq -o /dev/null -P "$unbind" -e trace=write -e inject=write:delay_enter=10000000 \
 	"$tool" --json bind --release-display "$vga" "$hda" >"$out/o" 2>"$out/e" &
 bind_pid=$!
 during=unseen
