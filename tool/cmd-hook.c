@@ -301,13 +301,18 @@ static int release(struct vfk_ctx *ctx, const char *domain, const struct vfk_add
 			}
 	}
 	if (k) {
-		if (dry)
+		/* A refused dry run shows nothing of what it would have done. */
+		if (dry) {
+			output_hold_text();
 			print_text("Would write (dry run, nothing changes):\n");
+		}
 		transaction_begin(&old);
 		err = vfk_restore(ctx, (const char *const *)bdfs, k, dry ? VFK_BIND_DRY_RUN : 0,
 				  dry || vfk_ctx_get_log_priority(ctx) >= 6 ? show_write : NULL,
 				  NULL, &detail);
 		transaction_end(&old);
+		if (dry)
+			output_release_text(err >= 0);
 		if (detail)
 			log_lines(err < 0 ? "" : "warning: ", detail);
 		if (err < 0)

@@ -135,13 +135,18 @@ static int release_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	}
 	for (size_t i = 0; i < n; i++)
 		bdfs[i] = vfk_device_get_bdf(targets[i]);
-	if (dry)
+	/* A refused dry run shows nothing of what it would have done. */
+	if (dry) {
+		output_hold_text();
 		print_text("Would write (dry run, nothing changes):\n");
+	}
 	transaction_begin(&old);
 	err = vfk_release(ctx, bdfs, n, dry ? VFK_BIND_DRY_RUN : 0,
 			  dry || vfk_ctx_get_log_priority(ctx) >= 6 ? show_write : NULL, NULL,
 			  &detail);
 	transaction_end(&old);
+	if (dry)
+		output_release_text(err >= 0);
 	report(detail, err < 0);
 	if (err < 0)
 		log_error("release: %s", refusal(err));

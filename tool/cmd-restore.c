@@ -74,13 +74,18 @@ static int restore_names(struct vfk_ctx *ctx, char **bdfs, size_t n, bool dry)
 	sigset_t old;
 	int err;
 
-	if (dry)
+	/* A refused dry run shows nothing of what it would have done. */
+	if (dry) {
+		output_hold_text();
 		print_text("Would write (dry run, nothing changes):\n");
+	}
 	transaction_begin(&old);
 	err = vfk_restore(ctx, (const char *const *)bdfs, n, dry ? VFK_BIND_DRY_RUN : 0,
 			  dry || vfk_ctx_get_log_priority(ctx) >= 6 ? show_write : NULL, NULL,
 			  &detail);
 	transaction_end(&old);
+	if (dry)
+		output_release_text(err >= 0);
 	if (detail)
 		(err < 0 ? log_error : log_warn)("%s", detail);
 	if (err < 0)

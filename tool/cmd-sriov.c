@@ -153,11 +153,16 @@ static int sriov_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	print_string(PRINT_JSON, "device", NULL, vfk_device_get_bdf(pfs[0]));
 	print_uint(PRINT_JSON, "vfs", NULL, (uint64_t)want);
 	print_destroyed(ctx, pfs[0], want);
-	if (prog.dry)
+	/* A refused dry run shows nothing of what it would have done. */
+	if (prog.dry) {
+		output_hold_text();
 		print_text("Would write (dry run, nothing changes):\n");
+	}
 	transaction_begin(&old);
 	err = vfk_sriov_set(ctx, pfs[0], (unsigned int)want, prog.dry ? VFK_BIND_DRY_RUN : 0,
 			    on_write, &prog, &detail);
+	if (prog.dry)
+		output_release_text(err >= 0);
 	if (err < 0 && detail)
 		log_lines("sriov: ", detail);
 	else if (err < 0)
