@@ -267,7 +267,7 @@ int display_plan(struct vfk_ctx *ctx, struct vfk_device *const *devs, size_t n,
 	struct dm_filter filter = {.ctx = ctx};
 	char(*nodes)[64] = ret->nodes, node[64], who[128];
 	const char *card = NULL;
-	bool fw = false, fb = false, dm_active = false;
+	bool fw = false, fb = false, boot_vga = false, dm_active = false;
 	size_t n_nodes = 0;
 	int err = 0;
 
@@ -288,6 +288,7 @@ int display_plan(struct vfk_ctx *ctx, struct vfk_device *const *devs, size_t n,
 		n_nodes += k;
 		fb |= f;
 		fw |= w;
+		boot_vga |= vfk_device_is_boot_vga(devs[i]) == 1;
 	}
 	ret->n_nodes = n_nodes;
 	if (!card)
@@ -316,6 +317,17 @@ int display_plan(struct vfk_ctx *ctx, struct vfk_device *const *devs, size_t n,
 			   "first; nothing was changed",
 			   card, who, node);
 		return -EBUSY;
+	}
+	/* A card that shows neither the boot display nor a console, and whose DRM nodes
+	 * nobody has open, is not the display manager's: it keeps running. */
+	if (dm_active && !fb && !fw && !boot_vga &&
+	    !find_holder(ctx, nodes, n_nodes, NULL, node, sizeof(node), who, sizeof(who))) {
+		dm_active = false;
+		snprintf(ret->dm_skip, sizeof(ret->dm_skip),
+			 "%s (%s) does not use %s (not the boot display, no console on it, its "
+			 "DRM nodes not open)",
+			 DISPLAY_MANAGER_UNIT, filter.units.names[filter.units.n - 1], card);
+		ret->dm_unit[0] = '\0';
 	}
 	if (dm_active)
 		err = add_step(ret, JOURNAL_DISPLAY_MANAGER, card, DISPLAY_MANAGER_UNIT, NULL);

@@ -1506,6 +1506,37 @@ static void test_display_manager_not_running(void **state_)
 	assert_journal_display(e, "vtcon1 efi-framebuffer.0");
 }
 
+/* A card that is not the display (no console, no firmware framebuffer, not boot_vga):
+ * the display manager is stopped only while one of its processes has the card's DRM
+ * nodes open, and otherwise keeps running, with the reason given. */
+static void test_display_secondary_card(void **state_)
+{
+	struct env *e = *state_;
+	char path[PATH_MAX];
+
+	with_display(e);
+	snprintf(path, sizeof(path), "%s/" SYS_PCI_DEVICES "/" GPU "/graphics", e->root);
+	assert_int_equal(fx_rmtree(path), 0);
+	assert_int_equal(fx_write_file(e->root, PROC_IOMEM,
+				       "e0000000-efffffff : PCI Bus 0000:01\n"
+				       "  e0000000-efffffff : 0000:01:00.0\n"),
+			 0);
+	/* Xorg, started by gdm, has card0 open. */
+	assert_int_equal(bind_display(e, VFK_BIND_DRY_RUN, NULL), 0);
+	assert_string_equal(e->steps, "stop-display-manager display-manager.service gdm.service|");
+	e->steps[0] = '\0';
+	e->writes[0] = '\0';
+	snprintf(path, sizeof(path), "%s/proc/1234/fd/5", e->root);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(bind_display(e, 0, NULL), 0);
+	assert_null(strstr(e->writes, "systemctl"));
+	assert_string_equal(
+		e->steps, "skip-display-manager display-manager.service display-manager.service "
+			  "(gdm.service) does not use " GPU " (not the boot display, no console on "
+			  "it, its DRM nodes not open)|");
+	assert_journal_display(e, "");
+}
+
 /* restore: the GPU back first, then the hand-over undone newest first: efifb bound
  * again, the console bound again, gdm started; the machine as it was before bind. */
 static void test_display_restore_order(void **state_)
@@ -1707,6 +1738,7 @@ int main(void)
 		T(test_release_write_fails),
 		T(test_display_release),
 		T(test_display_manager_not_running),
+		T(test_display_secondary_card),
 		T(test_display_restore_order),
 		T(test_display_step_fails),
 		T(test_display_fault_sweep),
