@@ -185,7 +185,6 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 		free_names(display, n_display);
 		return all ? EXIT_OK : EXIT_NOT_READY;
 	}
-	free_names(display, n_display);
 	err = restore_names(ctx, bdfs, n, dry);
 	/* What restore gave back (the text named each file as it went): those no longer
 	 * lent afterwards. */
@@ -198,12 +197,15 @@ static int restore_run(struct vfk_ctx *ctx, int argc, char *argv[])
 	print_string_array(PRINT_JSON, "journal_before", NULL, (const char *const *)before,
 			   n_before);
 	print_string_array(PRINT_JSON, "lent_before", NULL, (const char *const *)lent, n_lent);
+	print_string_array(PRINT_JSON, "display_before", NULL, (const char *const *)display,
+			   n_display);
 	print_string_array(PRINT_JSON, "given_back", NULL, back, n_back);
 	if (err >= 0 && !dry)
 		print_now_on(ctx, before, n_before, bdfs, n, all);
 	free(back);
 	free_names(lent_after, n_lent_after);
 	free_names(lent, n_lent);
+	free_names(display, n_display);
 	free_names(before, n_before);
 	free_names(bdfs, n);
 	return err < 0 ? EXIT_NOT_READY : EXIT_OK;
