@@ -869,77 +869,59 @@ VFK_EXPORT int vfk_release(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 	return first;
 }
 
-VFK_EXPORT int vfk_journal_get_lent(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)
+enum journal_list {
+	LIST_DEVICES,
+	LIST_LENT,
+	LIST_DISPLAY,
+};
+
+/* One of the journal's lists as names: device addresses, lent files (absolute paths),
+ * display steps' targets. */
+static int journal_names(struct vfk_ctx *ctx, enum journal_list which, char ***ret, size_t *ret_n)
 {
 	struct journal *j = NULL;
 	char **list;
+	size_t n;
 	int err;
 
 	assert_return(ctx && ret && ret_n, -EINVAL);
 	err = journal_read_only(ctx, &j, NULL);
 	if (err < 0)
 		return err;
-	list = calloc(j->n_lends + 1, sizeof(*list));
-	for (size_t i = 0; list && i < j->n_lends; i++)
-		if (asprintf(&list[i], "/%s", j->lends[i].node) < 0) {
+	n = which == LIST_DEVICES ? j->n : which == LIST_LENT ? j->n_lends : j->n_displays;
+	list = calloc(n + 1, sizeof(*list));
+	for (size_t i = 0; list && i < n; i++) {
+		const char *name = which == LIST_DEVICES ? j->entries[i].bdf
+				   : which == LIST_LENT	 ? j->lends[i].node
+							 : j->displays[i].name;
+
+		if (asprintf(&list[i], "%s%s", which == LIST_LENT ? "/" : "", name) < 0) {
 			list[i] = NULL;
 			strv_free(list);
 			list = NULL;
 		}
-	*ret_n = j->n_lends;
+	}
+	*ret_n = n;
 	journal_close(j);
 	if (!list)
 		return -ENOMEM;
 	*ret = list;
 	return 0;
+}
+
+VFK_EXPORT int vfk_journal_get_lent(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)
+{
+	return journal_names(ctx, LIST_LENT, ret, ret_n);
 }
 
 VFK_EXPORT int vfk_journal_get_display(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)
 {
-	struct journal *j = NULL;
-	char **list;
-	int err;
-
-	assert_return(ctx && ret && ret_n, -EINVAL);
-	err = journal_read_only(ctx, &j, NULL);
-	if (err < 0)
-		return err;
-	list = calloc(j->n_displays + 1, sizeof(*list));
-	for (size_t i = 0; list && i < j->n_displays; i++)
-		if (!(list[i] = strdup(j->displays[i].name))) {
-			strv_free(list);
-			list = NULL;
-		}
-	*ret_n = j->n_displays;
-	journal_close(j);
-	if (!list)
-		return -ENOMEM;
-	*ret = list;
-	return 0;
+	return journal_names(ctx, LIST_DISPLAY, ret, ret_n);
 }
 
 VFK_EXPORT int vfk_journal_get_devices(struct vfk_ctx *ctx, char ***ret, size_t *ret_n)
 {
-	struct journal *j = NULL;
-	char **list;
-	int err;
-
-	assert_return(ctx && ret && ret_n, -EINVAL);
-	err = journal_read_only(ctx, &j, NULL);
-	if (err < 0)
-		return err;
-	list = calloc(j->n + 1, sizeof(*list));
-	for (size_t i = 0; list && i < j->n; i++)
-		if (!(list[i] = strdup(j->entries[i].bdf))) {
-			strv_free(list);
-			list = NULL;
-		}
-	*ret_n = j->n;
-	journal_close(j);
-	if (!list)
-		return -ENOMEM;
-	*ret = list;
-	return 0;
+	return journal_names(ctx, LIST_DEVICES, ret, ret_n);
 }
 
 VFK_EXPORT int vfk_sriov_set(struct vfk_ctx *ctx, struct vfk_device *pf, unsigned int n_vfs,
