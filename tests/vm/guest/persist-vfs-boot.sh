@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# One boot of tests/vm/persist-vfs-reboot.sh (topology sriov), inside the guest. Whatever
+# One boot of tests/vm/persist-reboot.sh (topology sriov), inside the guest. Whatever
 # vfiokit persist wrote is kept in $VM_SCRATCH/out/root for the next boot's /.
 #   persist-vfs-boot.sh VFIOKIT apply    persist --vfs 2 --bind-vfs for the nvme PF
 #   persist-vfs-boot.sh VFIOKIT check    after the reboot: 2 VFs, each on vfio-pci,
