@@ -408,6 +408,11 @@ const char *vfk_device_get_class_name(struct vfk_device *dev);
  * Entries of /sys/bus/pci/devices that are not PCI addresses are skipped; a function
  * that vanishes while it is read is left out.
  *
+ * From 512 functions on, the reads are shared among the calling thread and more threads,
+ * one per 256 functions and per CPU the process may run on (sched_getaffinity(2)), eight
+ * at most. They block every signal and have ended when the call returns. A process pinned
+ * to one CPU reads on the calling thread alone.
+ *
  * Return: 0 on success (an empty list is a success); -ENOENT when the root has no
  * /sys/bus/pci/devices; -ENOMEM.
  *
@@ -631,7 +636,9 @@ int vfk_ctx_get_groups(struct vfk_ctx *ctx, struct vfk_group ***ret, size_t *ret
  * @ret_n: on success, the number of groups; 0 when the IOMMU is off.
  *
  * Saves reading every device twice when a caller needs both the devices and the groups.
- * Groups with no member among @devices are still listed, with no members.
+ * Groups with no member among @devices are still listed, with no members. The groups'
+ * attributes are read on several threads as vfk_ctx_get_devices() reads devices, from 512
+ * groups on.
  *
  * Return: 0 on success; -ENOMEM.
  *

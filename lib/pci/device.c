@@ -251,7 +251,7 @@ static void load_details(struct vfk_device *d, int dirfd)
 
 /* sysfs lists each function as a link into the physical hierarchy; the parent bridge
  * is the previous path component when that is an address too. */
-static int load_syspath(struct vfk_device *d, int busfd)
+static int load_syspath(struct vfk_ctx *ctx, struct vfk_device *d, int busfd)
 {
 	char link[PATH_MAX], path[PATH_MAX], full[PATH_MAX + 2];
 	struct vfk_addr parent;
@@ -263,7 +263,7 @@ static int load_syspath(struct vfk_device *d, int busfd)
 		n = path_readlink_at(busfd, d->bdf, link, sizeof(link));
 	} else {
 		snprintf(path, sizeof(path), SYS_PCI_DEVICES "/%s", d->bdf);
-		n = path_readlink(d->ctx, path, link, sizeof(link));
+		n = path_readlink(ctx, path, link, sizeof(link));
 	}
 	if (n >= 0) {
 		if (path_join_normalize(SYS_PCI_DEVICES, link, path, sizeof(path)) < 0)
@@ -294,9 +294,12 @@ static int load_syspath(struct vfk_device *d, int busfd)
  * devices, or -1. With them the device's directory is opened from its resolved path
  * below sys/devices, which walks a few components instead of the bus link and the whole
  * physical path again; listing thousands of functions is dominated by such walks.
+ *
+ * The device holds no reference on @ctx until vfk_device_adopt(): listings read devices
+ * on several threads at once, and the context's count is not atomic.
  */
-static int device_load(struct vfk_ctx *ctx, int busfd, int devfd, const struct vfk_addr *addr,
-		       struct vfk_device **ret)
+int vfk_device_read(struct vfk_ctx *ctx, int busfd, int devfd, const struct vfk_addr *addr,
+		    struct vfk_device **ret)
 {
 	struct vfk_device *d;
 	_cleanup_close_ int dirfd = -1;
@@ -306,11 +309,10 @@ static int device_load(struct vfk_ctx *ctx, int busfd, int devfd, const struct v
 	if (!d)
 		return -ENOMEM;
 	d->refcount = 1;
-	d->ctx = vfk_ctx_ref(ctx);
 	d->addr = *addr;
 	vfk_addr_format(addr, d->bdf);
 
-	r = load_syspath(d, busfd);
+	r = load_syspath(ctx, d, busfd);
 	if (r < 0) {
 		r = r == -ENOENT || r == -ENOTDIR ? -ENODEV : r;
 		goto fail;
@@ -337,9 +339,18 @@ fail:
 	return r;
 }
 
+void vfk_device_adopt(struct vfk_device *dev, struct vfk_ctx *ctx)
+{
+	dev->ctx = vfk_ctx_ref(ctx);
+}
+
 int vfk_device_load(struct vfk_ctx *ctx, const struct vfk_addr *addr, struct vfk_device **ret)
 {
-	return device_load(ctx, -1, -1, addr, ret);
+	int r = vfk_device_read(ctx, -1, -1, addr, ret);
+
+	if (r == 0)
+		vfk_device_adopt(*ret, ctx);
+	return r;
 }
 
 VFK_EXPORT int vfk_device_new(struct vfk_ctx *ctx, const struct vfk_addr *addr,
@@ -749,60 +760,6 @@ int vfk_device_list_append(struct vfk_device ***list, size_t *n, size_t *cap,
 	}
 	(*list)[(*n)++] = dev;
 	return 0;
-}
-
-int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vfk_device ***ret,
-			     size_t *ret_n)
-{
-	struct vfk_device **list = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	_cleanup_close_ int busfd = -1, devfd = -1;
-	DIR *dir;
-	int r;
-
-	r = path_opendir(ctx, dirpath, &dir);
-	if (r < 0)
-		return r;
-	/* Opened once for all the devices' bus links instead of once per device. */
-	busfd = path_open(ctx, SYS_PCI_DEVICES, O_PATH | O_DIRECTORY);
-	devfd = path_open(ctx, SYS_DEVICES, O_PATH | O_DIRECTORY);
-	while ((de = readdir(dir))) {
-		struct vfk_device *dev;
-		struct vfk_addr a;
-		unsigned int flags;
-
-		if (vfk_addr_parse(de->d_name, &a, &flags) < 0 || !(flags & VFK_ADDR_HAS_DOMAIN)) {
-			if (de->d_name[0] != '.')
-				dbg(ctx, "%s: skipping unusual entry \"%s\"", dirpath, de->d_name);
-			continue;
-		}
-		r = device_load(ctx, busfd, devfd, &a, &dev);
-		if (r == -ENODEV)
-			continue;
-		if (r < 0)
-			goto fail;
-		r = vfk_device_list_append(&list, &n, &cap, dev);
-		if (r < 0) {
-			vfk_device_unref(dev);
-			goto fail;
-		}
-	}
-	closedir(dir);
-	vfk_device_list_sort(list, n);
-	*ret = list;
-	*ret_n = n;
-	return 0;
-fail:
-	closedir(dir);
-	vfk_device_list_free(list, n);
-	return r;
-}
-
-VFK_EXPORT int vfk_ctx_get_devices(struct vfk_ctx *ctx, struct vfk_device ***ret, size_t *ret_n)
-{
-	assert_return(ctx && ret && ret_n, -EINVAL);
-	return vfk_device_list_from_dir(ctx, SYS_PCI_DEVICES, ret, ret_n);
 }
 
 VFK_EXPORT void vfk_device_list_free(struct vfk_device **list, size_t n)

@@ -8,7 +8,11 @@
 #include "attr.h"
 #include "device-private.h"
 #include "internal.h"
+#include "parallel.h"
 #include "path.h"
+
+/* As READ_PER_THREAD in device-list.c: small hosts stay on the calling thread. */
+#define ATTRS_PER_THREAD 256
 
 struct vfk_group {
 	int refcount;
@@ -40,18 +44,13 @@ static void load_attrs(struct vfk_group *g, int groupsfd)
 		g->type = strdup(word);
 }
 
-/* Read on first use, as a listing of groups shows them only in JSON; cached after. */
-static struct vfk_group *load_regions(const struct vfk_group *cg)
+/* @groupsfd as for load_attrs(). */
+static void read_regions(struct vfk_group *g, int groupsfd)
 {
-	struct vfk_group *g = (struct vfk_group *)cg;
 	char path[128], buf[ATTR_MAX];
-	int groupsfd;
 	ssize_t n;
 
-	if (g->regions_loaded)
-		return g;
 	g->regions_loaded = true;
-	groupsfd = path_cached_dir(g->ctx, PATH_DIR_GROUPS);
 	if (groupsfd >= 0) {
 		snprintf(path, sizeof(path), "%u/reserved_regions", g->id);
 		n = path_read_beneath(groupsfd, path, buf, sizeof(buf));
@@ -61,6 +60,15 @@ static struct vfk_group *load_regions(const struct vfk_group *cg)
 	}
 	if (n >= 0 && attr_parse_reserved_regions(buf, (size_t)n, &g->regions, &g->n_regions) == 0)
 		g->have_regions = true;
+}
+
+/* Read on first use, as a text listing of groups does not show them; cached after. */
+static struct vfk_group *load_regions(const struct vfk_group *cg)
+{
+	struct vfk_group *g = (struct vfk_group *)cg;
+
+	if (!g->regions_loaded)
+		read_regions(g, path_cached_dir(g->ctx, PATH_DIR_GROUPS));
 	return g;
 }
 
@@ -155,7 +163,7 @@ static int cmp_group(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int group_alloc(struct vfk_ctx *ctx, int groupsfd, unsigned int id, struct vfk_group **ret)
+static int group_alloc(struct vfk_ctx *ctx, unsigned int id, struct vfk_group **ret)
 {
 	struct vfk_group *g = calloc(1, sizeof(*g));
 
@@ -164,9 +172,23 @@ static int group_alloc(struct vfk_ctx *ctx, int groupsfd, unsigned int id, struc
 	g->refcount = 1;
 	g->ctx = vfk_ctx_ref(ctx);
 	g->id = id;
-	load_attrs(g, groupsfd);
 	*ret = g;
 	return 0;
+}
+
+struct attrs_job {
+	struct vfk_group **groups;
+	int groupsfd;
+	bool regions;
+};
+
+static void read_group_attrs(void *arg, size_t i)
+{
+	struct attrs_job *job = arg;
+
+	load_attrs(job->groups[i], job->groupsfd);
+	if (job->regions)
+		read_regions(job->groups[i], job->groupsfd);
 }
 
 static struct vfk_group *find_group(struct vfk_group **list, size_t n, unsigned int id)
@@ -218,14 +240,21 @@ VFK_EXPORT int vfk_ctx_group_devices(struct vfk_ctx *ctx, struct vfk_device *con
 			list = p;
 			cap = c;
 		}
-		r = group_alloc(ctx, dirfd(dir), id, &g);
+		r = group_alloc(ctx, id, &g);
 		if (r == 0)
 			list[n++] = g;
 	}
-	if (dir)
-		closedir(dir);
-	if (r < 0 && r != -ENOENT)
+	if (r < 0 && r != -ENOENT) {
+		if (dir)
+			closedir(dir);
 		goto fail;
+	}
+	if (dir) {
+		struct attrs_job job = {list, dirfd(dir), ctx_eager_details(ctx)};
+
+		parallel_for(n, ATTRS_PER_THREAD, read_group_attrs, &job);
+		closedir(dir);
+	}
 	if (n > 1)
 		qsort(list, n, sizeof(*list), cmp_group);
 
