@@ -40,7 +40,7 @@ if [ -n "$BASELINE" ]; then
 	[ -x "$BASELINE" ] || die "BASELINE: $BASELINE is not a program"
 fi
 
-for tool in hyperfine lspci strace jq ninja; do
+for tool in hyperfine lspci strace jq ninja taskset; do
 	command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
@@ -104,6 +104,10 @@ say "# vfiokit listing benchmark"
 say ""
 say "- machine: $(nproc) CPUs, $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), Linux $(uname -r)"
 say "- $(lspci --version), $(hyperfine --version), build: buildtype=$buildtype b_sanitize=$sanitize"
+# vfiokit reads a large tree on one thread per CPU it may use; the "one CPU" rows pin
+# both tools to the first CPU this script may use, to show what that is worth.
+one_cpu=$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')
+say "- one-CPU rows: taskset -c $one_cpu (vfiokit and lspci both)"
 say "- runs: ours and one-process lspci $RUNS (+$WARMUP warm-up); loop $LOOP_RUNS (+$LOOP_WARMUP warm-up)"
 
 bench_run "$out/spawn.log" -N --warmup 20 --runs 200 --export-json "$out/spawn.json" /bin/true
@@ -111,6 +115,7 @@ say "- spawn baseline (fork+exec /bin/true, median): $(fmt_ms "$(median "$out/sp
 say ""
 
 declare -A m_text m_json m_lspci m_lspciv m_loop loop_note c_text c_json c_lspci c_lspciv
+declare -A m_text1 m_json1 m_lspci1
 prev_size="" prev_loop=""
 for n in $SIZES; do
 	tree=$work/tree-$n
@@ -144,7 +149,10 @@ for n in $SIZES; do
 		-n "vfiokit groups" "$vfiokit --root $tree groups" \
 		-n "vfiokit --json groups" "$vfiokit --root $tree --json groups" \
 		-n "lspci -nnk" "$lspci_cmd -nnk" \
-		-n "lspci -nnvk" "$lspci_cmd -nnvk" "${baseline_cmds[@]}"
+		-n "lspci -nnvk" "$lspci_cmd -nnvk" \
+		-n "vfiokit groups (one CPU)" "taskset -c $one_cpu $vfiokit --root $tree groups" \
+		-n "vfiokit --json groups (one CPU)" "taskset -c $one_cpu $vfiokit --root $tree --json groups" \
+		-n "lspci -nnk (one CPU)" "taskset -c $one_cpu $lspci_cmd -nnk" "${baseline_cmds[@]}"
 	m_text[$n]=$(median "$out/one-process-$n.json" 0)
 	m_json[$n]=$(median "$out/one-process-$n.json" 1)
 	m_lspci[$n]=$(median "$out/one-process-$n.json" 2)
@@ -153,6 +161,9 @@ for n in $SIZES; do
 	c_json[$n]=$(cpu "$out/one-process-$n.json" 1)
 	c_lspci[$n]=$(cpu "$out/one-process-$n.json" 2)
 	c_lspciv[$n]=$(cpu "$out/one-process-$n.json" 3)
+	m_text1[$n]=$(median "$out/one-process-$n.json" 4)
+	m_json1[$n]=$(median "$out/one-process-$n.json" 5)
+	m_lspci1[$n]=$(median "$out/one-process-$n.json" 6)
 
 	loop="for g in $tree/sys/kernel/iommu_groups/*; do for d in \$g/devices/*; do"
 	loop+=" $lspci_cmd -nns \${d##*/}; done; done"
@@ -172,15 +183,17 @@ for n in $SIZES; do
 		prev_size=$n
 	fi
 
-	# No child processes: the only execve is the one that starts vfiokit, and no fork/clone.
+	# No child processes: the only execve is the one that starts vfiokit, and no fork or
+	# clone other than the threads it reads with (CLONE_THREAD).
 	for mode in "" "--json"; do
 		trace=$out/strace-$n${mode:+-json}.txt
 		# shellcheck disable=SC2086
 		strace -f -qq -e trace=process -o "$trace" \
 			"$vfiokit" --root "$tree" $mode groups >/dev/null
-		forks=$(grep -cE '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$trace" || true)
+		forks=$(grep -E '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$trace" | grep -vc CLONE_THREAD || true)
+		threads=$(grep -E '^[0-9]+ +(clone|clone3)\(' "$trace" | grep -c CLONE_THREAD || true)
 		execs=$(grep -cE '^[0-9]+ +execve(at)?\(' "$trace" || true)
-		echo "$forks $execs" >"$trace.count"
+		echo "$forks $execs $threads" >"$trace.count"
 	done
 	rm -rf "$tree"
 done
@@ -206,11 +219,11 @@ if [ -n "$BASELINE" ]; then
 	say "|---|---|---|---|---|---|"
 	for n in $SIZES; do
 		f=$out/one-process-$n.json
-		bt=$(median "$f" 4) bj=$(median "$f" 5)
+		bt=$(median "$f" 7) bj=$(median "$f" 8)
 		say "| $n | $(fmt_ms "$bt") | $(fmt_ms "$bj") |" \
 			"$(ratio "$bt" "${m_lspci[$n]}"), $(ratio "${m_text[$n]}" "${m_lspci[$n]}") |" \
 			"$(ratio "$bj" "${m_lspci[$n]}"), $(ratio "${m_json[$n]}" "${m_lspci[$n]}") |" \
-			"$(ratio "$(cpu "$f" 4)" "${c_lspci[$n]}"), $(ratio "$(cpu "$f" 5)" "${c_lspci[$n]}") |"
+			"$(ratio "$(cpu "$f" 7)" "${c_lspci[$n]}"), $(ratio "$(cpu "$f" 8)" "${c_lspci[$n]}") |"
 	done
 fi
 say ""
@@ -222,6 +235,16 @@ for n in $SIZES; do
 	say "| $n | $(fmt_ms "${c_text[$n]}") | $(fmt_ms "${c_json[$n]}") | $(fmt_ms "${c_lspci[$n]}") |" \
 		"$(fmt_ms "${c_lspciv[$n]}") | $(fmt_ratio "$(ratio "${c_text[$n]}" "${c_lspci[$n]}")") |" \
 		"$(fmt_ratio "$(ratio "${c_json[$n]}" "${c_lspci[$n]}")") |"
+done
+say ""
+say "## On one CPU (taskset, both tools; medians)"
+say ""
+say "| N | vfiokit groups | vfiokit --json groups | lspci -nnk | text / lspci -nnk | json / lspci -nnk |"
+say "|---|---|---|---|---|---|"
+for n in $SIZES; do
+	say "| $n | $(fmt_ms "${m_text1[$n]}") | $(fmt_ms "${m_json1[$n]}") | $(fmt_ms "${m_lspci1[$n]}") |" \
+		"$(fmt_ratio "$(ratio "${m_text1[$n]}" "${m_lspci1[$n]}")") |" \
+		"$(fmt_ratio "$(ratio "${m_json1[$n]}" "${m_lspci1[$n]}")") |"
 done
 say ""
 say "## Ratios (ours / peer, lower is better; targets: / loop <= 0.01, text / lspci -nnk <= 0.4, json / lspci -nnk <= 0.6)"
@@ -244,6 +267,8 @@ for n in $SIZES; do
 	verdicts["N=$n json/lspci -nnk <= 0.6"]=$(verdict "$jk" 0.6)
 	verdicts["N=$n text/lspci -nnk <= 0.4 (CPU time)"]=$(verdict "$(ratio "${c_text[$n]}" "${c_lspci[$n]}")" 0.4)
 	verdicts["N=$n json/lspci -nnk <= 0.6 (CPU time)"]=$(verdict "$(ratio "${c_json[$n]}" "${c_lspci[$n]}")" 0.6)
+	verdicts["N=$n text/lspci -nnk <= 0.4 (one CPU)"]=$(verdict "$(ratio "${m_text1[$n]}" "${m_lspci1[$n]}")" 0.4)
+	verdicts["N=$n json/lspci -nnk <= 0.6 (one CPU)"]=$(verdict "$(ratio "${m_json1[$n]}" "${m_lspci1[$n]}")" 0.6)
 	verdicts["N=$n text/lspci -nnvk <= 0.5"]=$(verdict "$tv" 0.5)
 	verdicts["N=$n json/lspci -nnvk <= 0.5"]=$(verdict "$jv" 0.5)
 done
@@ -271,15 +296,15 @@ fi
 say ""
 say "## Child processes of vfiokit (strace -f -e trace=process)"
 say ""
-say "| N | mode | fork/clone | execve |"
-say "|---|---|---|---|"
+say "| N | mode | fork/clone | execve | threads |"
+say "|---|---|---|---|---|"
 for n in $SIZES; do
 	for mode in text json; do
 		suffix=""
 		[ "$mode" = text ] || suffix=-$mode
 		f=$out/strace-$n$suffix.txt.count
-		read -r forks execs <"$f"
-		say "| $n | $mode | $forks | $execs |"
+		read -r forks execs threads <"$f"
+		say "| $n | $mode | $forks | $execs | $threads |"
 		if [ "$forks" -eq 0 ] && [ "$execs" -eq 1 ]; then
 			verdicts["N=$n $mode no child processes"]=met
 		else
