@@ -67,6 +67,17 @@ topo_sriov64() {
 		-device nvme-ns,drive=nv0,bus=nvme0,nsid=1,shared=false
 }
 
+# (e'') over 512 functions, which listings read on several threads: four nvme PFs with
+# 127 VFs each (QEMU's most), on root ports of their own, without namespaces.
+topo_many() {
+	printf '%s\n' "${IOMMU[@]}"
+	for i in 1 2 3 4; do
+		printf '%s\n' -device "pcie-root-port,id=rp$i,chassis=$i,slot=$i" \
+			-device "nvme-subsys,id=subsys$i" \
+			-device "nvme,id=nvme$i,bus=rp$i,serial=many$i,subsys=subsys$i,sriov_max_vfs=127,sriov_vq_flexible=254,sriov_vi_flexible=127,max_ioqpairs=258,msix_qsize=135"
+	done
+}
+
 # 64 e1000e NICs on four PCI bridges, for timing against tools that take only network
 # devices (dpdk-devbind.py); no NIC with SR-IOV exists in this QEMU.
 topo_nic64() {

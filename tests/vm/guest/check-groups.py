@@ -3,7 +3,9 @@
 """Runs inside the vm lane's guest: `vfiokit groups --json` must say exactly what the
 guest kernel shows in /sys, read here independently of the library. With --bind, one
 endpoint is then moved to vfio-pci the way the kernel documents it, and the check repeats
-(driver "vfio-pci", vfio true, /dev/vfio/N present)."""
+(driver "vfio-pci", vfio true, /dev/vfio/N present). On the "many" topology, whose
+hundreds of functions the library reads on several threads, every detail is compared too,
+and the output must be the same byte for byte as when vfiokit is pinned to one CPU."""
 import json
 import os
 import subprocess
@@ -96,12 +98,84 @@ def enable_vfs():
     print(f"{pf}: enabled {len(vfs)} of {total} virtual functions")
 
 
+def details(bdf):
+    """What the JSON shows of the attributes read on the worker threads."""
+    def opt(name):
+        try:
+            return attr(bdf, name)
+        except FileNotFoundError:
+            return None
+    override = opt("driver_override")
+    numa = opt("numa_node")
+    methods = opt("reset_method")
+    physfn = os.path.join(SYS, bdf, "physfn")
+    return {
+        "driver_override": None if override in (None, "(null)") else override,
+        "numa_node": int(numa) if numa is not None else None,
+        "reset_methods": methods.split() if methods else None,
+        "power_state": opt("power_state"),
+        "physfn": os.path.basename(os.readlink(physfn)) if os.path.islink(physfn) else None,
+    }
+
+
+def enable_all_vfs():
+    """Every SR-IOV PF's virtual functions, left without a driver: probing hundreds of nvme
+    VFs would take minutes under TCG, and the listing is what is checked."""
+    for pf in sorted(os.listdir(SYS)):
+        if not os.path.exists(os.path.join(SYS, pf, "sriov_totalvfs")):
+            continue
+        with open(os.path.join(SYS, pf, "sriov_drivers_autoprobe"), "w") as f:
+            f.write("0")
+        total = attr(pf, "sriov_totalvfs")
+        with open(os.path.join(SYS, pf, "sriov_numvfs"), "w") as f:
+            f.write(total)
+        print(f"{pf}: enabled {total} virtual functions")
+
+
+def check_many(tool, got):
+    ok = True
+    n = len(os.listdir(SYS))
+    if n < 512:
+        print(f"only {n} functions: the listing would not be read on several threads")
+        return False
+    bad = 0
+    for d in [d for g in got["groups"] for d in g["devices"]] + got["ungrouped"]:
+        want = details(d["bdf"])
+        for key, value in want.items():
+            if d[key] != value:
+                bad += 1
+                if bad <= 10:
+                    print(f"  {d['bdf']} {key}: kernel {value!r}, vfiokit {d[key]!r}")
+    print(f"details of {n} functions: {'match' if not bad else f'{bad} MISMATCHES'}")
+    ok = ok and not bad
+    for args in (["groups", "--json"], ["groups"], ["list", "--json"]):
+        many = subprocess.run([tool] + args, capture_output=True, check=True).stdout
+        one = subprocess.run(["taskset", "-c", "0", tool] + args, capture_output=True,
+                             check=True).stdout
+        same = many == one and len(many) > 0
+        print(f"{' '.join(args)}: on every CPU and on one {'the same' if same else 'DIFFER'}")
+        ok = ok and same
+    trace = os.path.join(os.environ.get("VM_SCRATCH", "/tmp"), "clone.trace")
+    subprocess.run(["strace", "-f", "-qq", "-e", "trace=clone,clone3", "-o", trace, tool,
+                    "groups", "--json"], capture_output=True, check=True)
+    with open(trace) as f:
+        threads = sum("CLONE_THREAD" in line for line in f)
+    cpus = len(os.sched_getaffinity(0))
+    print(f"groups --json started {threads} threads on {cpus} CPUs")
+    # One for the devices and one for the groups, each time as many as CPUs past one.
+    return ok and (cpus < 2 or threads >= 2)
+
+
 def main():
     tool = sys.argv[1]
     bind = sys.argv[2] if len(sys.argv) > 2 else None
     if os.environ.get("VM_TOPOLOGY") == "sriov":
         enable_vfs()
+    if os.environ.get("VM_TOPOLOGY") == "many":
+        enable_all_vfs()
     got, ok = check(tool)
+    if os.environ.get("VM_TOPOLOGY") == "many":
+        ok = check_many(tool, got) and ok
     if bind:
         # The last match: with SR-IOV that is a VF, since vfio-pci refuses a PF whose VFs
         # are enabled.
