@@ -37,7 +37,7 @@ demo: deps-vm
 	tests/vm/demo.sh $(BUILD)
 
 # Three builds: sanitizers + -Werror (default lanes), gcc release (default lanes and the vm
-# lane), clang (compile); then the package lane (Debian packages built and installed).
+# lane), clang with ThreadSanitizer (compile, threaded code's tests); then the package lane (Debian packages built and installed).
 # The last line is the sum over the runs: "N passed, N failed, N skipped".
 check: deps-vm
 	@rm -f build-check-*/meson-logs/testlog.json
@@ -48,8 +48,11 @@ check: deps-vm
 	# The real-kernel lane: Debian's 6.12 kernel and a 6.12 built with iommufd, under QEMU
 	# with an emulated VT-d. The built kernel is cached outside the tree.
 	-tests/vm/prepare.sh && tests/vm/build-kernel.sh >/dev/null && $(MESON) test -C build-check-gcc --setup vm --suite vm --print-errorlogs
-	rm -rf build-check-clang && CC=clang $(MESON) setup build-check-clang -Dwerror=true >/dev/null
+	# clang with ThreadSanitizer: everything compiles, and the tests of the code that runs
+	# on several threads (listings, the IOMMU's shared state) run race-checked.
+	rm -rf build-check-clang && CC=clang $(MESON) setup build-check-clang -Dwerror=true -Db_sanitize=thread -Db_lundef=false >/dev/null
 	-$(MESON) compile -C build-check-clang >/dev/null && echo "clang build: ok" \
+		&& TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C build-check-clang --print-errorlogs parallel device iommu \
 		|| (echo "clang build: FAILED"; echo '{"result":"FAIL","name":"clang-build"}' \
 		> build-check-clang/meson-logs/testlog.json)
 	-scripts/check-format.sh && echo "format: ok" || (echo "format: FAILED (scripts/check-format.sh --fix)"; \
