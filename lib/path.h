@@ -116,6 +116,8 @@ struct vfk_ctx;
 #define LIBVIRT_QEMU_HOOKS_DIR "etc/libvirt/hooks/qemu.d"
 #define LIBVIRT_QEMU_HOOK_VFIOKIT "etc/libvirt/hooks/qemu.d/vfiokit"
 #define VFIOKIT_HOOKS_DIR "etc/vfiokit/hooks"
+/* What each domain's hook moved at start, for its stop. */
+#define VFIOKIT_HOOK_STATE_DIR "run/vfiokit/hooks"
 #define ETC "etc"
 #define RUN "run"
 #define LIB_MODULES "lib/modules"

@@ -223,6 +223,46 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
+static bool in_list(char **list, size_t n, const char *bdf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(list[i], bdf))
+			return true;
+	return false;
+}
+
+/*
+ * After a start's bind: the hostdevs the journal holds now that it did not before, and
+ * those an earlier start recorded (its stop never ran) that it still holds. A device
+ * bound by hand before the start is in neither, so the stop leaves it on vfio-pci.
+ */
+static void record_moved(struct vfk_ctx *ctx, const char *domain, char **bdfs, size_t n,
+			 char **before, size_t n_before)
+{
+	char **after = NULL, **old = NULL, *detail = NULL;
+	const char **moved = calloc(n + 1, sizeof(*moved));
+	size_t n_after = 0, n_old = 0, k = 0;
+	int err;
+
+	err = moved ? vfk_journal_get_devices(ctx, &after, &n_after) : -ENOMEM;
+	if (err >= 0 && vfk_hook_get_moved(ctx, domain, &old, &n_old, NULL) < 0)
+		n_old = 0;
+	for (size_t i = 0; err >= 0 && i < n; i++)
+		if (in_list(after, n_after, bdfs[i]) &&
+		    (!in_list(before, n_before, bdfs[i]) || in_list(old, n_old, bdfs[i])))
+			moved[k++] = bdfs[i];
+	if (err >= 0)
+		err = vfk_hook_set_moved(ctx, domain, moved, k, &detail);
+	if (err < 0)
+		log_warn("hook: domain %s: what its start moved is not recorded (%s); at its stop "
+			 "give its devices back with vfiokit restore",
+			 domain, detail ? detail : strerror(-err));
+	free(detail);
+	free(moved);
+	free_strv(after, n_after);
+	free_strv(old, n_old);
+}
+
 static int prepare(struct vfk_ctx *ctx, const char *domain, const struct vfk_addr *addrs, size_t n,
 		   bool dry, bool release_display)
 {
@@ -231,11 +271,15 @@ static int prepare(struct vfk_ctx *ctx, const char *domain, const struct vfk_add
 	char **bdfs = calloc(n + 1, sizeof(*bdfs));
 	const char **was = calloc(n + 1, sizeof(*was));
 	struct vfk_plan *plan = NULL;
-	size_t n_targets = 0;
+	char **before = NULL;
+	size_t n_targets = 0, n_before = 0;
 	int err = -ENOMEM;
 
 	if (!targets || !bdfs || !was)
 		goto out;
+	/* A damaged journal fails the bind below, which says so. */
+	if (vfk_journal_get_devices(ctx, &before, &n_before) < 0)
+		n_before = 0;
 	for (size_t i = 0; i < n; i++) {
 		bdfs[i] = malloc(VFK_ADDR_STRLEN);
 		if (!bdfs[i])
@@ -256,6 +300,8 @@ static int prepare(struct vfk_ctx *ctx, const char *domain, const struct vfk_add
 		log_error("hook: domain %s: its PCI hostdevs were not moved to vfio-pci; libvirt "
 			  "does not start it",
 			  domain);
+	else if (!dry)
+		record_moved(ctx, domain, bdfs, n, before, n_before);
 out:
 	if (err == -ENOMEM)
 		log_error("hook: out of memory");
@@ -265,6 +311,7 @@ out:
 	vfk_device_list_free(targets, n_targets);
 	free(was);
 	free_strv(bdfs, n);
+	free_strv(before, n_before);
 	return err < 0 ? EXIT_NOT_READY : EXIT_OK;
 }
 
@@ -276,9 +323,9 @@ static void show_write(void *userdata, const char *path, const char *value)
 static int release(struct vfk_ctx *ctx, const char *domain, const struct vfk_addr *addrs, size_t n,
 		   bool dry)
 {
-	char **journal = NULL, **bdfs = calloc(n + 1, sizeof(*bdfs));
+	char **journal = NULL, **moved = NULL, **bdfs = calloc(n + 1, sizeof(*bdfs));
 	const char **was = calloc(n + 1, sizeof(*was));
-	size_t n_journal = 0, k = 0;
+	size_t n_journal = 0, n_moved = 0, k = 0;
 	char *detail = NULL;
 	sigset_t old;
 	int err;
@@ -289,16 +336,29 @@ static int release(struct vfk_ctx *ctx, const char *domain, const struct vfk_add
 			  domain, err == -EBADMSG ? "it is damaged" : strerror(-err));
 		goto out;
 	}
-	/* Only what the journal holds was moved by vfiokit; the rest stays. */
+	err = vfk_hook_get_moved(ctx, domain, &moved, &n_moved, &detail);
+	if (err == -ENOENT) {
+		err = 0;
+	} else if (err < 0) {
+		log_error("hook: domain %s: %s", domain, detail ? detail : strerror(-err));
+		goto out;
+	}
+	/* Only what this domain's start moved goes back; what was bound before it stays. */
 	for (size_t i = 0; i < n; i++) {
 		char bdf[VFK_ADDR_STRLEN];
 
 		vfk_addr_format(&addrs[i], bdf);
-		for (size_t j = 0; j < n_journal; j++)
-			if (streq(journal[j], bdf) && (bdfs[k] = strdup(bdf))) {
-				was[k++] = "vfio-pci";
-				break;
-			}
+		if (!in_list(journal, n_journal, bdf))
+			continue;
+		if (!in_list(moved, n_moved, bdf)) {
+			log_warn("hook: domain %s: %s stays on vfio-pci: it was there before the "
+				 "domain started (vfiokit restore %s gives it back)",
+				 domain, bdf, bdf);
+			continue;
+		}
+		bdfs[k] = strdup(bdf);
+		if (bdfs[k])
+			was[k++] = "vfio-pci";
 	}
 	if (k) {
 		/* A refused dry run shows nothing of what it would have done. */
@@ -320,6 +380,9 @@ static int release(struct vfk_ctx *ctx, const char *domain, const struct vfk_add
 				  "see vfiokit restore",
 				  domain, strerror(-err));
 	}
+	if (err >= 0 && !dry && vfk_hook_set_moved(ctx, domain, NULL, 0, NULL) < 0)
+		log_warn("hook: domain %s: cannot remove /run/vfiokit/hooks/%s.moved", domain,
+			 domain);
 out:
 	print_bool(PRINT_JSON, "ok", NULL, err >= 0);
 	print_devices(ctx, bdfs, was, err >= 0 ? k : 0, dry);
@@ -327,6 +390,7 @@ out:
 	free(was);
 	free_strv(bdfs, k);
 	free_strv(journal, n_journal);
+	free_strv(moved, n_moved);
 	return err < 0 ? EXIT_NOT_READY : EXIT_OK;
 }
 

@@ -476,6 +476,48 @@ int vfk_hook_uninstall(struct vfk_ctx *ctx, const char *domain, unsigned int fla
 int vfk_hook_get(struct vfk_ctx *ctx, const char *domain, unsigned int *ret_flags,
 		 char **ret_detail);
 
+/**
+ * vfk_hook_set_moved() - record which of a domain's hostdevs its hook moved to vfio-pci
+ * @ctx: library context
+ * @domain: the domain's name
+ * @bdfs: full addresses ("0000:01:00.0") of the devices the domain's start moved
+ * @n: their number, at most 256; 0 removes the record
+ * @ret_detail: on failure, a malloc'd sentence naming the file; may be NULL
+ *
+ * Writes /run/vfiokit/hooks/DOMAIN.moved (0600, in a 0700 directory) atomically. The
+ * hook's stop gives back only the devices recorded here, so that a device bound by hand
+ * before the domain started, and named by it, stays on vfio-pci.
+ *
+ * Return: 0; -EINVAL for a bad @domain or address, or more than 256 devices; or the errno
+ * of the failed write or removal.
+ *
+ * Since: 0.2
+ */
+int vfk_hook_set_moved(struct vfk_ctx *ctx, const char *domain, const char *const *bdfs, size_t n,
+		       char **ret_detail);
+
+/**
+ * vfk_hook_get_moved() - the devices a domain's hook moved, as vfk_hook_set_moved() wrote
+ * @ctx: library context
+ * @domain: the domain's name
+ * @ret: on success, a malloc'd NULL-terminated array of malloc'd addresses (NULL when
+ *	there are none)
+ * @ret_n: on success, their number
+ * @ret_detail: on -EBADMSG, a malloc'd sentence naming the file, the fault and the fix;
+ *	may be NULL
+ *
+ * The record is untrusted: it must be a regular file of at most 64 KiB holding comments,
+ * format=1 and domain= (the same name) once each, and at most 256 device= lines of
+ * distinct full PCI addresses in vfiokit's spelling.
+ *
+ * Return: 0; -ENOENT when there is no record (also for a name that could not have one);
+ * -EBADMSG when it is damaged; -ENOMEM; or the errno of reading it.
+ *
+ * Since: 0.2
+ */
+int vfk_hook_get_moved(struct vfk_ctx *ctx, const char *domain, char ***ret, size_t *ret_n,
+		       char **ret_detail);
+
 #ifdef __cplusplus
 }
 #endif

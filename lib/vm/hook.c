@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hook-private.h"
 #include "internal.h"
 #include "path.h"
 
@@ -14,7 +15,7 @@
 #define DOMAIN_NAME_MAX 200
 #define HOOK_MARKER "# vfiokit hook: libvirt runs this; it binds the PCI hostdevs of the domains"
 
-static bool domain_name_ok(const char *name)
+bool hook_domain_name_ok(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
@@ -45,8 +46,7 @@ static int conf_path(const char *domain, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* One "key=value" line: the value, or NULL when @line is not @key's. */
-static const char *value_of(const char *line, const char *key)
+const char *hook_value_of(const char *line, const char *key)
 {
 	size_t n = strlen(key);
 
@@ -67,15 +67,15 @@ static int parse_conf(const char *domain, const char *path, char *text, unsigned
 		lineno++;
 		if (line[0] == '#')
 			continue;
-		if ((v = value_of(line, "format"))) {
+		if ((v = hook_value_of(line, "format"))) {
 			if (have_format || !streq(v, "1"))
 				goto bad;
 			have_format = true;
-		} else if ((v = value_of(line, "domain"))) {
+		} else if ((v = hook_value_of(line, "domain"))) {
 			if (have_domain || !streq(v, domain))
 				goto bad;
 			have_domain = true;
-		} else if ((v = value_of(line, "release_display"))) {
+		} else if ((v = hook_value_of(line, "release_display"))) {
 			if (have_display || !(streq(v, "yes") || streq(v, "no")))
 				goto bad;
 			have_display = true;
@@ -114,7 +114,7 @@ VFK_EXPORT int vfk_hook_get(struct vfk_ctx *ctx, const char *domain, unsigned in
 	int err;
 
 	assert_return(ctx && domain, -EINVAL);
-	if (!domain_name_ok(domain) || conf_path(domain, path, sizeof(path)) < 0)
+	if (!hook_domain_name_ok(domain) || conf_path(domain, path, sizeof(path)) < 0)
 		return -ENOENT;
 	n = path_read_all(ctx, path, HOOK_CONF_MAX, &text);
 	if (n == -EFBIG || n == -EINVAL || n == -EISDIR || n == -ELOOP) {
@@ -179,7 +179,7 @@ VFK_EXPORT int vfk_hook_install(struct vfk_ctx *ctx, const char *domain, const c
 	int err;
 
 	assert_return(ctx && domain && tool, -EINVAL);
-	if (!domain_name_ok(domain)) {
+	if (!hook_domain_name_ok(domain)) {
 		detail_add(&detail,
 			   "'%.64s' is not a domain name vfiokit takes: 1 to %d bytes, no '/', no "
 			   "control character, not starting with '.'",
@@ -278,7 +278,7 @@ VFK_EXPORT int vfk_hook_uninstall(struct vfk_ctx *ctx, const char *domain, unsig
 	int err;
 
 	assert_return(ctx && domain, -EINVAL);
-	if (!domain_name_ok(domain)) {
+	if (!hook_domain_name_ok(domain)) {
 		detail_add(&detail,
 			   "'%.64s' is not a domain name vfiokit takes: 1 to %d bytes, no '/', no "
 			   "control character, not starting with '.'",

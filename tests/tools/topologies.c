@@ -1183,6 +1183,35 @@ static const struct fx_damage hooked_server_files[] = {
 	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:1b:00.0\",\n"
 	 "      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"
 	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+	{"run/vfiokit/hooks/gpu-vm.moved",
+	 "# The domain's PCI hostdevs that vfiokit's hook moved.\nformat=1\ndomain=gpu-vm\n"
+	 "device=0000:1b:00.0\n"},
+};
+
+/* gpu-vm started after 1b:00.0 was bound by hand: its start recorded nothing. */
+static const struct fx_damage hooked_by_hand_files[] = {
+	{"etc/libvirt/hooks/qemu.d/vfiokit",
+	 "#!/bin/sh\n# vfiokit hook: libvirt runs this; it binds the PCI hostdevs of the domains\n"
+	 "exec /usr/bin/vfiokit hook run -- \"$@\"\n"},
+	{"etc/vfiokit/hooks/gpu-vm.conf", "format=1\ndomain=gpu-vm\nrelease_display=no\n"},
+	{"run/vfiokit/journal.json",
+	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:1b:00.0\",\n"
+	 "      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"
+	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+	{"run/vfiokit/hooks/gpu-vm.moved", "format=1\ndomain=gpu-vm\n"},
+};
+
+/* A record whose device line is not an address vfiokit writes. */
+static const struct fx_damage hooked_bad_record_files[] = {
+	{"etc/libvirt/hooks/qemu.d/vfiokit",
+	 "#!/bin/sh\n# vfiokit hook: libvirt runs this; it binds the PCI hostdevs of the domains\n"
+	 "exec /usr/bin/vfiokit hook run -- \"$@\"\n"},
+	{"etc/vfiokit/hooks/gpu-vm.conf", "format=1\ndomain=gpu-vm\nrelease_display=no\n"},
+	{"run/vfiokit/journal.json",
+	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:1b:00.0\",\n"
+	 "      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"
+	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+	{"run/vfiokit/hooks/gpu-vm.moved", "format=1\ndomain=gpu-vm\ndevice=1b:00.0\n"},
 };
 
 const struct topology topologies[] = {
@@ -1275,6 +1304,25 @@ const struct topology topologies[] = {
 	 &server_host,
 	 hooked_server_files,
 	 N(hooked_server_files),
+	 server_use_files,
+	 N(server_use_files),
+	 server_use_links,
+	 N(server_use_links)},
+	{{"hooked-by-hand",
+	  "The hooked RHEL server whose 1b:00.0 was bound by hand before gpu-vm started",
+	  server_devs, N(server_devs), server_groups, N(server_groups)},
+	 &server_host,
+	 hooked_by_hand_files,
+	 N(hooked_by_hand_files),
+	 server_use_files,
+	 N(server_use_files),
+	 server_use_links,
+	 N(server_use_links)},
+	{{"hooked-bad-record", "The hooked RHEL server with gpu-vm's record of its start damaged",
+	  server_devs, N(server_devs), server_groups, N(server_groups)},
+	 &server_host,
+	 hooked_bad_record_files,
+	 N(hooked_bad_record_files),
 	 server_use_files,
 	 N(server_use_files),
 	 server_use_links,

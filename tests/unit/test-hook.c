@@ -171,12 +171,101 @@ static void test_install_uninstall(void **state)
 	free(root);
 }
 
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* What a start recorded reads back; a record that is not exactly what vfiokit writes is
+ * refused with the file named, and never guessed at. */
+static void test_moved_record(void **state)
+{
+	static const char *const hostile[] = {
+		"",
+		"format=1\n",
+		"domain=vm\n",
+		"format=2\ndomain=vm\n",
+		"format=1\ndomain=other\n",
+		"format=1\nformat=1\ndomain=vm\n",
+		"format=1\ndomain=vm\ndevice=01:00.0\n",
+		"format=1\ndomain=vm\ndevice=0000:01:00.0 \n",
+		"format=1\ndomain=vm\ndevice=0000:01:00.0\ndevice=0000:01:00.0\n",
+		"format=1\ndomain=vm\ndevice=0000:1:0.0\n",
+		"format=1\ndomain=vm\ndevice=../../etc\n",
+		"format=1\ndomain=vm\nowner=root\n",
+	};
+	const char *two[] = {"0000:01:00.0", "10000:e1:00.1"};
+	char *root = NULL, *detail = NULL, **list = NULL, path[4096], *big;
+	struct vfk_ctx *ctx = NULL;
+	struct stat st;
+	size_t n = 0, len;
+
+	(void)state;
+	assert_int_equal(fx_mkdtemp(&root), 0);
+	assert_int_equal(vfk_ctx_new(root, &ctx), 0);
+	assert_int_equal(vfk_hook_get_moved(ctx, "vm", &list, &n, NULL), -ENOENT);
+	assert_int_equal(vfk_hook_set_moved(ctx, "vm", two, 2, NULL), 0);
+	assert_int_equal(vfk_hook_get_moved(ctx, "vm", &list, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0], "0000:01:00.0");
+	assert_string_equal(list[1], "10000:e1:00.1");
+	assert_null(list[2]);
+	free_list(list, n);
+	snprintf(path, sizeof(path), "%s/run/vfiokit/hooks/vm.moved", root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(path, sizeof(path), "%s/run/vfiokit/hooks", root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	/* None moved: no record, as when the start wrote none; removing it twice is no error. */
+	assert_int_equal(vfk_hook_set_moved(ctx, "vm", two, 0, NULL), 0);
+	assert_int_equal(vfk_hook_get_moved(ctx, "vm", &list, &n, NULL), -ENOENT);
+	assert_int_equal(vfk_hook_set_moved(ctx, "vm", NULL, 0, NULL), 0);
+	/* Bad input is refused before anything is written. */
+	assert_int_equal(vfk_hook_set_moved(ctx, "a/b", two, 2, NULL), -EINVAL);
+	two[1] = "1:0.0";
+	assert_int_equal(vfk_hook_set_moved(ctx, "vm", two, 2, NULL), -EINVAL);
+	assert_int_equal(vfk_hook_get_moved(ctx, "vm", &list, &n, NULL), -ENOENT);
+
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		assert_int_equal(fx_write_file(root, "run/vfiokit/hooks/vm.moved", hostile[i]), 0);
+		detail = NULL;
+		list = NULL;
+		n = 0;
+		assert_int_equal(vfk_hook_get_moved(ctx, "vm", &list, &n, &detail), -EBADMSG);
+		assert_null(list);
+		assert_non_null(detail);
+		assert_non_null(strstr(detail, "run/vfiokit/hooks/vm.moved"));
+		free(detail);
+	}
+	/* 257 devices, and a file over 64 KiB. */
+	big = malloc(1 << 17);
+	assert_non_null(big);
+	len = (size_t)sprintf(big, "format=1\ndomain=vm\n");
+	for (int i = 0; i < 257; i++)
+		len += (size_t)sprintf(big + len, "device=0000:%02x:%02x.%x\n", i / 32 + 1, i % 32,
+				       0);
+	assert_int_equal(fx_write_file(root, "run/vfiokit/hooks/vm.moved", big), 0);
+	assert_int_equal(vfk_hook_get_moved(ctx, "vm", &list, &n, NULL), -EBADMSG);
+	while (len < (1 << 16) + 10)
+		len += (size_t)sprintf(big + len, "# padding padding padding padding\n");
+	assert_int_equal(fx_write_file(root, "run/vfiokit/hooks/vm.moved", big), 0);
+	assert_int_equal(vfk_hook_get_moved(ctx, "vm", &list, &n, NULL), -EBADMSG);
+	free(big);
+	vfk_ctx_unref(ctx);
+	fx_rmtree(root);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostdevs),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_install_uninstall),
+		cmocka_unit_test(test_moved_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
 # Debian's libvirtd, started by hand without systemd, runs vfiokit's hook. A domain with
 # the NIC as a managed='no' hostdev starts with the NIC moved to vfio-pci by the hook
 # (journaled) and shown on the nested guest's bus; destroy puts it back on e1000e with an
-# empty journal. A domain that is not installed is left alone by the hook.
+# empty journal. A domain that is not installed is left alone by the hook. The NIC bound
+# by hand before the domain starts stays on vfio-pci when it stops.
 #   check-hook.sh VFIOKIT
 set -u
 tool=$1
@@ -99,6 +100,7 @@ check "the journal does not hold $nic after other" journal_lacks "$nic"
 check "start hooked" v start hooked
 check "$nic on vfio-pci (moved by the hook)" [ "$(driver_of "$nic")" = vfio-pci ]
 check "the journal holds $nic" journal_has "$nic"
+check "the start recorded $nic as moved" grep -qx "device=$nic" /run/vfiokit/hooks/hooked.moved
 v qemu-monitor-command --hmp hooked 'info pci' >"$VM_SCRATCH/info-pci.out" 2>&1
 check "the nested guest sees $ids" grep -qi "$ids" "$VM_SCRATCH/info-pci.out"
 
@@ -109,6 +111,19 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 check "$nic back on e1000e, journal empty" [ $back = 1 ]
+check "the start's record is gone" [ ! -e /run/vfiokit/hooks/hooked.moved ]
+
+# Bound by hand before the start: the start moves nothing and records nothing, and the
+# stop leaves the NIC where the user put it.
+check "bind $nic by hand" "$tool" bind "$nic"
+check "start hooked with $nic bound by hand" v start hooked
+check "nothing recorded as moved by the start" [ ! -e /run/vfiokit/hooks/hooked.moved ]
+check "destroy hooked again" v destroy hooked
+sleep 1
+check "$nic stays on vfio-pci after the stop" [ "$(driver_of "$nic")" = vfio-pci ]
+check "the journal still holds $nic" journal_has "$nic"
+check "restore $nic by hand" "$tool" restore "$nic"
+check "$nic back on e1000e" [ "$(driver_of "$nic")" = e1000e ]
 check "hook uninstall hooked" "$tool" hook uninstall hooked
 check "the hook is gone with the last domain" [ ! -e /etc/libvirt/hooks/qemu.d/vfiokit ]
 
