@@ -133,9 +133,11 @@ int vfk_bind_release_display(struct vfk_ctx *ctx, struct vfk_device *const *devi
  * The display hand-over of vfk_bind_release_display() is undone, newest first, for each
  * card that is back (all of them with @bdfs NULL): the framebuffer driver bound again,
  * the consoles bound again (1 to their bind file), the display manager started again;
- * each is said in the detail.
+ * each is said in the detail. A card named in @bdfs of which the journal holds only the
+ * hand-over (a crash before its move) gets its display back the same way.
  *
- * Return: 0 when every requested device is back; -ENOENT when one is not in the journal;
+ * Return: 0 when every requested device is back; -ENOENT when one is not in the journal
+ * (neither moved nor with a display hand-over recorded);
  * -EBUSY when one is in use or the lock is held; -EBADMSG when the journal is damaged
  * (see vfk_journal_get_devices(); nothing is changed); another negative errno on failure.
  *

@@ -597,6 +597,14 @@ static int give_back_lent(struct op *op, struct journal *j)
 	return first;
 }
 
+static bool display_recorded(const struct journal *j, const char *bdf)
+{
+	for (size_t i = 0; i < j->n_displays; i++)
+		if (streq(j->displays[i].bdf, bdf))
+			return true;
+	return false;
+}
+
 VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t n_bdfs,
 			   unsigned int flags, vfk_write_fn on_write, void *userdata,
 			   char **ret_detail)
@@ -625,6 +633,10 @@ VFK_EXPORT int vfk_restore(struct vfk_ctx *ctx, const char *const *bdfs, size_t 
 		const char *bdf = bdfs ? bdfs[i] : j->entries[j->n - 1 - i].bdf;
 
 		if (!journal_find(j, bdf)) {
+			/* A crash between a card's display hand-over and its move: the steps
+			 * are what is left of it, and they are taken back below. */
+			if (display_recorded(j, bdf))
+				continue;
 			say(&op, "%s: not in the journal: vfiokit did not move it", bdf);
 			if (!first)
 				first = -ENOENT;

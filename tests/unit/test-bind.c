@@ -1670,9 +1670,11 @@ static void test_display_held(void **state_)
 
 /* Only display steps in the journal (bind killed before it recorded a device): the
  * journal lists no device but these steps, and restore --all undoes them newest first. */
-static void test_restore_display_only(void **state_)
+/* A journal holding only a card's display hand-over (a crash before the move): restore
+ * of all, or of the card by name, takes the steps back. */
+static void restore_display_only(struct env *e, const char *name)
 {
-	struct env *e = *state_;
+	const char *names[] = {name};
 	char before[2048], after[2048], path[PATH_MAX], **list;
 	size_t n;
 
@@ -1697,12 +1699,23 @@ static void test_restore_display_only(void **state_)
 	assert_int_equal(n, 0);
 	free(list);
 	assert_journal_display(e, "display-manager.service vtcon1 efi-framebuffer.0");
-	assert_int_equal(vfk_restore(e->ctx, NULL, 0, 0, NULL, NULL, NULL), 0);
+	assert_int_equal(
+		vfk_restore(e->ctx, name ? names : NULL, name ? 1 : 0, 0, NULL, NULL, NULL), 0);
 	assert_true(at(e, FB_ON) < at(e, CON_ON));
 	assert_true(at(e, CON_ON) < at(e, DM_START));
 	display_state(e, after, sizeof(after));
 	assert_string_equal(after, before);
 	assert_journal_display(e, "");
+}
+
+static void test_restore_display_only(void **state_)
+{
+	restore_display_only(*state_, NULL);
+}
+
+static void test_restore_display_only_named(void **state_)
+{
+	restore_display_only(*state_, "0000:01:00.0");
 }
 
 int main(void)
@@ -1744,6 +1757,7 @@ int main(void)
 		T(test_display_fault_sweep),
 		T(test_display_held),
 		T(test_restore_display_only),
+		T(test_restore_display_only_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
