@@ -729,6 +729,16 @@ static int next_boot_says(struct op *op, struct vfk_device *dev)
 			    bdf, VFIOKIT_UDEV_RULE);
 			n++;
 		}
+		/* A VF of persist --vfs --bind-vfs: its PF's rule probes it by address. */
+		snprintf(key, sizeof(key), "drivers_probe}=\"%s\"", bdf);
+		if (strstr(rule, key)) {
+			say(op,
+			    "%s: vfiokit persist's udev rule /%s creates it with its physical "
+			    "function and reserves it for vfio-pci at every boot; vfiokit "
+			    "persist --undo removes it",
+			    bdf, VFIOKIT_UDEV_RULE);
+			n++;
+		}
 	}
 	if (path_read_all(op->ctx, VFIOKIT_MODPROBE_CONF, 1u << 20, &conf) >= 0 &&
 	    (ids = strstr(conf, "options vfio-pci ids="))) {

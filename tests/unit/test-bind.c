@@ -1236,6 +1236,32 @@ static void test_release_next_boot(void **state_)
 	assert_string_equal(driver_of(e, bdf, drv, sizeof(drv)), "e1000e");
 }
 
+/* A VF that persist --vfs --bind-vfs reserves through its PF's rule, named by address
+ * only in the line that probes it. */
+static void test_release_next_boot_vf(void **state_)
+{
+	struct env *e = *state_;
+	const char *bdf = "0000:0a:00.0";
+	char *detail = NULL;
+
+	reserve(e, bdf, "e1000e");
+	assert_int_equal(fx_write_file(e->root, "etc/udev/rules.d/01-vfiokit.rules",
+				       "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", "
+				       "KERNEL==\"0000:09:00.0\", ATTR{sriov_numvfs}==\"2\", "
+				       "ATTR{virtfn0/driver_override}=\"vfio-pci\", "
+				       "ATTR{[subsystem/pci]drivers_probe}=\"0000:0a:00.0\"\n"
+				       "ACTION==\"add|bind\", SUBSYSTEM==\"pci\", "
+				       "KERNEL==\"0000:09:00.0\", ATTR{sriov_numvfs}==\"2\", "
+				       "ATTR{virtfn1/driver_override}=\"vfio-pci\", "
+				       "ATTR{[subsystem/pci]drivers_probe}=\"0000:0a:00.1\"\n"),
+			 0);
+	assert_int_equal(vfk_release(e->ctx, &bdf, 1, 0, NULL, NULL, &detail), 0);
+	assert_non_null(detail);
+	assert_non_null(strstr(detail, "creates it with its physical function"));
+	assert_null(strstr(detail, "KERNEL"));
+	free(detail);
+}
+
 static void test_release_lock(void **state_)
 {
 	struct env *e = *state_;
@@ -1746,6 +1772,7 @@ int main(void)
 		T(test_release_refuses_open_group),
 		T(test_release_not_on_vfio),
 		T(test_release_next_boot),
+		T(test_release_next_boot_vf),
 		T(test_release_lock),
 		T(test_release_taken_again),
 		T(test_release_write_fails),
