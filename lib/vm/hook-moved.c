@@ -11,6 +11,7 @@
 
 #define MOVED_MAX (64 * 1024)
 #define MOVED_DEVICES_MAX 256
+#define FIX "remove it, then give the domain's devices back with vfiokit restore"
 
 static int moved_path(const char *domain, char *buf, size_t size)
 {
@@ -85,17 +86,13 @@ static int parse_moved(const char *domain, const char *path, char *text, char **
 	bad:
 		detail_add(detail,
 			   "/%s: line %d is not what vfiokit's hook writes (a key twice, unknown, "
-			   "a wrong value or address, or more than %d devices); remove it, then "
-			   "give the domain's devices back with vfiokit restore",
+			   "a wrong value or address, or more than %d devices); " FIX,
 			   path, lineno, MOVED_DEVICES_MAX);
 		free_list(list, n);
 		return -EBADMSG;
 	}
 	if (!have_format || !have_domain) {
-		detail_add(detail,
-			   "/%s: lacks its format or domain line; remove it, then give the "
-			   "domain's devices back with vfiokit restore",
-			   path);
+		detail_add(detail, "/%s: lacks its format or domain line; " FIX, path);
 		free_list(list, n);
 		return -EBADMSG;
 	}
@@ -113,30 +110,16 @@ VFK_EXPORT int vfk_hook_get_moved(struct vfk_ctx *ctx, const char *domain, char 
 	char path[PATH_MAX];
 	_cleanup_free_ char *text = NULL;
 	char *detail = NULL;
-	ssize_t n;
 	int err;
 
 	assert_return(ctx && domain && ret && ret_n, -EINVAL);
 	if (!hook_domain_name_ok(domain) || moved_path(domain, path, sizeof(path)) < 0)
 		return -ENOENT;
-	n = path_read_all(ctx, path, MOVED_MAX, &text);
-	if (n == -EFBIG || n == -EINVAL || n == -EISDIR || n == -ELOOP) {
-		detail_add(&detail,
-			   "/%s: not a regular file of at most %d bytes; remove it, then give the "
-			   "domain's devices back with vfiokit restore",
-			   path, MOVED_MAX);
-		err = -EBADMSG;
-	} else if (n < 0) {
-		return (int)n;
-	} else if (strlen(text) != (size_t)n) {
-		detail_add(&detail,
-			   "/%s: holds a NUL byte; remove it, then give the domain's devices back "
-			   "with vfiokit restore",
-			   path);
-		err = -EBADMSG;
-	} else {
+	err = hook_read_text(ctx, path, MOVED_MAX, FIX, &text, &detail);
+	if (err == 0)
 		err = parse_moved(domain, path, text, ret, ret_n, &detail);
-	}
+	else if (err != -EBADMSG)
+		return err;
 	if (ret_detail)
 		*ret_detail = detail;
 	else

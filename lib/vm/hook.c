@@ -104,34 +104,44 @@ static int parse_conf(const char *domain, const char *path, char *text, unsigned
 	return 0;
 }
 
+int hook_read_text(struct vfk_ctx *ctx, const char *path, size_t max, const char *fix, char **ret,
+		   char **detail)
+{
+	_cleanup_free_ char *text = NULL;
+	ssize_t n = path_read_all(ctx, path, max, &text);
+
+	if (n == -EFBIG || n == -EINVAL || n == -EISDIR || n == -ELOOP) {
+		detail_add(detail, "/%s: not a regular file of at most %zu bytes; %s", path, max,
+			   fix);
+		return -EBADMSG;
+	}
+	if (n < 0)
+		return (int)n;
+	if (strlen(text) != (size_t)n) {
+		detail_add(detail, "/%s: holds a NUL byte; %s", path, fix);
+		return -EBADMSG;
+	}
+	*ret = TAKE_PTR(text);
+	return 0;
+}
+
 VFK_EXPORT int vfk_hook_get(struct vfk_ctx *ctx, const char *domain, unsigned int *ret_flags,
 			    char **ret_detail)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], fix[DOMAIN_NAME_MAX + 64];
 	_cleanup_free_ char *text = NULL;
 	char *detail = NULL;
-	ssize_t n;
 	int err;
 
 	assert_return(ctx && domain, -EINVAL);
 	if (!hook_domain_name_ok(domain) || conf_path(domain, path, sizeof(path)) < 0)
 		return -ENOENT;
-	n = path_read_all(ctx, path, HOOK_CONF_MAX, &text);
-	if (n == -EFBIG || n == -EINVAL || n == -EISDIR || n == -ELOOP) {
-		detail_add(&detail,
-			   "/%s: not a regular file of at most %d bytes; run vfiokit hook "
-			   "install %s again",
-			   path, HOOK_CONF_MAX, domain);
-		err = -EBADMSG;
-	} else if (n < 0) {
-		return (int)n;
-	} else if (strlen(text) != (size_t)n) {
-		detail_add(&detail, "/%s: holds a NUL byte; run vfiokit hook install %s again",
-			   path, domain);
-		err = -EBADMSG;
-	} else {
+	snprintf(fix, sizeof(fix), "run vfiokit hook install %s again", domain);
+	err = hook_read_text(ctx, path, HOOK_CONF_MAX, fix, &text, &detail);
+	if (err == 0)
 		err = parse_conf(domain, path, text, ret_flags, &detail);
-	}
+	else if (err != -EBADMSG)
+		return err;
 	if (ret_detail)
 		*ret_detail = detail;
 	else

@@ -1170,19 +1170,31 @@ static const struct fx_damage single_gpu_crashed_links[] = {
 
 /* --- The RHEL server with libvirt hooks (vfiokit hook install) for two domains, and the
  * configurations of two more damaged by hand. */
+/* The hook, and the journal holding 1b:00.0, of the hooked servers. */
+#define HOOK_FILE                                                                                  \
+	{                                                                                          \
+		"etc/libvirt/hooks/qemu.d/vfiokit",                                                \
+			"#!/bin/sh\n# vfiokit hook: libvirt runs this; it binds the PCI hostdevs " \
+			"of the domains\n"                                                         \
+			"exec /usr/bin/vfiokit hook run -- \"$@\"\n"                               \
+	}
+#define HOOK_JOURNAL                                                                               \
+	{                                                                                          \
+		"run/vfiokit/journal.json",                                                        \
+			"{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": "            \
+			"\"0000:1b:00.0\",\n"                                                      \
+			"      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"        \
+			"      \"state\": \"bound\"\n    }\n  ]\n}\n"                              \
+	}
+
 static const struct fx_damage hooked_server_files[] = {
-	{"etc/libvirt/hooks/qemu.d/vfiokit",
-	 "#!/bin/sh\n# vfiokit hook: libvirt runs this; it binds the PCI hostdevs of the domains\n"
-	 "exec /usr/bin/vfiokit hook run -- \"$@\"\n"},
+	HOOK_FILE,
 	{"etc/vfiokit/hooks/gpu-vm.conf",
 	 "# Written by vfiokit hook install.\nformat=1\ndomain=gpu-vm\nrelease_display=no\n"},
 	{"etc/vfiokit/hooks/nic-vm.conf", "format=1\ndomain=nic-vm\nrelease_display=yes\n"},
 	{"etc/vfiokit/hooks/future.conf", "format=2\ndomain=future\nrelease_display=no\n"},
 	{"etc/vfiokit/hooks/renamed.conf", "format=1\ndomain=other\nrelease_display=no\n"},
-	{"run/vfiokit/journal.json",
-	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:1b:00.0\",\n"
-	 "      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"
-	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+	HOOK_JOURNAL,
 	{"run/vfiokit/hooks/gpu-vm.moved",
 	 "# The domain's PCI hostdevs that vfiokit's hook moved.\nformat=1\ndomain=gpu-vm\n"
 	 "device=0000:1b:00.0\n"},
@@ -1190,27 +1202,17 @@ static const struct fx_damage hooked_server_files[] = {
 
 /* gpu-vm started after 1b:00.0 was bound by hand: its start recorded nothing. */
 static const struct fx_damage hooked_by_hand_files[] = {
-	{"etc/libvirt/hooks/qemu.d/vfiokit",
-	 "#!/bin/sh\n# vfiokit hook: libvirt runs this; it binds the PCI hostdevs of the domains\n"
-	 "exec /usr/bin/vfiokit hook run -- \"$@\"\n"},
+	HOOK_FILE,
 	{"etc/vfiokit/hooks/gpu-vm.conf", "format=1\ndomain=gpu-vm\nrelease_display=no\n"},
-	{"run/vfiokit/journal.json",
-	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:1b:00.0\",\n"
-	 "      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"
-	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+	HOOK_JOURNAL,
 	{"run/vfiokit/hooks/gpu-vm.moved", "format=1\ndomain=gpu-vm\n"},
 };
 
 /* A record whose device line is not an address vfiokit writes. */
 static const struct fx_damage hooked_bad_record_files[] = {
-	{"etc/libvirt/hooks/qemu.d/vfiokit",
-	 "#!/bin/sh\n# vfiokit hook: libvirt runs this; it binds the PCI hostdevs of the domains\n"
-	 "exec /usr/bin/vfiokit hook run -- \"$@\"\n"},
+	HOOK_FILE,
 	{"etc/vfiokit/hooks/gpu-vm.conf", "format=1\ndomain=gpu-vm\nrelease_display=no\n"},
-	{"run/vfiokit/journal.json",
-	 "{\n  \"format\": 1,\n  \"devices\": [\n    {\n      \"bdf\": \"0000:1b:00.0\",\n"
-	 "      \"driver\": \"nvidia\",\n      \"driver_override\": null,\n"
-	 "      \"state\": \"bound\"\n    }\n  ]\n}\n"},
+	HOOK_JOURNAL,
 	{"run/vfiokit/hooks/gpu-vm.moved", "format=1\ndomain=gpu-vm\ndevice=1b:00.0\n"},
 };
 
