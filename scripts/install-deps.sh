@@ -62,10 +62,27 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 1
 fi
 
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# The installed clang's sanitizer runtimes, where they are a package of their own: on
+# Debian 12 libclang-rt-14-dev is only a Recommends of clang, which --no-install-recommends
+# leaves out, and make check's clang build links ThreadSanitizer's.
+clang_rt() {
+	local v
+	v=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n 1)
+	[ -n "$v" ] || return 0
+	apt-cache show "libclang-rt-$v-dev" >/dev/null 2>&1 && echo "libclang-rt-$v-dev"
+	return 0
+}
+
 missing=()
 for p in "${want[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	installed "$p" || missing+=("$p")
 done
+rt=$(clang_rt)
+[ -z "$rt" ] || installed "$rt" || missing+=("$rt")
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=
@@ -87,3 +104,9 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# clang came with this install: its runtimes are known only now.
+rt=$(clang_rt)
+if [ -n "$rt" ] && ! installed "$rt"; then
+	echo "install-deps: installing $rt"
+	$SUDO apt-get install -y -qq --no-install-recommends "$rt" >/dev/null
+fi
