@@ -3,6 +3,11 @@
 
 #include <stddef.h>
 
+/* Indexes per thread for listings: a thread would pay for its start within a few
+ * functions; this keeps desktops and small servers, listed within milliseconds, on the
+ * calling thread alone. */
+#define PARALLEL_LISTING_PER_THREAD 256
+
 /*
  * Calls @fn(@arg, i) once for every i below @n, and returns when all calls have. The calls
  * are shared among the calling thread and up to one more thread per CPU this process may

@@ -9,10 +9,6 @@
 #include "parallel.h"
 #include "path.h"
 
-/* A thread would pay for its start within a few functions; this keeps desktops and small
- * servers, listed within milliseconds, on the calling thread alone. */
-#define READ_PER_THREAD 256
-
 struct read_job {
 	struct vfk_ctx *ctx;
 	int busfd, devfd;
@@ -95,7 +91,7 @@ int vfk_device_list_from_dir(struct vfk_ctx *ctx, const char *dirpath, struct vf
 		r = -ENOMEM;
 		goto out;
 	}
-	parallel_for(n_addrs, READ_PER_THREAD, read_one, &job);
+	parallel_for(n_addrs, PARALLEL_LISTING_PER_THREAD, read_one, &job);
 
 	r = 0;
 	for (i = 0; i < n_addrs; i++) {

@@ -11,9 +11,6 @@
 #include "parallel.h"
 #include "path.h"
 
-/* As READ_PER_THREAD in device-list.c: small hosts stay on the calling thread. */
-#define ATTRS_PER_THREAD 256
-
 struct vfk_group {
 	int refcount;
 	struct vfk_ctx *ctx;
@@ -252,7 +249,7 @@ VFK_EXPORT int vfk_ctx_group_devices(struct vfk_ctx *ctx, struct vfk_device *con
 	if (dir) {
 		struct attrs_job job = {list, dirfd(dir), ctx_eager_details(ctx)};
 
-		parallel_for(n, ATTRS_PER_THREAD, read_group_attrs, &job);
+		parallel_for(n, PARALLEL_LISTING_PER_THREAD, read_group_attrs, &job);
 		closedir(dir);
 	}
 	if (n > 1)
